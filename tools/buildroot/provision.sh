@@ -33,11 +33,16 @@ fi
 [ "$(id -u)" -eq 0 ] ||
   fail "building the offline build root needs root (debootstrap, bwrap)" \
     "run as root, or install Bazel >= 7 with access to its registry"
-for tool in debootstrap bwrap; do
-  command -v "$tool" >/dev/null ||
-    fail "$tool is not installed; it is needed to build the offline build root" \
-      "apt-get install -y debootstrap bubblewrap"
-done
+if ! command -v debootstrap >/dev/null || ! command -v bwrap >/dev/null; then
+  if command -v apt-get >/dev/null; then
+    step "installing debootstrap and bubblewrap on the host ..."
+    apt-get update -q >&2 && apt-get install -y -q debootstrap bubblewrap >&2 ||
+      fail "could not install debootstrap and bubblewrap" "apt-get install -y debootstrap bubblewrap"
+  else
+    fail "debootstrap and bwrap are needed to build the offline build root" \
+      "install debootstrap and bubblewrap with your package manager"
+  fi
+fi
 
 mirror=$("$here/mirror.sh")
 mkdir -p "$cache_dir"

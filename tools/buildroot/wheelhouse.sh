@@ -8,6 +8,11 @@
 set -euo pipefail
 cache_dir=${1:?usage: wheelhouse.sh CACHE_DIR}
 
+if [ -n "${DOCINTEL_WHEELHOUSE:-}" ] && [ ! -d "$DOCINTEL_WHEELHOUSE" ]; then
+  echo "tools/bazel: DOCINTEL_WHEELHOUSE=$DOCINTEL_WHEELHOUSE is not a directory" >&2
+  echo "tools/bazel: fix: point it at a directory of wheels (it must hold torch 2.13.0+cpu), or unset it" >&2
+  exit 1
+fi
 candidates=("${DOCINTEL_WHEELHOUSE:-}" "${PIP_FIND_LINKS:-}")
 if command -v pip3 >/dev/null; then
   candidates+=("$(pip3 config get global.find-links 2>/dev/null || true)")
