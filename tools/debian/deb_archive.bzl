@@ -80,25 +80,28 @@ def _fetch(rctx, entry, url, output):
 def _deb_archive_impl(rctx):
     mirrors = _mirrors(rctx)
     for entry in _lock_entries(rctx):
-        deb = "_debs/%s.deb" % entry["name"]
+        deb = "debs/%s.deb" % entry["name"]
         _fetch(rctx, entry, "%s/%s" % (mirrors[entry["archive"]], entry["path"]), deb)
-        members = "_debs/" + entry["name"]
+        if not rctx.attr.extract:
+            continue
+        members = "_members/" + entry["name"]
         rctx.extract(deb, output = members)
         data = [f for f in rctx.path(members).readdir() if f.basename.startswith("data.tar")]
         if len(data) != 1:
             fail("%s: %s holds no single data.tar.* member" % (entry["name"], deb))
         rctx.extract(data[0], output = ".")
-    rctx.delete("_debs")
+    rctx.delete("_members")
     rctx.file("BUILD.bazel", rctx.read(rctx.attr.build_file))
     rctx.file("packages.json", json.encode_indent(_lock_entries(rctx)) + "\n")
 
 deb_archive = repository_rule(
-    doc = "Downloads pinned Debian packages (by sha256) and unpacks their files into one repository.",
+    doc = "Downloads pinned Debian packages (by sha256) into debs/ and unpacks their files into one repository.",
     implementation = _deb_archive_impl,
     attrs = {
         "lock": attr.label(mandatory = True, allow_single_file = [".json"], doc = "Lock file written by tools/debian/lock.py."),
         "packages": attr.string_list(mandatory = True, doc = "Names of the lock's packages to unpack, in order."),
         "build_file": attr.label(mandatory = True, allow_single_file = True, doc = "BUILD file of the repository."),
+        "extract": attr.bool(default = True, doc = "Unpack the packages' files; otherwise keep only the .deb files under debs/."),
     },
     environ = ["DOCINTEL_DEBIAN_MIRROR", "DOCINTEL_DEBIAN_SECURITY_MIRROR"],
 )

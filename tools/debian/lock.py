@@ -33,12 +33,12 @@ def read_names(path: Path) -> list[str]:
 
 def lock_entries(names: list[str]) -> list[dict[str, str | int]]:
     """Asks apt for the download URI and hash of each package's candidate."""
-    out = subprocess.run(
-        ["apt-get", "download", "--print-uris", *names],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    result = subprocess.run(
+        ["apt-get", "download", "--print-uris", *names], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"lock.py: apt-get failed: {result.stderr.strip()} (run apt-get update?)")
+    out = result.stdout
     entries: list[dict[str, str | int]] = []
     for line in out.splitlines():
         match = _URI_LINE.match(line.strip())

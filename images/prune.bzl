@@ -1,0 +1,49 @@
+"""What the images leave out: everything pruned is named here, in one place.
+
+Each layer also lists the paths it pruned: `bazel build //images:<layer>
+--output_groups=pruned` writes `bazel-bin/images/<layer>.pruned`.
+"""
+
+# Debian packages: documentation, manuals and translations a service never
+# reads, and the parts of the standard library that need a terminal or a
+# network install. Copyright files stay, for licence compliance.
+DEBIAN_PRUNE = [
+    "usr/share/doc/*",
+    "usr/share/man/*",
+    "usr/share/info/*",
+    "usr/share/lintian/*",
+    "usr/share/locale/*",
+    "usr/share/bug/*",
+    "usr/share/gcc/*",
+    "usr/share/gdb/*",
+    "usr/share/bash-completion/*",
+    "usr/lib/python3.11/ensurepip/*",
+    "usr/lib/python3.11/idlelib/*",
+    "usr/lib/python3.11/turtledemo/*",
+    "usr/lib/python3.11/lib2to3/tests/*",
+    "usr/lib/python3.11/config-3.11-x86_64-linux-gnu/*",
+]
+
+DEBIAN_KEEP = ["usr/share/doc/*/copyright"]
+
+# Wheels: bytecode caches (Python writes them at run time if it may), C/C++
+# headers, static libraries, build helpers, and the test suites of the big
+# packages. torch/test alone is 86 MB.
+PYTHON_PRUNE = [
+    "*/__pycache__/*",
+    "*/__pycache__",
+    "*/torch/test/*",
+    "*/torch/include/*",
+    "*/torch/bin/*",
+    "*/torch/share/cmake/*",
+    "*/torch/lib/*.a",
+    "*/torch/testing/_internal/*",
+    "*/numpy/_core/include/*",
+    "*/numpy/_core/tests/*",
+    "*/numpy/*/tests/*",
+    "*/scipy/*/tests/*",
+    "*/sklearn/*/tests/*",
+    "*/sympy/*/tests/*",
+    "*/networkx/*/tests/*",
+    "*/pandas/tests/*",
+]

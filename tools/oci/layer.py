@@ -1,0 +1,283 @@
+"""Writes one deterministic, compressed OCI image layer.
+
+    layer.py --name NAME --spec SPEC.json --blob OUT --descriptor OUT.json
+             --listing OUT.txt --pruned OUT.txt [--compression gzip|zstd]
+
+SPEC.json says what goes in:
+
+    {
+      "files": [{"src": "path/on/disk", "dst": "usr/lib/x.so", "mode": 420}],
+      "debs": ["path/to/pkg.deb"],
+      "symlinks": {"bin": "usr/bin"},
+      "dirs": [{"dst": "home/nonroot", "mode": 448, "uid": 65532, "gid": 65532}],
+      "lower_listings": ["listing of a layer below"],
+      "prune": ["usr/share/doc/*"], "keep": ["usr/share/doc/*/copyright"],
+      "ca_bundle": "etc/ssl/certs/ca-certificates.crt",
+      "strip": true
+    }
+
+Entries are sorted, owned by root unless a dir says otherwise, and stamped with
+mtime 0, so the same inputs give the same bytes. Paths already listed by a lower
+layer are left out (a file lives in exactly one layer); paths matching `prune`
+(and no `keep`) are left out and written to --pruned. Debian packages are
+unpacked from their data.tar, with /bin, /sbin, /lib and /lib64 folded into
+/usr (merged /usr). The descriptor holds the blob's digest and size, the
+uncompressed diff_id and size, and the media type.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, BinaryIO
+
+_MERGED_USR = ("bin/", "sbin/", "lib/", "lib64/")
+_COMPRESSORS = {
+    "gzip": (["pigz", "--no-name", "-6", "--processes", "2", "-c"], "tar+gzip"),
+    "zstd": (["zstd", "-3", "-T2", "-q", "-c"], "tar+zstd"),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One tar member: its header, and where its bytes come from."""
+
+    info: tarfile.TarInfo
+    src: Path | None = None
+    data: bytes | None = None
+
+
+def _header(dst: str, kind: bytes, mode: int, uid: int = 0, gid: int = 0) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(dst)
+    info.type = kind
+    info.mode = mode
+    info.uid, info.gid = uid, gid
+    info.uname = info.gname = ""
+    info.mtime = 0
+    return info
+
+
+def _normalize(path: str) -> str:
+    path = path.lstrip("./")
+    if path.startswith(_MERGED_USR) or path in ("bin", "sbin", "lib", "lib64"):
+        path = "usr/" + path
+    return path.rstrip("/")
+
+
+def _deb_data(deb: Path) -> bytes:
+    """The data.tar.* member of a .deb (an ar archive)."""
+    with deb.open("rb") as f:
+        if f.read(8) != b"!<arch>\n":
+            raise SystemExit(f"layer.py: {deb} is not a Debian package")
+        while header := f.read(60):
+            name = header[:16].decode().strip().rstrip("/")
+            size = int(header[48:58].decode())
+            body = f.read(size + size % 2)[:size]
+            if name.startswith("data.tar"):
+                return body
+    raise SystemExit(f"layer.py: {deb} has no data.tar member")
+
+
+def deb_entries(deb: Path) -> Iterator[Entry]:
+    """The files, directories and links a Debian package installs."""
+    with tarfile.open(fileobj=io.BytesIO(_deb_data(deb))) as tar:
+        for member in tar.getmembers():
+            dst = _normalize(member.name)
+            if not dst:
+                continue
+            if member.isdir():
+                yield Entry(_header(dst, tarfile.DIRTYPE, member.mode))
+            elif member.issym():
+                info = _header(dst, tarfile.SYMTYPE, 0o777)
+                info.linkname = member.linkname
+                yield Entry(info)
+            elif member.isfile() or member.islnk():
+                # Hard links become copies: the link target may be pruned.
+                extracted = tar.extractfile(member)
+                assert extracted is not None
+                data = extracted.read()
+                info = _header(dst, tarfile.REGTYPE, member.mode)
+                info.size = len(data)
+                yield Entry(info, data=data)
+
+
+def spec_entries(spec: dict[str, object]) -> Iterator[Entry]:
+    """Every entry the spec asks for, before pruning and de-duplication."""
+    for deb in spec.get("debs", []):  # type: ignore[attr-defined]
+        yield from deb_entries(Path(deb))
+    for item in spec.get("files", []):  # type: ignore[attr-defined]
+        src = Path(item["src"])
+        mode = item.get("mode") or (0o755 if src.stat().st_mode & 0o111 else 0o644)
+        info = _header(_normalize(item["dst"]), tarfile.REGTYPE, mode)
+        info.size = src.stat().st_size
+        yield Entry(info, src=src)
+    for dst, target in sorted(spec.get("symlinks", {}).items()):  # type: ignore[attr-defined]
+        info = _header(_normalize(dst) if dst not in ("bin", "sbin", "lib", "lib64") else dst,
+                       tarfile.SYMTYPE, 0o777)
+        info.linkname = target
+        yield Entry(info)
+    for item in spec.get("dirs", []):  # type: ignore[attr-defined]
+        yield Entry(_header(_normalize(item["dst"]), tarfile.DIRTYPE, item.get("mode", 0o755),
+                            item.get("uid", 0), item.get("gid", 0)))
+
+
+def stripped(entries: list[Entry], workdir: Path) -> list[Entry]:
+    """Replaces shared libraries by copies without their static symbol tables.
+
+    Wheels ship .symtab sections the dynamic loader never reads (89 MB of
+    torch's 434 MB libtorch_cpu.so); `strip --strip-unneeded` keeps .dynsym.
+    """
+    if shutil.which("strip") is None:
+        raise SystemExit("layer.py: strip (binutils) is not installed; it shrinks shared libraries")
+    result: list[Entry] = []
+    for index, entry in enumerate(entries):
+        src = entry.src
+        if src is None or not _is_shared_library(entry.info.name, src):
+            result.append(entry)
+            continue
+        copy = workdir / f"{index}.so"
+        subprocess.run(["strip", "--strip-unneeded", "-o", str(copy), str(src)], check=True)
+        info = _header(entry.info.name, tarfile.REGTYPE, entry.info.mode)
+        info.size = copy.stat().st_size
+        result.append(Entry(info, src=copy))
+    return result
+
+
+def _is_shared_library(name: str, src: Path) -> bool:
+    base = name.rpartition("/")[2]
+    if not (base.endswith(".so") or ".so." in base):
+        return False
+    with src.open("rb") as f:
+        return f.read(4) == b"\x7fELF"
+
+
+def _matches(path: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(path, p) for p in patterns)
+
+
+def select(entries: Iterator[Entry], spec: dict[str, object], pruned: list[str]) -> list[Entry]:
+    """Drops pruned and lower-layer paths, adds missing parent dirs, sorts."""
+    prune: list[str] = spec.get("prune", [])  # type: ignore[assignment]
+    keep: list[str] = spec.get("keep", [])  # type: ignore[assignment]
+    lower: set[str] = set()
+    for listing in spec.get("lower_listings", []):  # type: ignore[attr-defined]
+        lower.update(Path(listing).read_text().splitlines())
+    chosen: dict[str, Entry] = {}
+    for entry in entries:
+        path = entry.info.name
+        if _matches(path, prune) and not _matches(path, keep):
+            pruned.append(path)
+        elif path not in lower:
+            chosen[path] = entry
+    for path in list(chosen):
+        parent = path.rpartition("/")[0]
+        while parent and parent not in chosen and parent not in lower:
+            chosen[parent] = Entry(_header(parent, tarfile.DIRTYPE, 0o755))
+            parent = parent.rpartition("/")[0]
+    return [chosen[path] for path in sorted(chosen)]
+
+
+def with_ca_bundle(entries: list[Entry], bundle: str) -> list[Entry]:
+    """Adds the CA bundle update-ca-certificates would write, from the certs present."""
+    certs = [e for e in entries if e.info.name.startswith("usr/share/ca-certificates/")
+             and e.info.name.endswith(".crt") and e.data is not None]
+    data = b"".join(e.data for e in certs if e.data is not None)
+    info = _header(bundle, tarfile.REGTYPE, 0o644)
+    info.size = len(data)
+    by_name = {e.info.name: e for e in entries}
+    by_name[bundle] = Entry(info, data=data)
+    return [by_name[name] for name in sorted(by_name)]
+
+
+class _HashingWriter(io.RawIOBase):
+    """Feeds what tarfile writes to a hash, a byte count and a pipe."""
+
+    def __init__(self, sink: IO[bytes]) -> None:
+        self.sink, self.sha256, self.size = sink, hashlib.sha256(), 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.sha256.update(data)
+        self.size += len(data)
+        self.sink.write(data)
+        return len(data)
+
+
+def write_layer(entries: list[Entry], blob: Path, compression: str) -> dict[str, object]:
+    """Streams the tar through the compressor into blob; returns the descriptor."""
+    command, suffix = _COMPRESSORS[compression]
+    if shutil.which(command[0]) is None:
+        raise SystemExit(f"layer.py: {command[0]} is not installed; it compresses {compression} layers")
+    with blob.open("wb") as out:
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=out)
+        assert proc.stdin is not None
+        writer = _HashingWriter(proc.stdin)
+        with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
+            for entry in entries:
+                source: BinaryIO | None = None
+                if entry.src is not None:
+                    source = entry.src.open("rb")
+                elif entry.data is not None:
+                    source = io.BytesIO(entry.data)
+                tar.addfile(entry.info, source)
+                if source is not None:
+                    source.close()
+        proc.stdin.close()
+        if proc.wait() != 0:
+            raise SystemExit(f"layer.py: {command[0]} failed with exit code {proc.returncode}")
+    digest = hashlib.sha256()
+    with blob.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return {
+        "mediaType": "application/vnd.oci.image.layer.v1." + suffix,
+        "digest": "sha256:" + digest.hexdigest(),
+        "size": blob.stat().st_size,
+        "diffID": "sha256:" + writer.sha256.hexdigest(),
+        "uncompressedSize": writer.size,
+    }
+
+
+def main(argv: list[str]) -> int:
+    """Builds the layer the arguments describe."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--spec", type=Path, required=True)
+    parser.add_argument("--blob", type=Path, required=True)
+    parser.add_argument("--descriptor", type=Path, required=True)
+    parser.add_argument("--listing", type=Path, required=True)
+    parser.add_argument("--pruned", type=Path, required=True)
+    parser.add_argument("--compression", choices=sorted(_COMPRESSORS), default="gzip")
+    args = parser.parse_args(argv)
+
+    spec = json.loads(args.spec.read_text())
+    pruned: list[str] = []
+    entries = select(spec_entries(spec), spec, pruned)
+    if spec.get("ca_bundle"):
+        entries = with_ca_bundle(entries, spec["ca_bundle"])
+    with tempfile.TemporaryDirectory() as workdir:
+        if spec.get("strip"):
+            entries = stripped(entries, Path(workdir))
+        descriptor = write_layer(entries, args.blob, args.compression)
+    descriptor["name"] = args.name
+    args.descriptor.write_text(json.dumps(descriptor, indent=2, sort_keys=True) + "\n")
+    args.listing.write_text("".join(e.info.name + "\n" for e in entries))
+    args.pruned.write_text("".join(p + "\n" for p in sorted(pruned)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,117 @@
+"""oci_layer: one deterministic image layer from Debian packages, wheels, app code and files.
+
+Example:
+
+    oci_layer(
+        name = "python_base",
+        pip = [requirement("fastapi")],
+        below = [":debian"],
+        prune = ["*/__pycache__/*"],
+    )
+
+A file lives in exactly one layer: paths that a layer in `below` already holds
+are left out. What `prune` removes is listed in the `<name>.pruned` output.
+"""
+
+load("@rules_python//python:defs.bzl", "PyInfo")
+load(":providers.bzl", "OciLayerInfo")
+
+_SITE_PACKAGES = "/site-packages/"
+
+def _pip_files(targets, site_packages):
+    """Maps the wheel files of pip repositories to their place in site-packages."""
+    files = []
+    for target in targets:
+        for f in target[DefaultInfo].default_runfiles.files.to_list():
+            path = f.short_path
+            if path.startswith("../") and _SITE_PACKAGES in path:
+                files.append({"src": f.path, "dst": site_packages + "/" + path.split(_SITE_PACKAGES, 1)[1]})
+    return files
+
+def _app_files(targets, app_root):
+    """Maps the workspace's own files (not external repositories) under app_root."""
+    files = []
+    for target in targets:
+        for f in target[DefaultInfo].default_runfiles.files.to_list():
+            if not f.short_path.startswith("../"):
+                files.append({"src": f.path, "dst": app_root + "/" + f.short_path})
+    return files
+
+def _dirs(dirs):
+    result = []
+    for path, owner in dirs.items():
+        mode, uid, gid = owner.split(":")
+        result.append({"dst": path, "mode": int(mode, 8), "uid": int(uid), "gid": int(gid)})
+    return result
+
+def _oci_layer_impl(ctx):
+    extension = {"gzip": ".tar.gz", "zstd": ".tar.zst"}[ctx.attr.compression]
+    blob = ctx.actions.declare_file(ctx.label.name + extension)
+    descriptor = ctx.actions.declare_file(ctx.label.name + ".json")
+    listing = ctx.actions.declare_file(ctx.label.name + ".listing")
+    pruned = ctx.actions.declare_file(ctx.label.name + ".pruned")
+    lower = [layer[OciLayerInfo].listing for layer in ctx.attr.below]
+
+    files = _pip_files(ctx.attr.pip, ctx.attr.site_packages) + _app_files(ctx.attr.app, ctx.attr.app_root)
+    files += [{"src": target.files.to_list()[0].path, "dst": dst} for target, dst in ctx.attr.files.items()]
+    spec = ctx.actions.declare_file(ctx.label.name + ".spec.json")
+    ctx.actions.write(spec, json.encode({
+        "ca_bundle": ctx.attr.ca_bundle,
+        "debs": [f.path for f in ctx.files.debs],
+        "dirs": _dirs(ctx.attr.dirs),
+        "files": files,
+        "keep": ctx.attr.keep,
+        "lower_listings": [f.path for f in lower],
+        "prune": ctx.attr.prune,
+        "strip": ctx.attr.strip,
+        "symlinks": ctx.attr.symlinks,
+    }))
+
+    inputs = depset(
+        [spec] + lower + ctx.files.debs + ctx.files.files,
+        transitive = [t[DefaultInfo].default_runfiles.files for t in ctx.attr.pip + ctx.attr.app],
+    )
+    args = ctx.actions.args()
+    args.add("--name", ctx.label.name)
+    args.add("--spec", spec)
+    args.add("--blob", blob)
+    args.add("--descriptor", descriptor)
+    args.add("--listing", listing)
+    args.add("--pruned", pruned)
+    args.add("--compression", ctx.attr.compression)
+    ctx.actions.run(
+        executable = ctx.executable._layer_tool,
+        arguments = [args],
+        inputs = inputs,
+        outputs = [blob, descriptor, listing, pruned],
+        mnemonic = "OciLayer",
+        progress_message = "Writing layer %{label}",
+    )
+    return [
+        DefaultInfo(files = depset([blob, descriptor])),
+        OutputGroupInfo(listing = depset([listing]), pruned = depset([pruned])),
+        OciLayerInfo(blob = blob, descriptor = descriptor, listing = listing, pruned = pruned),
+    ]
+
+oci_layer = rule(
+    doc = "Builds one compressed OCI layer; paths held by `below` layers are left out.",
+    implementation = _oci_layer_impl,
+    attrs = {
+        "debs": attr.label_list(allow_files = [".deb"], doc = "Debian packages whose files the layer holds (merged /usr)."),
+        "pip": attr.label_list(providers = [PyInfo], doc = "pip requirements: their wheels' files, with all transitive deps, go to `site_packages`."),
+        "app": attr.label_list(doc = "Targets whose workspace files (transitively) go under `app_root`."),
+        "files": attr.label_keyed_string_dict(allow_files = True, doc = "Single files and their path in the image."),
+        "symlinks": attr.string_dict(doc = "Symbolic links: path in the image -> target."),
+        "dirs": attr.string_dict(doc = "Directories: path -> \"mode:uid:gid\", e.g. \"0700:65532:65532\"."),
+        "below": attr.label_list(providers = [OciLayerInfo], doc = "Layers under this one; their paths are left out."),
+        "prune": attr.string_list(doc = "fnmatch patterns of paths to leave out."),
+        "keep": attr.string_list(doc = "fnmatch patterns that `prune` must not remove."),
+        "strip": attr.bool(default = True, doc = "Strip static symbol tables from shared libraries (.dynsym stays)."),
+        "ca_bundle": attr.string(doc = "If set, write this CA bundle from the layer's usr/share/ca-certificates."),
+        "compression": attr.string(default = "gzip", values = ["gzip", "zstd"], doc = "Layer compression."),
+        "site_packages": attr.string(default = "usr/local/lib/python3.11/dist-packages", doc = "Where wheels go in the image."),
+        "app_root": attr.string(default = "app", doc = "Where `app` files go in the image."),
+        "_layer_tool": attr.label(default = "//tools/oci:layer", executable = True, cfg = "exec"),
+    },
+    provides = [OciLayerInfo],
+)

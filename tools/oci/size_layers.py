@@ -1,0 +1,362 @@
+"""Reads OCI image layouts and measures their layers (the input side of size_report).
+
+An image is an OCI image-spec layout directory: `oci-layout`, `index.json`
+whose `manifests[0]` is the image manifest, and `blobs/sha256/<hex>`. A layer
+is measured by streaming its blob once: the sha256 of the compressed bytes is
+checked, the decompressed tar stream is counted, and the sizes of its regular
+files are summed per "package" (see `package_of`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import io
+import json
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import threading
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Protocol, TextIO
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+TITLE = "org.opencontainers.image.title"
+METRICS = ("compressed", "uncompressed")  # the two sizes of a layer
+INDEX_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    }
+)
+PROGRESS_BYTES = 20 * 10**6  # layers at least this big (compressed) announce themselves
+CHUNK = 1 << 20
+_DIGEST = re.compile(r"^sha256:([0-9a-f]{64})$")
+_PACKAGE_DIRS = frozenset({"site-packages", "dist-packages"})
+_DEBIAN_ROOTS = frozenset({"bin", "boot", "etc", "lib", "lib32", "lib64", "libx32", "sbin", "usr", "var"})
+_MODULE_SUFFIXES = (".py", ".so", ".pyd", ".libs")
+
+
+class InputError(Exception):
+    """Invalid input; the message says what is wrong and what to do."""
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class LayerDesc:
+    """One layer of an image as its manifest describes it."""
+
+    index: int
+    name: str
+    digest: str
+    media_type: str
+    compressed: int
+    blob: Path
+
+    @property
+    def short_digest(self) -> str:
+        """The first 12 hex digits of the digest."""
+        return self.digest.split(":", 1)[-1][:12]
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image given on the command line: its name, layout directory and layers."""
+
+    name: str
+    directory: Path
+    layers: tuple[LayerDesc, ...]
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What streaming a layer found: tar stream size and file bytes per package."""
+
+    uncompressed: int
+    packages: dict[str, int]
+
+    def top(self, count: int = 10) -> list[tuple[str, int]]:
+        """The `count` largest packages, largest first (ties by name)."""
+        return sorted(self.packages.items(), key=lambda item: (-item[1], item[0]))[:count]
+
+
+# --- layouts -------------------------------------------------------------------
+
+
+def read_image(name: str, directory: Path) -> Image:
+    """Reads the layout at `directory`; every layer blob must be present."""
+    where = f"image {name!r} ({directory})"
+    if not directory.is_dir():
+        raise InputError(f"{where}: no such directory; build the image or fix --image {name}=DIR")
+    if not (directory / "oci-layout").is_file():
+        raise InputError(
+            f"{where}: not an OCI image layout (no oci-layout file); "
+            "pass the directory holding oci-layout, index.json and blobs/"
+        )
+    manifest = _image_manifest(directory, where)
+    layers = manifest.get("layers")
+    if not isinstance(layers, list):
+        raise InputError(f"{where}: the image manifest has no layers list; rebuild the image")
+    return Image(name, directory, tuple(_layer(directory, where, i, d) for i, d in enumerate(layers)))
+
+
+def _image_manifest(directory: Path, where: str) -> dict[str, object]:
+    """The manifest that index.json's first entry leads to (through nested indexes)."""
+    document = _json_file(directory / "index.json", where)
+    while True:
+        manifests = document.get("manifests")
+        if not isinstance(manifests, list) or not manifests:
+            raise InputError(f"{where}: index.json lists no manifests; rebuild the image")
+        descriptor = _descriptor(manifests[0], where, "manifests[0]")
+        path = _blob_path(directory, where, descriptor, "manifest")
+        _check_digest(path, descriptor["digest"], where)
+        document = _json_file(path, where)
+        if document.get("mediaType", descriptor.get("mediaType")) not in INDEX_TYPES:
+            return document
+
+
+def _layer(directory: Path, where: str, index: int, raw: object) -> LayerDesc:
+    """A layer descriptor checked and resolved to its blob file."""
+    descriptor = _descriptor(raw, where, f"layers[{index}]")
+    annotations = descriptor.get("annotations")
+    title = annotations.get(TITLE) if isinstance(annotations, dict) else None
+    digest = str(descriptor["digest"])
+    name = title if isinstance(title, str) and title else digest.split(":", 1)[1][:12]
+    blob = _blob_path(directory, where, descriptor, f"layer {name!r}")
+    size = descriptor["size"]
+    assert isinstance(size, int)
+    return LayerDesc(index, name, digest, str(descriptor.get("mediaType", "")), size, blob)
+
+
+def _descriptor(raw: object, where: str, field: str) -> dict[str, object]:
+    """Checks an OCI descriptor's digest and size fields."""
+    if not isinstance(raw, dict):
+        raise InputError(f"{where}: {field} is not a descriptor object; rebuild the image")
+    if not isinstance(raw.get("digest"), str) or not _DIGEST.match(raw["digest"]):
+        raise InputError(f"{where}: {field} has no sha256 digest (got {raw.get('digest')!r}); rebuild the image")
+    size = raw.get("size")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise InputError(f"{where}: {field} has no valid size (got {size!r}); rebuild the image")
+    return raw
+
+
+def _blob_path(directory: Path, where: str, descriptor: dict[str, object], what: str) -> Path:
+    """The blob file of a descriptor, which must exist with the declared size."""
+    digest = str(descriptor["digest"])
+    path = directory / "blobs" / "sha256" / digest.split(":", 1)[1]
+    if not path.is_file():
+        raise InputError(
+            f"{where}: blob {digest} of the {what} is missing; the layout is incomplete, rebuild the image"
+        )
+    if path.stat().st_size != descriptor["size"]:
+        raise InputError(
+            f"{where}: blob {digest} of the {what} is {path.stat().st_size} bytes, "
+            f"its descriptor says {descriptor['size']}; the blob is corrupt, rebuild the image"
+        )
+    return path
+
+
+def _json_file(path: Path, where: str) -> dict[str, object]:
+    """A JSON object read from `path`."""
+    try:
+        document = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise InputError(f"{where}: {path.name} is missing; not a complete OCI layout, rebuild the image") from None
+    except (ValueError, OSError) as error:
+        raise InputError(f"{where}: {path.name} is not valid JSON ({error}); rebuild the image") from None
+    if not isinstance(document, dict):
+        raise InputError(f"{where}: {path.name} is not a JSON object; rebuild the image")
+    return document
+
+
+def _check_digest(path: Path, digest: object, where: str) -> None:
+    """Raises unless the (small) file hashes to `digest`."""
+    actual = hashlib.sha256(path.read_bytes()).hexdigest()
+    if f"sha256:{actual}" != digest:
+        raise InputError(
+            f"{where}: blob {digest} ({path}) does not match its digest (sha256 is {actual}); "
+            "the blob is corrupt, rebuild the image"
+        )
+
+
+# --- packages --------------------------------------------------------------------
+
+
+def package_of(path: str) -> str:
+    """The package a file belongs to.
+
+    Inside `site-packages/` or `dist-packages/`: the first entry below it, with
+    `foo-1.2.dist-info` and `foo.py`/`foo.libs` folded into `foo`. Debian paths
+    (under usr/ except usr/local, lib*, bin, sbin, etc, var): the first 3
+    directories, e.g. `usr/lib/x86_64-linux-gnu/`. Anything else: the first 2.
+    """
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    for i, part in enumerate(parts[:-1]):
+        if part in _PACKAGE_DIRS:
+            return _distribution(parts[i + 1])
+    debian = bool(parts) and parts[0] in _DEBIAN_ROOTS and parts[:2] != ["usr", "local"]
+    directories = parts[:-1][: 3 if debian else 2]
+    return "/".join(directories) + "/" if directories else "/"
+
+
+def _distribution(entry: str) -> str:
+    """`Foo_Bar-1.2.dist-info`, `foo_bar.py`, `foo_bar/` all become `foo_bar`."""
+    if entry.endswith((".dist-info", ".egg-info")):
+        entry = entry.split("-", 1)[0]
+    elif entry.endswith(_MODULE_SUFFIXES):
+        entry = entry.split(".", 1)[0]
+    return entry.lower().replace("-", "_")
+
+
+# --- streaming -------------------------------------------------------------------
+
+
+class _Tap(io.RawIOBase):
+    """A readable stream passing `source` through while counting (and hashing) it."""
+
+    def __init__(self, source: _Readable, hashing: bool = False) -> None:
+        super().__init__()
+        self._source = source
+        self._hashing = hashing
+        self.count = 0
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        """Always readable."""
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        """Fills `buffer` from the source."""
+        view = memoryview(buffer)
+        data = self._source.read(len(view))
+        view[: len(data)] = data
+        self.count += len(data)
+        if self._hashing:
+            self.sha256.update(data)
+        return len(data)
+
+    def drain(self) -> None:
+        """Reads the source to its end."""
+        while self.read(CHUNK):
+            pass
+
+
+def measure(layer: LayerDesc, progress: TextIO | None = None) -> Contents:
+    """Streams a layer blob once: verifies its digest, sizes its tar, sums packages."""
+    if progress is not None and layer.compressed >= PROGRESS_BYTES:
+        print(f"reading layer {layer.name} ({layer.compressed / 10**6:.0f} MB) ...", file=progress, flush=True)
+    problem: Exception | None = None
+    with layer.blob.open("rb") as blob:
+        raw = _Tap(blob, hashing=True)
+        tar = _Tap(io.BytesIO())
+        packages: dict[str, int] = {}
+        try:
+            with _decompressed(raw, layer) as stream:
+                tar = _Tap(stream)
+                packages = _scan_tar(tar)
+                tar.drain()
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
+            problem = error
+        raw.drain()
+    if "sha256:" + raw.sha256.hexdigest() != layer.digest:
+        raise InputError(
+            f"blob {layer.digest} (layer {layer.name!r}, {layer.blob}) does not match its digest "
+            f"(sha256 is {raw.sha256.hexdigest()}); the blob is corrupt, rebuild the image"
+        )
+    if problem is not None:
+        raise InputError(
+            f"blob {layer.digest} (layer {layer.name!r}) is not a valid {layer.media_type or 'tar'} layer "
+            f"({problem}); rebuild the image"
+        )
+    return Contents(tar.count, packages)
+
+
+def _scan_tar(stream: _Tap) -> dict[str, int]:
+    """Sums regular file sizes per package over a tar stream read in stream mode."""
+    sizes: Counter[str] = Counter()
+    with tarfile.open(fileobj=io.BufferedReader(stream, CHUNK), mode="r|", bufsize=CHUNK) as archive:
+        for member in archive:
+            if member.isfile():
+                sizes[package_of(member.name)] += member.size
+    return dict(sizes)
+
+
+@contextlib.contextmanager
+def _decompressed(raw: _Tap, layer: LayerDesc) -> Iterator[_Readable]:
+    """The decompressed bytes of the blob, by the layer's media type."""
+    kind = layer.media_type.rsplit("+", 1)[-1].rsplit(".", 1)[-1]
+    if kind in ("gzip", "gz"):
+        with gzip.GzipFile(fileobj=io.BufferedReader(raw, CHUNK), mode="rb") as stream:
+            yield stream
+    elif kind == "zstd":
+        with _zstd(raw, layer) as stream:
+            yield stream
+    elif kind == "tar" or not layer.media_type:
+        yield io.BufferedReader(raw, CHUNK)
+    else:
+        raise InputError(
+            f"layer {layer.name!r} ({layer.digest}) has media type {layer.media_type!r}; "
+            "only tar, tar+gzip and tar+zstd layers can be measured"
+        )
+
+
+@contextlib.contextmanager
+def _zstd(raw: _Tap, layer: LayerDesc) -> Iterator[_Readable]:
+    """Decompresses through a `zstd -dc` subprocess fed (and hashed) by a thread."""
+    exe = shutil.which("zstd")
+    if exe is None:
+        raise InputError(
+            f"layer {layer.name!r} ({layer.digest}) is zstd-compressed but no zstd binary is on PATH; "
+            "install zstd (e.g. apt-get install zstd) and retry"
+        )
+    with tempfile.TemporaryFile() as errors:
+        pipe = subprocess.PIPE
+        process = subprocess.Popen([exe, "-dc"], stdin=pipe, stdout=pipe, stderr=errors)
+        assert process.stdin is not None
+        assert process.stdout is not None
+        feeder = threading.Thread(target=_feed, args=(raw, process.stdin), daemon=True)
+        feeder.start()
+        try:
+            yield process.stdout
+        finally:
+            process.stdout.close()
+            feeder.join()
+            code = process.wait()
+        if code != 0:
+            errors.seek(0)
+            message = errors.read().decode(errors="replace").strip().splitlines() or [f"exit {code}"]
+            raise OSError(f"zstd: {message[-1]}")
+
+
+def _feed(source: _Tap, sink: IO[bytes]) -> None:
+    """Copies `source` into `sink`; keeps reading (to finish the hash) if the sink closes."""
+    try:
+        while chunk := source.read(CHUNK):
+            sink.write(chunk)
+    except BrokenPipeError:
+        source.drain()
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            sink.close()
+
+
+def measure_all(images: list[Image], progress: TextIO | None = None) -> dict[str, Contents]:
+    """Measures every distinct layer once, keyed by digest; big ones are announced on `progress`."""
+    contents: dict[str, Contents] = {}
+    for image in images:
+        for layer in image.layers:
+            if layer.digest not in contents:
+                contents[layer.digest] = measure(layer, progress)
+    return contents
