@@ -1,0 +1,164 @@
+"""``init_models``: fetch (or verify) the models into the cache volume ahead of time.
+
+Usage::
+
+    init_models [--model NAME ...] [--all] [--cache-dir DIR] [--mirror DIR_OR_URL]
+                [--verify-only] [--list] [--progress | --quiet]
+
+Without ``--model`` every model in the manifest is handled. Exits 0 on success,
+1 with a one-line ``init_models: error: ...`` reason on failure, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .cache import CACHE_DIR_ENV, ModelPaths, default_cache_dir
+from .errors import ModelError
+from .fetch import fetch_model, verify_model
+from .manifest import Manifest, ModelSpec, load_manifest
+from .progress import Reporter
+from .sources import MIRROR_ENV
+from .units import human_bytes
+from .verify import FileState
+
+PROG = "init_models"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser of ``init_models``."""
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Fetch and verify the models listed in the manifest."
+    )
+    parser.add_argument(
+        "--model",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="model to handle (repeatable; default: all)",
+    )
+    parser.add_argument("--all", action="store_true", help="handle every model (the default)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"model cache directory (default: ${CACHE_DIR_ENV} or /models)",
+    )
+    parser.add_argument(
+        "--mirror",
+        default=None,
+        metavar="DIR_OR_URL",
+        help=f"mirror directory, file:// or http(s):// URL, or 'hf' for the hub "
+        f"(default: ${MIRROR_ENV}, else the hub)",
+    )
+    parser.add_argument(
+        "--verify-only",
+        action="store_true",
+        help="hash the cached files in full; fetch nothing; fail if any is missing or wrong",
+    )
+    parser.add_argument("--list", action="store_true", help="list the known models and exit")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--progress", action="store_true", help="always draw a progress bar")
+    shown.add_argument("--quiet", action="store_true", help="print only the summary")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``init_models`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    args = build_parser().parse_args(argv)
+    cache_dir: Path = args.cache_dir or default_cache_dir()
+    try:
+        manifest = load_manifest()
+        if args.list:
+            _list(manifest, cache_dir)
+            return 0
+        specs = _select(manifest, args.model, args.all)
+        if args.verify_only:
+            return _verify(manifest, specs, cache_dir)
+        reporter = Reporter.for_stderr(args.progress)
+        reporter.enabled = not args.quiet
+        return _fetch(manifest, specs, cache_dir, args.mirror, reporter)
+    except ModelError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: error: interrupted", file=sys.stderr)
+        return 130
+
+
+def _select(manifest: Manifest, names: list[str], everything: bool) -> list[ModelSpec]:
+    if everything or not names:
+        return list(manifest.models.values())
+    return [manifest.get(name) for name in dict.fromkeys(names)]
+
+
+def _list(manifest: Manifest, cache_dir: Path) -> None:
+    for spec in manifest.models.values():
+        paths = ModelPaths(cache_dir, spec)
+        present = sum(
+            1
+            for f in spec.files
+            if paths.file_path(f).is_file() and paths.file_path(f).stat().st_size == f.size
+        )
+        state = "cached" if present == len(spec.files) else f"{present}/{len(spec.files)} cached"
+        print(
+            f"{spec.name}\t{spec.source.kind}:{spec.source.repo}@{spec.revision}\t"
+            f"dim={spec.dimension}\t{len(spec.files)} files\t{human_bytes(spec.total_size)}\t"
+            f"{state}"
+        )
+
+
+def _fetch(
+    manifest: Manifest,
+    specs: list[ModelSpec],
+    cache_dir: Path,
+    mirror: str | None,
+    reporter: Reporter,
+) -> int:
+    started = time.monotonic()
+    files = size = 0
+    for spec in specs:
+        result = fetch_model(
+            spec.name, cache_dir=cache_dir, source=mirror, manifest=manifest, reporter=reporter
+        )
+        files += result.files_fetched
+        size += result.bytes_fetched
+        print(
+            f"{spec.name}: ready at {result.path} (fetched {result.files_fetched} of "
+            f"{result.files_total} files, {human_bytes(result.bytes_fetched)}, "
+            f"{result.seconds:.1f} s)"
+        )
+    print(
+        f"{PROG}: {len(specs)} model(s) ready; fetched {files} file(s), "
+        f"{human_bytes(size)} in {time.monotonic() - started:.1f} s"
+    )
+    return 0
+
+
+def _verify(manifest: Manifest, specs: list[ModelSpec], cache_dir: Path) -> int:
+    started = time.monotonic()
+    failed: list[str] = []
+    for spec in specs:
+        checks = verify_model(spec.name, cache_dir=cache_dir, manifest=manifest)
+        bad = [c for c in checks if c.state is not FileState.OK]
+        if bad:
+            failed.append(spec.name)
+            problems = ", ".join(f"{c.file.path} ({c.state.value})" for c in bad)
+            print(f"{spec.name}: {len(bad)} of {len(checks)} files bad: {problems}")
+        else:
+            print(f"{spec.name}: all {len(checks)} files verified")
+    if failed:
+        print(
+            f"{PROG}: error: verification failed for {', '.join(failed)} in {cache_dir}; "
+            f"run {PROG} without --verify-only to fetch",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{PROG}: {len(specs)} model(s) verified in {time.monotonic() - started:.1f} s")
+    return 0

@@ -1,0 +1,66 @@
+"""The init_models command, end to end in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from docintel_models import ModelSpec
+
+from support import MODEL_NAME, flip_byte
+
+MODELS_ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    # Keep the caller's PYTHONPATH: under Bazel it holds the wheels' paths.
+    python_path = os.pathsep.join(filter(None, [str(MODELS_ROOT), os.environ.get("PYTHONPATH")]))
+    full_env = {**os.environ, "PYTHONPATH": python_path, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "docintel_models", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_cli_fetch_verify_list(mirror_dir: Path, cache_dir: Path, spec: ModelSpec) -> None:
+    listed = run("--list", "--cache-dir", str(cache_dir))
+    assert listed.returncode == 0
+    assert MODEL_NAME in listed.stdout and "dim=384" in listed.stdout
+
+    fetched = run("--model", MODEL_NAME, "--cache-dir", str(cache_dir), "--mirror", str(mirror_dir))
+    assert fetched.returncode == 0, fetched.stderr
+    assert f"fetched {len(spec.files)} file(s), 87.3 MiB" in fetched.stdout
+    assert "fetched model.safetensors" in fetched.stderr  # plain progress lines: not a TTY
+
+    again = run("--all", "--quiet", env={"DOCINTEL_MODEL_DIR": str(cache_dir)})
+    assert again.returncode == 0, again.stderr
+    assert "fetched 0 file(s), 0 B" in again.stdout
+    assert again.stderr == ""
+
+    assert run("--verify-only", "--cache-dir", str(cache_dir)).returncode == 0
+    assert "cached" in run("--list", "--cache-dir", str(cache_dir)).stdout
+
+    flip_byte(cache_dir / MODEL_NAME / spec.revision / "vocab.txt", 5)
+    broken = run("--verify-only", "--cache-dir", str(cache_dir))
+    assert broken.returncode == 1
+    assert "vocab.txt (checksum mismatch)" in broken.stdout
+    assert broken.stderr.count("\n") == 1 and broken.stderr.startswith("init_models: error:")
+
+
+def test_cli_errors_are_one_line(cache_dir: Path, tmp_path: Path) -> None:
+    unknown = run("--model", "nope", "--cache-dir", str(cache_dir))
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip().splitlines() == [
+        "init_models: error: unknown model 'nope'; known models: all-MiniLM-L6-v2"
+    ]
+    unreachable = run("--cache-dir", str(cache_dir), "--mirror", str(tmp_path / "none"), "--quiet")
+    assert unreachable.returncode == 1
+    assert len(unreachable.stderr.strip().splitlines()) == 1
+    assert "DOCINTEL_MODEL_MIRROR" in unreachable.stderr
+    assert run("--bogus-flag").returncode == 2

@@ -1,0 +1,135 @@
+"""Fetching over real HTTP from a loopback server with Range support."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from docintel_models import (
+    ModelSpec,
+    SourceUnavailableError,
+    TransferInterruptedError,
+    ensure_model,
+    fetch_model,
+)
+from docintel_models.progress import Reporter
+
+from support import MODEL_NAME, link_mirror, serve_directory, sha256
+
+QUIET = Reporter(enabled=False)
+WEIGHTS = "model.safetensors"
+
+
+def assert_complete(model_dir: Path, spec: ModelSpec) -> None:
+    for model_file in spec.files:
+        assert sha256(model_dir / model_file.path) == model_file.sha256, model_file.path
+    assert not list(model_dir.rglob("*.part"))
+
+
+def test_fetch_over_http_flat_layout(mirror_dir: Path, cache_dir: Path, spec: ModelSpec) -> None:
+    with serve_directory(mirror_dir) as (url, state):
+        result = fetch_model(MODEL_NAME, cache_dir=cache_dir, source=url, reporter=QUIET)
+    assert result.bytes_fetched == spec.total_size
+    assert_complete(result.path, spec)
+    # Only the first file probes the <name>/<revision>/ and <name>/ layouts.
+    assert sum(1 for _, _, status in state.log if status == 404) == 2
+
+
+def test_fetch_over_http_name_layout(
+    mirror_dir: Path, cache_dir: Path, spec: ModelSpec, tmp_path: Path
+) -> None:
+    root = tmp_path / "www"
+    link_mirror(mirror_dir, root / MODEL_NAME)
+    with serve_directory(root) as (url, _state):
+        path = ensure_model(MODEL_NAME, cache_dir=cache_dir, source=url + "/")
+    assert_complete(path, spec)
+
+
+def test_hub_url_scheme_via_hf_endpoint(
+    mirror_dir: Path,
+    cache_dir: Path,
+    spec: ModelSpec,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = tmp_path / "hub"
+    link_mirror(mirror_dir, root / spec.source.repo / "resolve" / spec.revision)
+    with serve_directory(root) as (url, state):
+        monkeypatch.setenv("HF_ENDPOINT", url)
+        path = ensure_model(MODEL_NAME, cache_dir=cache_dir)  # no source: the hub
+    assert_complete(path, spec)
+    assert f"{spec.source.repo}/resolve/{spec.revision}/{WEIGHTS}" in [p for p, _, _ in state.log]
+
+
+def test_interrupted_download_resumes_with_range(
+    mirror_dir: Path, cache_dir: Path, spec: ModelSpec
+) -> None:
+    cut_at = 20_000_000
+    with serve_directory(mirror_dir) as (url, state):
+        state.cuts[WEIGHTS] = [cut_at]  # the connection drops midway, once
+        result = fetch_model(MODEL_NAME, cache_dir=cache_dir, source=url, reporter=QUIET)
+    assert_complete(result.path, spec)
+    (first, first_status), (second, second_status) = state.requests_for(WEIGHTS)
+    assert (first, first_status, second_status) == (None, 200, 206)
+    assert second is not None
+    resumed_at = int(second.removeprefix("bytes=").removesuffix("-"))
+    assert 0 < resumed_at <= cut_at  # everything received before the cut was kept
+    assert result.bytes_fetched == spec.total_size  # nothing fetched twice
+
+
+def test_interrupted_download_keeps_part_for_next_run(
+    mirror_dir: Path, cache_dir: Path, spec: ModelSpec
+) -> None:
+    with serve_directory(mirror_dir) as (url, state):
+        state.cuts[WEIGHTS] = [5_000_000] * 5  # every attempt of this run breaks off
+        with pytest.raises(TransferInterruptedError) as info:
+            fetch_model(MODEL_NAME, cache_dir=cache_dir, source=url, reporter=QUIET)
+        assert WEIGHTS in str(info.value)
+        part = cache_dir / MODEL_NAME / spec.revision / f"{WEIGHTS}.part"
+        assert part.stat().st_size == 25_000_000
+        result = fetch_model(MODEL_NAME, cache_dir=cache_dir, source=url, reporter=QUIET)
+    assert state.requests_for(WEIGHTS)[-1] == ("bytes=25000000-", 206)
+    names = [f.path for f in spec.files]
+    done_first_run = sum(f.size for f in spec.files[: names.index(WEIGHTS)])
+    assert result.bytes_fetched == spec.total_size - done_first_run - 25_000_000
+    assert_complete(result.path, spec)
+
+
+def test_server_without_range_support_restarts_cleanly(
+    mirror_dir: Path, cache_dir: Path, spec: ModelSpec
+) -> None:
+    model_dir = cache_dir / MODEL_NAME / spec.revision
+    model_dir.mkdir(parents=True)
+    with (mirror_dir / WEIGHTS).open("rb") as src:
+        (model_dir / f"{WEIGHTS}.part").write_bytes(src.read(1_000_000))
+    with serve_directory(mirror_dir, honour_range=False) as (url, state):
+        ensure_model(MODEL_NAME, cache_dir=cache_dir, source=url)
+    assert state.requests_for(WEIGHTS) == [("bytes=1000000-", 200)]
+    assert_complete(model_dir, spec)
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_unreachable_http_mirror(cache_dir: Path) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/models"
+    with pytest.raises(SourceUnavailableError) as info:
+        ensure_model(MODEL_NAME, cache_dir=cache_dir, source=url)
+    assert url in str(info.value)
+    assert "set DOCINTEL_MODEL_MIRROR to a directory or URL holding the files" in str(info.value)
+
+
+def test_unreachable_hub(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    endpoint = f"http://127.0.0.1:{_closed_port()}"
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    with pytest.raises(SourceUnavailableError) as info:
+        ensure_model(MODEL_NAME, cache_dir=cache_dir)
+    message = str(info.value)
+    assert f"{endpoint}/sentence-transformers/all-MiniLM-L6-v2/resolve/" in message
+    assert "DOCINTEL_MODEL_MIRROR" in message
