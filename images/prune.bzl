@@ -5,7 +5,8 @@ Each layer also lists the paths it pruned: `bazel build //images:<layer>
 """
 
 # Debian packages: documentation, manuals and translations a service never
-# reads, and the parts of the standard library that need a terminal or a
+# reads, glibc's iconv modules (Python has its own codecs), leap-second time
+# zones, and the parts of the standard library for a terminal, a GUI or a
 # network install. Copyright files stay, for licence compliance.
 DEBIAN_PRUNE = [
     "usr/share/doc/*",
@@ -17,6 +18,9 @@ DEBIAN_PRUNE = [
     "usr/share/gcc/*",
     "usr/share/gdb/*",
     "usr/share/bash-completion/*",
+    "usr/share/zoneinfo/right/*",
+    "usr/lib/x86_64-linux-gnu/gconv/*",
+    "usr/lib/python3.11/pydoc_data/*",
     "usr/lib/python3.11/ensurepip/*",
     "usr/lib/python3.11/idlelib/*",
     "usr/lib/python3.11/turtledemo/*",
@@ -46,4 +50,6 @@ PYTHON_PRUNE = [
     "*/sympy/*/tests/*",
     "*/networkx/*/tests/*",
     "*/pandas/tests/*",
+    # mypy's compiler for C extensions; type checking does not use it.
+    "*/dist-packages/mypyc/*",
 ]

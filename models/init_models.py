@@ -1,3 +1,4 @@
+#!/usr/bin/python3.11
 """Entry script for the ``init_models`` binary (see ``docintel_models.init_models``)."""
 
 import sys

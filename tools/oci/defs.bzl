@@ -2,9 +2,12 @@
 
 load("//tools/oci/private:image.bzl", _oci_image = "oci_image")
 load("//tools/oci/private:layer.bzl", _oci_layer = "oci_layer")
+load("//tools/oci/private:size_test.bzl", _oci_size_report = "oci_size_report", _oci_size_test = "oci_size_test")
 load("//tools/oci/private:providers.bzl", _OciImageInfo = "OciImageInfo", _OciLayerInfo = "OciLayerInfo")
 
 oci_image = _oci_image
 oci_layer = _oci_layer
+oci_size_report = _oci_size_report
+oci_size_test = _oci_size_test
 OciImageInfo = _OciImageInfo
 OciLayerInfo = _OciLayerInfo

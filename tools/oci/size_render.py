@@ -25,7 +25,7 @@ PALETTE = ("#4e79a7", "#59a14f", "#76b7b2", "#edc948", "#b07aa1", "#9c755f", "#b
 def amount(size: float, limits: Limits) -> str:
     """Bytes in the limits' unit: one decimal, or enough digits to show a small size."""
     value = size / limits.unit_bytes
-    return f"{value:.1f}" if value >= 1 or value == 0 else f"{value:.6f}".rstrip("0")
+    return f"{value:.1f}" if value >= 1 or value == 0 else f"{value:.3g}"
 
 
 def violation_message(violation: Violation, limits: Limits) -> str:

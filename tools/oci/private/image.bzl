@@ -9,8 +9,8 @@ Example:
         env = {"DOCINTEL_EMBEDDER": "local"},
     )
 
-The output is an OCI image layout directory; `<name>.digest` holds the
-manifest digest. Same inputs, same digest.
+The output is an OCI image layout directory; the `digest` output group's
+`<name>.digest` holds the manifest digest. Same inputs, same digest.
 """
 
 load(":providers.bzl", "OciImageInfo", "OciLayerInfo")
@@ -65,7 +65,8 @@ def _oci_image_impl(ctx):
         order = "postorder",
     )
     return [
-        DefaultInfo(files = depset([layout, digest])),
+        DefaultInfo(files = depset([layout])),
+        OutputGroupInfo(digest = depset([digest])),
         OciImageInfo(layout = layout, digest = digest, listings = listings),
     ]
 

@@ -32,7 +32,8 @@ def _app_files(targets, app_root):
     """Maps the workspace's own files (not external repositories) under app_root."""
     files = []
     for target in targets:
-        for f in target[DefaultInfo].default_runfiles.files.to_list():
+        info = target[DefaultInfo]
+        for f in depset(transitive = [info.files, info.default_runfiles.files]).to_list():
             if not f.short_path.startswith("../"):
                 files.append({"src": f.path, "dst": app_root + "/" + f.short_path})
     return files
@@ -69,7 +70,8 @@ def _oci_layer_impl(ctx):
 
     inputs = depset(
         [spec] + lower + ctx.files.debs + ctx.files.files,
-        transitive = [t[DefaultInfo].default_runfiles.files for t in ctx.attr.pip + ctx.attr.app],
+        transitive = [t[DefaultInfo].default_runfiles.files for t in ctx.attr.pip + ctx.attr.app] +
+                     [t[DefaultInfo].files for t in ctx.attr.app],
     )
     args = ctx.actions.args()
     args.add("--name", ctx.label.name)
