@@ -38,7 +38,7 @@ PYTHON_PRUNE = [
     "*/__pycache__",
     "*/torch/test/*",
     "*/torch/include/*",
-    "*/torch/bin/*",
+    "*/torch/bin/*",  # test programs and protoc; torch_shm_manager stays
     "*/torch/share/cmake/*",
     "*/torch/lib/*.a",
     "*/torch/testing/_internal/*",
@@ -53,3 +53,6 @@ PYTHON_PRUNE = [
     # mypy's compiler for C extensions; type checking does not use it.
     "*/dist-packages/mypyc/*",
 ]
+
+# torch refuses to import without its shared-memory manager.
+PYTHON_KEEP = ["*/torch/bin/torch_shm_manager"]

@@ -1,0 +1,120 @@
+"""Typed FastAPI dependencies."""
+
+from __future__ import annotations
+
+import hmac
+from email.message import Message
+from typing import Annotated, cast
+
+import redis
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from docintel.api.context import AppContext
+from docintel.core.config import Settings
+from docintel.core.metrics import Metrics
+from docintel.embeddings.base import Embedder
+from docintel.errors import AuthenticationError, UnsupportedMediaTypeError
+from docintel.store.documents import DocumentStore
+
+__all__ = [
+    "ContextDep",
+    "EmbedderDep",
+    "MetricsDep",
+    "RedisDep",
+    "SettingsDep",
+    "StoreDep",
+    "get_context",
+    "require_api_key",
+    "require_json",
+    "require_multipart",
+]
+
+
+def get_context(request: Request) -> AppContext:
+    """The app's :class:`AppContext`."""
+    return cast(AppContext, request.app.state.context)
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+def get_settings(context: ContextDep) -> Settings:
+    """The app's settings."""
+    return context.settings
+
+
+def get_redis(context: ContextDep) -> redis.Redis:
+    """The app's pooled Redis client."""
+    return context.redis
+
+
+def get_embedder(context: ContextDep) -> Embedder:
+    """The configured embedder."""
+    return context.embedder
+
+
+def get_store(context: ContextDep) -> DocumentStore:
+    """The document store."""
+    return context.store
+
+
+def get_metrics(context: ContextDep) -> Metrics:
+    """The app's metrics."""
+    return context.metrics
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RedisDep = Annotated[redis.Redis, Depends(get_redis)]
+EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
+StoreDep = Annotated[DocumentStore, Depends(get_store)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <DOCINTEL_API_KEY>`")
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: <DOCINTEL_API_KEY>`")
+
+
+def require_api_key(
+    settings: SettingsDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key_header)],
+) -> None:
+    """When ``DOCINTEL_API_KEY`` is set, require it as a Bearer token or ``X-API-Key``."""
+    if settings.api_key is None:
+        return
+    expected = settings.api_key.get_secret_value().encode("utf-8")
+    offered = [value for value in (bearer.credentials if bearer else None, api_key) if value]
+    if not any(hmac.compare_digest(value.encode("utf-8"), expected) for value in offered):
+        message = "invalid API key" if offered else "missing API key (use Authorization: Bearer or X-API-Key)"
+        raise AuthenticationError(message)
+
+
+def _media_type(request: Request) -> tuple[str, str] | None:
+    """The request's (maintype, subtype), or None without a Content-Type."""
+    content_type = request.headers.get("content-type")
+    if not content_type:
+        return None
+    message = Message()
+    message["content-type"] = content_type
+    return message.get_content_maintype(), message.get_content_subtype()
+
+
+def require_json(request: Request) -> None:
+    """Reject request bodies declared as something other than JSON with 415."""
+    media = _media_type(request)
+    if media is None:
+        return
+    maintype, subtype = media
+    if maintype != "application" or not (subtype == "json" or subtype.endswith("+json")):
+        raise UnsupportedMediaTypeError(
+            f"expected an application/json body, got {request.headers.get('content-type')!r}"
+        )
+
+
+def require_multipart(request: Request) -> None:
+    """Reject upload bodies that are not forms (``multipart/form-data``) with 415."""
+    if _media_type(request) not in (("multipart", "form-data"), ("application", "x-www-form-urlencoded")):
+        raise UnsupportedMediaTypeError(
+            "expected a multipart/form-data body with a 'file' field, "
+            f"got {request.headers.get('content-type') or 'no Content-Type'!r}"
+        )

@@ -1,0 +1,5 @@
+"""HTTP routers."""
+
+from docintel.api.routes import documents, health, search
+
+__all__ = ["documents", "health", "search"]

@@ -1,0 +1,80 @@
+"""Service configuration: one pydantic-settings model read from the environment.
+
+All variables use the ``DOCINTEL_`` prefix (``DOCINTEL_REDIS_URL``...), except the
+listening port which is read from ``PORT`` (``DOCINTEL_PORT`` also works).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """All tunables of the docintel service."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DOCINTEL_",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    port: int = Field(
+        default=8000,
+        ge=1,
+        le=65535,
+        validation_alias=AliasChoices("PORT", "DOCINTEL_PORT", "port"),
+    )
+    log_level: str = "INFO"
+
+    redis_url: str = "redis://localhost:6379/0"
+    redis_socket_timeout: float = Field(default=5.0, gt=0)
+    redis_connect_timeout: float = Field(default=2.0, gt=0)
+    key_prefix: str = Field(default="docintel", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+
+    api_key: SecretStr | None = None
+
+    embedder: Literal["openai", "local"] = "openai"
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: SecretStr | None = None
+    embedding_model: str = "text-embedding-3-small"
+    embedding_dimension: int | None = Field(default=None, ge=1, le=65536)
+    embedding_batch_size: int = Field(default=64, ge=1, le=2048)
+    embedding_timeout: float = Field(default=30.0, gt=0)
+    embedding_max_retries: int = Field(default=2, ge=0, le=20)
+    embedding_retry_backoff: float = Field(default=0.5, ge=0)
+    embedding_cache_ttl: int = Field(default=30 * 24 * 3600, ge=0)
+
+    model_dir: Path = Path("/models")
+    local_model: str = "all-MiniLM-L6-v2"
+
+    chunk_size: int = Field(default=800, ge=1)
+    chunk_overlap: int = Field(default=100, ge=0)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+
+    @field_validator("api_key", "openai_api_key", mode="before")
+    @classmethod
+    def _empty_secret_is_none(cls, value: object) -> object:
+        """Treat an empty variable (``DOCINTEL_API_KEY=``) as unset."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Self:
+        """The chunk overlap must leave room for new text in every chunk."""
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError("DOCINTEL_CHUNK_OVERLAP must be smaller than DOCINTEL_CHUNK_SIZE")
+        return self
+
+    @property
+    def embedding_cache_model(self) -> str:
+        """The model name the embedding cache is keyed by (backend-qualified)."""
+        if self.embedder == "local":
+            return f"local/{self.local_model}"
+        return f"openai/{self.embedding_model}"

@@ -1,0 +1,45 @@
+"""Choose and build the embedder named by ``DOCINTEL_EMBEDDER``."""
+
+from __future__ import annotations
+
+import redis
+
+from docintel.core.config import Settings
+from docintel.core.metrics import Metrics
+from docintel.embeddings.base import Embedder
+from docintel.embeddings.cache import EmbeddingCache
+from docintel.embeddings.local_backend import LocalEmbedder
+from docintel.embeddings.openai_backend import OpenAIEmbedder
+from docintel.store.keys import Keys
+
+__all__ = ["create_embedder"]
+
+
+def create_embedder(settings: Settings, *, client: redis.Redis, metrics: Metrics | None = None) -> Embedder:
+    """The configured embedder, with a Redis embedding cache."""
+    cache = EmbeddingCache(
+        client,
+        keys=Keys(settings.key_prefix),
+        model=settings.embedding_cache_model,
+        ttl_seconds=settings.embedding_cache_ttl,
+    )
+    if settings.embedder == "local":
+        return LocalEmbedder(
+            model_name=settings.local_model,
+            model_dir=settings.model_dir,
+            batch_size=settings.embedding_batch_size,
+            cache=cache,
+            metrics=metrics,
+        )
+    return OpenAIEmbedder(
+        base_url=settings.openai_base_url,
+        api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
+        model=settings.embedding_model,
+        dimension=settings.embedding_dimension,
+        timeout=settings.embedding_timeout,
+        max_retries=settings.embedding_max_retries,
+        retry_backoff=settings.embedding_retry_backoff,
+        batch_size=settings.embedding_batch_size,
+        cache=cache,
+        metrics=metrics,
+    )

@@ -1,0 +1,87 @@
+"""Redis key layout, in one place.
+
+``{p}`` is ``Settings.key_prefix`` (default ``docintel``):
+
+* ``{p}:doc:{id}`` — hash: title, text, metadata (JSON), chunks, generation, timestamps
+* ``{p}:docs`` — sorted set of document ids scored by creation time (pagination)
+* ``{p}:chunks:{id}:{generation}`` — hash: chunk index → chunk text
+* ``{p}:vset`` — Redis 8 vector set (vector-set path); elements ``id␟generation␟index``
+* ``{p}:vectors`` — hash element → float32 bytes (exact path)
+* ``{p}:filters`` — hash document id → JSON list of filter tags (exact path)
+* ``{p}:dim`` — dimension of the stored vectors
+* ``{p}:version`` — random token replaced by every write (exact-path cache validation)
+* ``{p}:emb:{model}:{sha256}`` — embedding cache
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ELEMENT_SEPARATOR", "Keys", "element_name", "parse_element_name"]
+
+ELEMENT_SEPARATOR = "\x1f"
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Key names under one prefix."""
+
+    prefix: str
+
+    def doc(self, document_id: str) -> str:
+        """The hash holding one document."""
+        return f"{self.prefix}:doc:{document_id}"
+
+    def chunks(self, document_id: str, generation: str) -> str:
+        """The hash holding the chunk texts of one document generation."""
+        return f"{self.prefix}:chunks:{document_id}:{generation}"
+
+    def embedding(self, model: str, digest: str) -> str:
+        """The embedding-cache entry for ``model`` and the SHA-256 ``digest`` of a text."""
+        return f"{self.prefix}:emb:{model}:{digest}"
+
+    @property
+    def docs(self) -> str:
+        """Sorted set of all document ids."""
+        return f"{self.prefix}:docs"
+
+    @property
+    def vset(self) -> str:
+        """The Redis 8 vector set."""
+        return f"{self.prefix}:vset"
+
+    @property
+    def vectors(self) -> str:
+        """Hash of vectors for the exact path."""
+        return f"{self.prefix}:vectors"
+
+    @property
+    def filters(self) -> str:
+        """Hash of per-document filter tags for the exact path."""
+        return f"{self.prefix}:filters"
+
+    @property
+    def dim(self) -> str:
+        """Dimension of stored vectors."""
+        return f"{self.prefix}:dim"
+
+    @property
+    def version(self) -> str:
+        """Token changed by every write."""
+        return f"{self.prefix}:version"
+
+    @property
+    def probe(self) -> str:
+        """A key that is never written, used to probe for vector-set support."""
+        return f"{self.prefix}:capability-probe"
+
+
+def element_name(document_id: str, generation: str, chunk_index: int) -> str:
+    """Name of one chunk's vector in the index."""
+    return f"{document_id}{ELEMENT_SEPARATOR}{generation}{ELEMENT_SEPARATOR}{chunk_index}"
+
+
+def parse_element_name(name: str) -> tuple[str, str, int]:
+    """Inverse of :func:`element_name`."""
+    document_id, generation, index = name.rsplit(ELEMENT_SEPARATOR, 2)
+    return document_id, generation, int(index)

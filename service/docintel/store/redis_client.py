@@ -1,0 +1,71 @@
+"""Redis client construction and translation of Redis failures into service errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.client import Pipeline
+from redis.retry import Retry
+
+from docintel.core.config import Settings
+from docintel.errors import StoreUnavailableError
+
+__all__ = ["as_text", "create_redis", "is_unavailable_error", "raw_command", "redis_errors", "watch"]
+
+# Server replies that mean "temporarily unable to serve", not "you sent garbage".
+_UNAVAILABLE_REPLIES = ("LOADING", "READONLY", "MASTERDOWN", "MISCONF", "OOM", "BUSY", "TRYAGAIN")
+
+
+def create_redis(settings: Settings) -> redis.Redis:
+    """Build a pooled Redis client for ``settings.redis_url``.
+
+    The client never caches a dead connection: redis-py drops a connection that
+    failed and opens a new one on the next command, and retries a failed command
+    twice with a short backoff, so a restarted server is picked up without
+    restarting the service while an absent one fails fast (→ 503).
+    """
+    return redis.Redis.from_url(
+        settings.redis_url,
+        socket_timeout=settings.redis_socket_timeout,
+        socket_connect_timeout=settings.redis_connect_timeout,
+        retry=Retry(ExponentialBackoff(cap=0.25, base=0.05), retries=2),
+        retry_on_error=[redis.ConnectionError, redis.TimeoutError],
+        decode_responses=False,
+    )
+
+
+def is_unavailable_error(exc: BaseException) -> bool:
+    """True if ``exc`` means Redis cannot serve right now (down, loading, read-only...)."""
+    if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
+        return True
+    return isinstance(exc, redis.ResponseError) and str(exc).startswith(_UNAVAILABLE_REPLIES)
+
+
+@contextmanager
+def redis_errors(action: str) -> Iterator[None]:
+    """Turn Redis connectivity failures inside the block into ``StoreUnavailableError``."""
+    try:
+        yield
+    except redis.RedisError as exc:
+        if is_unavailable_error(exc):
+            raise StoreUnavailableError(f"Redis is unavailable while {action}: {exc}") from exc
+        raise
+
+
+def raw_command(target: redis.Redis | Pipeline, *args: Any) -> Any:
+    """Send a command redis-py has no typed method for (VADD, VSIM, VREM, VCARD)."""
+    return target.execute_command(*args)  # type: ignore[no-untyped-call]
+
+
+def watch(pipe: Pipeline, *keys: str) -> None:
+    """WATCH ``keys`` on a transaction pipeline (switches it to immediate mode)."""
+    pipe.watch(*keys)  # type: ignore[no-untyped-call]
+
+
+def as_text(value: bytes | str) -> str:
+    """Decode a Redis reply value."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value

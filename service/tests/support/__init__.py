@@ -1,0 +1,1 @@
+"""Test and benchmark helpers: real Redis servers, an embeddings stub, PDF generation."""

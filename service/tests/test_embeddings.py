@@ -1,0 +1,256 @@
+"""The OpenAI-compatible backend against a real HTTP stub, and the embedder base class."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from docintel.core.metrics import Metrics
+from docintel.embeddings.base import Embedder
+from docintel.embeddings.openai_backend import OpenAIEmbedder, embeddings_url
+from docintel.errors import EmbeddingDimensionError, EmbeddingError, EmbeddingTimeoutError
+from tests.support.embedding_stub import EmbeddingStub, stub_vector
+from tests.support.redis_server import RedisServer
+
+
+def make_embedder(stub: EmbeddingStub, **overrides: object) -> OpenAIEmbedder:
+    values: dict[str, object] = {
+        "base_url": stub.url,
+        "api_key": None,
+        "model": "stub",
+        "dimension": None,
+        "timeout": 1.0,
+        "max_retries": 2,
+        "retry_backoff": 0.01,
+        "batch_size": 4,
+    }
+    values.update(overrides)
+    return OpenAIEmbedder(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("base", "url"),
+    [
+        ("http://h:1/v1", "http://h:1/v1/embeddings"),
+        ("http://h:1/v1/", "http://h:1/v1/embeddings"),
+        ("http://h:1", "http://h:1/v1/embeddings"),
+        ("http://h:1/", "http://h:1/v1/embeddings"),
+        ("http://h:1/openai/v1", "http://h:1/openai/v1/embeddings"),
+        ("http://h:1/v1/embeddings", "http://h:1/v1/embeddings"),
+    ],
+)
+def test_embeddings_url(base: str, url: str) -> None:
+    assert embeddings_url(base) == url
+
+
+def test_embeds_in_batches(stub: EmbeddingStub) -> None:
+    embedder = make_embedder(stub)
+    texts = [f"text number {i}" for i in range(10)]
+    vectors = embedder.embed(texts)
+    assert vectors.shape == (10, 64)
+    assert vectors.dtype == np.float32
+    assert [len(batch) for batch in stub.state.requests] == [4, 4, 2]
+    np.testing.assert_allclose(vectors[3], stub_vector("text number 3", 64), atol=1e-6)
+    assert embedder.dimension == 64
+
+
+def test_duplicates_in_one_call_are_embedded_once(stub: EmbeddingStub) -> None:
+    vectors = make_embedder(stub).embed(["same", "other", "same"])
+    assert stub.texts_embedded == 2
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+
+
+def test_base_url_without_v1(stub: EmbeddingStub) -> None:
+    embedder = make_embedder(stub, base_url=stub.url.removesuffix("/v1"))
+    assert embedder.embed(["x"]).shape == (1, 64)
+
+
+def test_api_key_is_sent(stub: EmbeddingStub) -> None:
+    stub.state.api_key = "upstream-key"
+    with pytest.raises(EmbeddingError, match="HTTP 401"):
+        make_embedder(stub).embed(["x"])
+    assert make_embedder(stub, api_key="upstream-key").embed(["x"]).shape == (1, 64)
+
+
+def test_retries_5xx_then_succeeds(stub: EmbeddingStub) -> None:
+    stub.fail_next(2, status=503)
+    assert make_embedder(stub, max_retries=2).embed(["x"]).shape == (1, 64)
+    assert stub.state.attempts == 3
+
+
+def test_retries_429(stub: EmbeddingStub) -> None:
+    stub.fail_next(1, status=429)
+    assert make_embedder(stub).embed(["x"]).shape == (1, 64)
+    assert stub.state.attempts == 2
+
+
+def test_gives_up_after_retries(stub: EmbeddingStub) -> None:
+    stub.fail_next(10, status=500)
+    with pytest.raises(EmbeddingError, match="failed after 3 attempt"):
+        make_embedder(stub, max_retries=2).embed(["x"])
+    assert stub.state.attempts == 3
+
+
+def test_client_errors_are_not_retried(stub: EmbeddingStub) -> None:
+    stub.fail_next(5, status=400)
+    with pytest.raises(EmbeddingError, match="HTTP 400"):
+        make_embedder(stub).embed(["x"])
+    assert stub.state.attempts == 1
+
+
+def test_timeout(stub: EmbeddingStub) -> None:
+    stub.state.delay = 0.6
+    with pytest.raises(EmbeddingTimeoutError, match="timed out"):
+        make_embedder(stub, timeout=0.2, max_retries=1).embed(["x"])
+    assert stub.state.attempts == 2
+
+
+def test_unreachable_server() -> None:
+    embedder = OpenAIEmbedder(
+        base_url="http://127.0.0.1:9/v1",
+        api_key=None,
+        model="m",
+        dimension=None,
+        timeout=1.0,
+        max_retries=0,
+        retry_backoff=0,
+        batch_size=2,
+    )
+    with pytest.raises(EmbeddingError, match="connection failed"):
+        embedder.embed(["x"])
+
+
+def test_wrong_dimension_against_configuration(stub: EmbeddingStub) -> None:
+    with pytest.raises(EmbeddingDimensionError, match="64-dimensional vectors, expected 32"):
+        make_embedder(stub, dimension=32).embed(["x"])
+
+
+def test_wrong_dimension_against_learned(stub: EmbeddingStub) -> None:
+    embedder = make_embedder(stub)
+    embedder.embed(["x"])
+    stub.state.wrong_dimension = True
+    with pytest.raises(EmbeddingDimensionError, match="65-dimensional"):
+        embedder.embed(["y"])
+
+
+def test_wrong_count(stub: EmbeddingStub) -> None:
+    stub.state.wrong_count = True
+    with pytest.raises(EmbeddingError, match="1 embeddings for 2 inputs"):
+        make_embedder(stub).embed(["a", "b"])
+
+
+class _Fixed(Embedder):
+    backend = "fixed"
+
+    def __init__(self, rows: list[list[float]]) -> None:
+        super().__init__(batch_size=8, metrics=Metrics())
+        self.rows = rows
+
+    @property
+    def dimension(self) -> int:
+        return 2
+
+    def _embed(self, batch):
+        return np.asarray(self.rows[: len(batch)], dtype=np.float32)
+
+
+def test_non_finite_vectors_are_rejected() -> None:
+    with pytest.raises(EmbeddingError, match="non-finite"):
+        _Fixed([[float("nan"), 1.0]]).embed(["x"])
+
+
+def test_empty_input() -> None:
+    assert _Fixed([]).embed([]).shape[0] == 0
+
+
+def test_openai_sdk_like_transport_errors_are_wrapped() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"not json")
+
+    embedder = OpenAIEmbedder(
+        base_url="http://stub/v1",
+        api_key=None,
+        model="m",
+        dimension=None,
+        timeout=1,
+        max_retries=0,
+        retry_backoff=0,
+        batch_size=2,
+        transport=httpx.MockTransport(handler),
+    )
+    with pytest.raises(EmbeddingError, match="invalid JSON"):
+        embedder.embed(["x"])
+
+
+# -- through the app: failures are reported and nothing is stored -----------------------------
+
+
+def test_api_timeout_is_504_and_nothing_stored(
+    redis_server: RedisServer, make_client: Callable[..., TestClient], stub: EmbeddingStub
+) -> None:
+    client = make_client(redis_server.url, embedding_timeout=0.2, embedding_max_retries=1)
+    stub.state.delay = 0.5
+    response = client.post("/v1/documents", json={"id": "t", "title": "t", "text": "slow text"})
+    assert response.status_code == 504
+    assert response.json()["error"]["code"] == "embedding_timeout"
+    stub.state.delay = 0
+    assert client.get("/v1/documents/t").status_code == 404
+    assert client.get("/v1/documents").json()["total"] == 0
+
+
+def test_wrong_dimension_is_502_and_nothing_stored(client: TestClient, stub: EmbeddingStub) -> None:
+    assert client.post("/v1/documents", json={"id": "ok", "title": "t", "text": "first"}).status_code == 201
+    stub.state.wrong_dimension = True
+    response = client.post("/v1/documents", json={"id": "bad", "title": "t", "text": "second text"})
+    assert response.status_code == 502
+    error = response.json()["error"]
+    assert error["code"] == "embedding_dimension_mismatch"
+    assert "65-dimensional" in error["message"]
+    replace = client.post("/v1/documents", json={"id": "ok", "title": "new", "text": "replacement text"})
+    assert replace.status_code == 502
+    stub.state.wrong_dimension = False
+    assert client.get("/v1/documents/bad").status_code == 404
+    assert client.get("/v1/documents/ok").json()["title"] == "t"
+    assert client.get("/v1/documents").json()["total"] == 1
+
+
+def test_configured_dimension_mismatch_is_502(redis8: RedisServer, make_client: Callable[..., TestClient]) -> None:
+    client = make_client(redis8.url, embedding_dimension=128)
+    response = client.post("/v1/documents", json={"title": "t", "text": "x"})
+    assert response.status_code == 502
+    assert "expected 128" in response.json()["error"]["message"]
+
+
+def test_upstream_errors_are_502(client8: TestClient, stub: EmbeddingStub) -> None:
+    stub.fail_next(10, status=500)
+    response = client8.post("/v1/search", json={"query": "anything"})
+    assert response.status_code == 502
+    assert response.json()["error"]["code"] == "embedding_failed"
+
+
+def test_retries_make_ingest_succeed(client8: TestClient, stub: EmbeddingStub) -> None:
+    stub.fail_next(2, status=502)
+    response = client8.post("/v1/documents", json={"title": "t", "text": "eventually stored"})
+    assert response.status_code == 201
+    assert stub.state.attempts == 3
+
+
+def test_index_dimension_mismatch_is_502(
+    redis_server: RedisServer, make_client: Callable[..., TestClient], stub: EmbeddingStub
+) -> None:
+    first = make_client(redis_server.url)
+    assert first.post("/v1/documents", json={"id": "a", "title": "t", "text": "x"}).status_code == 201
+    stub.reset(dimension=32)
+    second = make_client(redis_server.url, embedding_model="other-model")
+    response = second.post("/v1/documents", json={"id": "b", "title": "t", "text": "y"})
+    assert response.status_code == 502
+    assert response.json()["error"]["code"] == "index_dimension_mismatch"
+    assert "32" in response.json()["error"]["message"]
+    assert second.get("/v1/documents/b").status_code == 404
+    search = second.post("/v1/search", json={"query": "x"})
+    assert search.status_code == 502
+    assert search.json()["error"]["code"] == "index_dimension_mismatch"

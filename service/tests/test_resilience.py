@@ -1,0 +1,152 @@
+"""Redis going away and coming back; readiness reporting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from docintel.store.vectors import IndexMode
+from tests.support.embedding_stub import EmbeddingStub
+from tests.support.redis_server import RedisServer, free_port
+
+
+@pytest.mark.parametrize("version", ["7", "8"])
+def test_redis_restart_without_app_restart(
+    version: str, server_factory: Callable[..., RedisServer], make_client: Callable[..., TestClient]
+) -> None:
+    server = server_factory(version)
+    client = make_client(server.url)
+    assert client.post("/v1/documents", json={"id": "a", "title": "t", "text": "before outage"}).status_code == 201
+    assert client.get("/readyz").status_code == 200
+
+    server.stop()
+    for method, path, kwargs in [
+        ("post", "/v1/documents", {"json": {"id": "b", "title": "t", "text": "during outage"}}),
+        ("get", "/v1/documents/a", {}),
+        ("get", "/v1/documents", {}),
+        ("delete", "/v1/documents/a", {}),
+        ("post", "/v1/search", {"json": {"query": "outage"}}),
+    ]:
+        response = getattr(client, method)(path, **kwargs)
+        assert response.status_code == 503, (path, response.text)
+        error = response.json()["error"]
+        assert error["code"] == "store_unavailable"
+        assert "Redis is unavailable" in error["message"]
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["status"] == "unavailable"
+    assert "Redis" in ready.json()["reason"]
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+    server.start()  # same port, empty data set
+    assert client.get("/readyz").status_code == 200
+    assert client.post("/v1/documents", json={"id": "c", "title": "t", "text": "after outage"}).status_code == 201
+    hits = client.post("/v1/search", json={"query": "after outage"}).json()["hits"]
+    assert [hit["document_id"] for hit in hits] == ["c"]
+
+
+def test_redis_dies_mid_request(
+    server_factory: Callable[..., RedisServer], make_client: Callable[..., TestClient], stub: EmbeddingStub
+) -> None:
+    server = server_factory("8")
+    client = make_client(server.url)
+    stub.state.on_request = server.stop  # Redis stops while the embedding request is in flight
+    response = client.post("/v1/documents", json={"id": "x", "title": "t", "text": "mid-request outage"})
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "store_unavailable"
+    stub.state.on_request = None
+    server.start()
+    assert client.get("/v1/documents/x").status_code == 404
+    assert client.post("/v1/documents", json={"id": "x", "title": "t", "text": "mid-request outage"}).status_code == 201
+
+
+@pytest.mark.parametrize(("first", "second"), [("8", "7"), ("7", "8")])
+def test_capability_is_redetected_when_server_changes(
+    first: str, second: str, server_factory: Callable[..., RedisServer], make_client: Callable[..., TestClient]
+) -> None:
+    port = free_port()
+    server = server_factory(first, port=port)
+    client = make_client(server.url)
+    store = client.app.state.context.store  # type: ignore[attr-defined]
+    client.post("/v1/documents", json={"id": "a", "title": "t", "text": "first server"})
+    assert store.index.mode() is (IndexMode.VECTORSET if first == "8" else IndexMode.EXACT)
+
+    server.stop()
+    assert client.get("/readyz").status_code == 503  # the failure drops the cached capability
+    server_factory(second, port=port)
+    assert client.post("/v1/documents", json={"id": "b", "title": "t", "text": "second server"}).status_code == 201
+    assert store.index.mode() is (IndexMode.VECTORSET if second == "8" else IndexMode.EXACT)
+    hits = client.post("/v1/search", json={"query": "second server"}).json()["hits"]
+    assert [hit["document_id"] for hit in hits] == ["b"]
+
+
+def test_swap_to_redis7_without_observed_outage(
+    server_factory: Callable[..., RedisServer], make_client: Callable[..., TestClient]
+) -> None:
+    """Even if no request saw the outage, a refused VADD/VSIM triggers re-detection."""
+    port = free_port()
+    server = server_factory("8", port=port)
+    client = make_client(server.url)
+    client.post("/v1/documents", json={"id": "a", "title": "t", "text": "on eight"})
+    server.stop()
+    server_factory("7", port=port)
+    assert client.post("/v1/search", json={"query": "anything"}).status_code == 200
+    assert client.post("/v1/documents", json={"id": "b", "title": "t", "text": "on seven"}).status_code == 201
+    assert [h["document_id"] for h in client.post("/v1/search", json={"query": "on seven"}).json()["hits"]] == ["b"]
+
+
+@pytest.mark.parametrize("first_request", ["ingest", "delete"])
+def test_swap_detected_by_writes(
+    first_request: str, server_factory: Callable[..., RedisServer], make_client: Callable[..., TestClient]
+) -> None:
+    port = free_port()
+    server = server_factory("8", port=port)
+    client = make_client(server.url)
+    client.post("/v1/documents", json={"id": "a", "title": "t", "text": "on eight"})
+    server.stop()
+    seven = server_factory("7", port=port)
+    if first_request == "delete":
+        # the document is gone with the old server's data; seed one on the new server by hand
+        with seven.client() as raw:
+            raw.hset("docintel:doc:a", mapping={"id": "a", "generation": "g0", "chunks": 1})
+        assert client.delete("/v1/documents/a").status_code == 204
+    else:
+        assert client.post("/v1/documents", json={"id": "b", "title": "t", "text": "on seven"}).status_code == 201
+        hits = client.post("/v1/search", json={"query": "on seven"}).json()["hits"]
+        assert [hit["document_id"] for hit in hits] == ["b"]
+    assert client.app.state.context.store.index.mode() is IndexMode.EXACT  # type: ignore[attr-defined]
+
+
+def test_readyz_reports_unreachable_embedder(redis8: RedisServer, make_client: Callable[..., TestClient]) -> None:
+    client = make_client(redis8.url, openai_base_url="http://127.0.0.1:9/v1", embedding_max_retries=0)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert "embedding API" in body["reason"]
+    assert body["checks"]["redis"] == "ok"
+
+
+def test_readyz_openai_without_key(redis8: RedisServer, make_client: Callable[..., TestClient]) -> None:
+    client = make_client(
+        redis8.url, openai_base_url="https://api.openai.com/v1", embedding_model="text-embedding-3-small"
+    )
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "DOCINTEL_OPENAI_API_KEY" in response.json()["reason"]
+
+
+def test_readyz_ok(client8: TestClient) -> None:
+    body = client8.get("/readyz").json()
+    assert body["status"] == "ok"
+    assert body["checks"]["redis"] == "ok"
+    assert "64 dimensions" in body["checks"]["embedder"]
+
+
+def test_app_starts_without_redis(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(f"redis://127.0.0.1:{free_port()}/0")
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 503
+    assert client.post("/v1/search", json={"query": "x"}).status_code == 503
