@@ -41,7 +41,6 @@ PYTHON_PRUNE = [
     "*/torch/bin/*",  # test programs and protoc; torch_shm_manager stays
     "*/torch/share/cmake/*",
     "*/torch/lib/*.a",
-    "*/torch/testing/_internal/*",
     "*/numpy/_core/include/*",
     "*/numpy/_core/tests/*",
     "*/numpy/*/tests/*",

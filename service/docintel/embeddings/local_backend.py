@@ -87,8 +87,12 @@ class LocalEmbedder(Embedder):
         """Fetch/verify the model files, then load them."""
         try:
             sentence_transformers = importlib.import_module("sentence_transformers")
-        except Exception as exc:  # ImportError, or torch failing to initialise
-            raise EmbedderUnavailableError(ML_IMAGE_REQUIRED) from exc
+        except ModuleNotFoundError as exc:
+            if exc.name in ("sentence_transformers", "torch"):
+                raise EmbedderUnavailableError(ML_IMAGE_REQUIRED) from exc
+            raise EmbedderUnavailableError(f"importing sentence-transformers failed: {exc}") from exc
+        except Exception as exc:  # torch failing to initialise
+            raise EmbedderUnavailableError(f"importing sentence-transformers failed: {exc}") from exc
         try:
             models = importlib.import_module("docintel_models")
         except ImportError as exc:
