@@ -23,5 +23,5 @@ if [ -z "$repository" ]; then
 fi
 
 for image in base ml dev; do
-  "$0.runfiles/_main/images/push_$image.sh" --repository "$repository/$image" "${passthrough[@]}"
+  "${RUNFILES_DIR:-$0.runfiles}/_main/images/push_$image.sh" --repository "$repository/$image" "${passthrough[@]}"
 done
