@@ -22,6 +22,7 @@ if [ -z "$repository" ]; then
   exit 2
 fi
 
+export RUNFILES_DIR=${RUNFILES_DIR:-$0.runfiles}
 for image in base ml dev; do
-  "${RUNFILES_DIR:-$0.runfiles}/_main/images/push_$image.sh" --repository "$repository/$image" "${passthrough[@]}"
+  "$RUNFILES_DIR/_main/images/push_$image.sh" --repository "$repository/$image" "${passthrough[@]}"
 done

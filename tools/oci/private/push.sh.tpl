@@ -6,7 +6,13 @@
 # Usage: push [--repository REGISTRY/NAME] [--tag TAG]... [--insecure]
 set -euo pipefail
 
-runfiles="${RUNFILES_DIR:-$0.runfiles}/_main"
+# Runfiles: given by Bazel, next to this script, or the tree this script is in
+# (when another runner, such as //images:push, calls it).
+if [ -n "${RUNFILES_DIR:-}" ]; then runfiles=$RUNFILES_DIR
+elif [ -d "$0.runfiles" ]; then runfiles=$0.runfiles
+else runfiles=${0%%.runfiles/*}.runfiles
+fi
+runfiles="$runfiles/_main"
 layout="$runfiles/{{layout}}"
 digest=$(cat "$runfiles/{{digest}}")
 repository="{{repository}}"
