@@ -75,23 +75,41 @@ def _normalize(path: str) -> str:
     return path.rstrip("/")
 
 
-def _deb_data(deb: Path) -> bytes:
-    """The data.tar.* member of a .deb (an ar archive)."""
+def _deb_members(deb: Path) -> dict[str, bytes]:
+    """The members of a .deb (an ar archive) by kind: debian-binary, control, data."""
+    members: dict[str, bytes] = {}
     with deb.open("rb") as f:
         if f.read(8) != b"!<arch>\n":
             raise SystemExit(f"layer.py: {deb} is not a Debian package")
         while header := f.read(60):
             name = header[:16].decode().strip().rstrip("/")
             size = int(header[48:58].decode())
-            body = f.read(size + size % 2)[:size]
-            if name.startswith("data.tar"):
-                return body
-    raise SystemExit(f"layer.py: {deb} has no data.tar member")
+            members[name.partition(".tar")[0]] = f.read(size + size % 2)[:size]
+    if "data" not in members or "control" not in members:
+        raise SystemExit(f"layer.py: {deb} has no data.tar or control.tar member")
+    return members
+
+
+def _status_entry(control_tar: bytes) -> Entry:
+    """var/lib/dpkg/status.d/<package>, as distroless images record packages,
+    so scanners and our SBOM see which Debian packages an image holds."""
+    with tarfile.open(fileobj=io.BytesIO(control_tar)) as tar:
+        control = tar.extractfile("./control")
+        assert control is not None
+        text = control.read().decode()
+    package = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Package:"))
+    status = text.rstrip("\n").replace("\nVersion:", "\nStatus: install ok installed\nVersion:", 1)
+    data = (status + "\n").encode()
+    info = _header(f"var/lib/dpkg/status.d/{package}", tarfile.REGTYPE, 0o644)
+    info.size = len(data)
+    return Entry(info, data=data)
 
 
 def deb_entries(deb: Path) -> Iterator[Entry]:
-    """The files, directories and links a Debian package installs."""
-    with tarfile.open(fileobj=io.BytesIO(_deb_data(deb))) as tar:
+    """The files, directories and links a Debian package installs, and its status file."""
+    members = _deb_members(deb)
+    yield _status_entry(members["control"])
+    with tarfile.open(fileobj=io.BytesIO(members["data"])) as tar:
         for member in tar.getmembers():
             dst = _normalize(member.name)
             if not dst:

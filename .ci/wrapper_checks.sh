@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Bad input to tools/bazel and the Debian lock gives a clear error naming the
+# culprit and the fix: an unreachable mirror, an interrupted provisioning, a
+# lock entry whose sha256 does not match, a package missing from the lock.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+work=$(mktemp -d /tmp/docintel-wrapper.XXXXXX)
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_error() {  # expect_error LOG PATTERN...: the command failed and said each PATTERN
+  local log=$1
+  shift
+  for pattern in "$@"; do
+    grep -q -- "$pattern" "$log" || { cat "$log" >&2; fail "no '$pattern' in the error"; }
+  done
+  echo "ok: $(grep -m1 'tools/bazel:\|ERROR' "$log" | cut -c1-160)"
+}
+
+echo "--- an unreachable mirror"
+if DOCINTEL_CACHE_DIR="$work/cache1" DOCINTEL_DEBIAN_MIRROR=http://127.0.0.1:9/debian \
+  tools/bazel version >"$work/mirror.log" 2>&1; then fail "provisioning from a dead mirror succeeded"; fi
+expect_error "$work/mirror.log" "http://127.0.0.1:9/debian failed" "fix: "
+ls "$work/cache1" | grep -q '^root-[0-9a-f]*$' && fail "a failed provisioning left a root behind"
+
+echo "--- an interrupted provisioning is never reused"
+# Kill the whole process group (tools/bazel, provision.sh, debootstrap) mid-way.
+DOCINTEL_CACHE_DIR="$work/cache2" setsid tools/bazel version >/dev/null 2>&1 &
+pid=$!
+sleep 8
+kill -KILL -- "-$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+ls "$work/cache2" | grep -q '^root-[0-9a-f]*$' && fail "an interrupted provisioning left a usable-looking root"
+ls "$work/cache2" | grep -q '\.partial$' || fail "no partial root to repair was left (interrupted too early?)"
+echo "ok: only a .partial root is left; the next run removes and rebuilds it"
+
+echo "--- Debian lock: a sha256 mismatch and a missing package"
+git clone -q . "$work/ws"
+python3 - "$work/ws/tools/debian/bookworm.lock.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+lock = json.load(open(path))
+for entry in lock["packages"]:
+    if entry["name"] == "libpython3.11-minimal":
+        entry["sha256"] = "0" * 64
+lock["packages"] = [e for e in lock["packages"] if e["name"] != "redis-tools"]
+json.dump(lock, open(path, "w"), indent=2)
+PY
+(cd "$work/ws" && tools/bazel build @python3_11//:files >"$work/sha.log" 2>&1) && fail "a tampered lock built"
+expect_error "$work/sha.log" "libpython3.11-minimal" "but the lock pins 0000000000" "tools/debian/lock.py"
+(cd "$work/ws" && tools/bazel build @redis7//:usr/bin/redis-server >"$work/missing.log" 2>&1) && fail "a missing lock entry built"
+expect_error "$work/missing.log" "redis-tools not in the lock" "tools/debian/bookworm.in"
+(cd "$work/ws" && tools/bazel shutdown)
+rm -rf "$work"
+echo "PASSED: wrapper and lock errors name the culprit and the fix"
