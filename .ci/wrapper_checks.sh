@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Bad input to tools/bazel and the Debian lock gives a clear error naming the
-# culprit and the fix: an unreachable mirror, an interrupted provisioning, a
-# lock entry whose sha256 does not match, a package missing from the lock.
+# Bad input to tools/bazel and the locks gives a clear error naming the culprit
+# and the fix: an unreachable mirror, an interrupted provisioning, a Debian
+# lock entry whose sha256 does not match, a package missing from the lock, an
+# unknown dependency group.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -49,6 +50,12 @@ PY
 expect_error "$work/sha.log" "libpython3.11-minimal" "but the lock pins 0000000000" "tools/debian/lock.py"
 (cd "$work/ws" && tools/bazel build @redis7//:usr/bin/redis-server >"$work/missing.log" 2>&1) && fail "a missing lock entry built"
 expect_error "$work/missing.log" "redis-tools not in the lock" "tools/debian/bookworm.in"
+
+echo "--- an unknown dependency group"
+mkdir "$work/ws/probe"
+printf 'load("//tools/pip:defs.bzl", "group_requirements")\n\nfilegroup(\n    name = "probe",\n    srcs = group_requirements("gpu"),\n)\n' >"$work/ws/probe/BUILD.bazel"
+(cd "$work/ws" && tools/bazel build //probe >"$work/group.log" 2>&1) && fail "an unknown group built"
+expect_error "$work/group.log" "unknown dependency group \"gpu\"" "base, dev, ml, test"
 (cd "$work/ws" && tools/bazel shutdown)
 rm -rf "$work"
 echo "PASSED: wrapper and lock errors name the culprit and the fix"
