@@ -38,15 +38,36 @@ import sys
 import tarfile
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, Any, BinaryIO
 
-_MERGED_USR = ("bin/", "sbin/", "lib/", "lib64/")
+_MERGED_USR_LINKS = ("bin", "sbin", "lib", "lib64")
+_MERGED_USR = tuple(link + "/" for link in _MERGED_USR_LINKS)
 _COMPRESSORS = {
     "gzip": (["pigz", "--no-name", "-6", "--processes", "2", "-c"], "tar+gzip"),
     "zstd": (["zstd", "-3", "-T2", "-q", "-c"], "tar+zstd"),
 }
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """What goes in the layer (the --spec file; see the module docstring)."""
+
+    files: list[dict[str, Any]] = field(default_factory=list)
+    debs: list[str] = field(default_factory=list)
+    symlinks: dict[str, str] = field(default_factory=dict)
+    dirs: list[dict[str, int | str]] = field(default_factory=list)
+    lower_listings: list[str] = field(default_factory=list)
+    prune: list[str] = field(default_factory=list)
+    keep: list[str] = field(default_factory=list)
+    ca_bundle: str = ""
+    strip: bool = False
+
+    @classmethod
+    def load(cls, path: Path) -> LayerSpec:
+        """Reads a spec file; unknown keys are an error."""
+        return cls(**json.loads(path.read_text()))
 
 
 @dataclass(frozen=True)
@@ -70,7 +91,7 @@ def _header(dst: str, kind: bytes, mode: int, uid: int = 0, gid: int = 0) -> tar
 
 def _normalize(path: str) -> str:
     path = path.lstrip("./")
-    if path.startswith(_MERGED_USR) or path in ("bin", "sbin", "lib", "lib64"):
+    if path.startswith(_MERGED_USR) or path in _MERGED_USR_LINKS:
         path = "usr/" + path
     return path.rstrip("/")
 
@@ -130,24 +151,24 @@ def deb_entries(deb: Path) -> Iterator[Entry]:
                 yield Entry(info, data=data)
 
 
-def spec_entries(spec: dict[str, object]) -> Iterator[Entry]:
+def spec_entries(spec: LayerSpec) -> Iterator[Entry]:
     """Every entry the spec asks for, before pruning and de-duplication."""
-    for deb in spec.get("debs", []):  # type: ignore[attr-defined]
+    for deb in spec.debs:
         yield from deb_entries(Path(deb))
-    for item in spec.get("files", []):  # type: ignore[attr-defined]
+    for item in spec.files:
         src = Path(item["src"])
         mode = item.get("mode") or (0o755 if src.stat().st_mode & 0o111 else 0o644)
         info = _header(_normalize(item["dst"]), tarfile.REGTYPE, mode)
         info.size = src.stat().st_size
         yield Entry(info, src=src)
-    for dst, target in sorted(spec.get("symlinks", {}).items()):  # type: ignore[attr-defined]
-        info = _header(_normalize(dst) if dst not in ("bin", "sbin", "lib", "lib64") else dst,
-                       tarfile.SYMTYPE, 0o777)
+    for dst, target in sorted(spec.symlinks.items()):
+        # The merged-/usr links themselves (bin -> usr/bin) keep their names.
+        info = _header(dst if dst in _MERGED_USR_LINKS else _normalize(dst), tarfile.SYMTYPE, 0o777)
         info.linkname = target
         yield Entry(info)
-    for item in spec.get("dirs", []):  # type: ignore[attr-defined]
-        yield Entry(_header(_normalize(item["dst"]), tarfile.DIRTYPE, item.get("mode", 0o755),
-                            item.get("uid", 0), item.get("gid", 0)))
+    for item in spec.dirs:
+        yield Entry(_header(_normalize(str(item["dst"])), tarfile.DIRTYPE, int(item.get("mode", 0o755)),
+                            int(item.get("uid", 0)), int(item.get("gid", 0))))
 
 
 def stripped(entries: list[Entry], workdir: Path) -> list[Entry]:
@@ -184,12 +205,11 @@ def _matches(path: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(path, p) for p in patterns)
 
 
-def select(entries: Iterator[Entry], spec: dict[str, object], pruned: list[str]) -> list[Entry]:
+def select(entries: Iterator[Entry], spec: LayerSpec, pruned: list[str]) -> list[Entry]:
     """Drops pruned and lower-layer paths, adds missing parent dirs, sorts."""
-    prune: list[str] = spec.get("prune", [])  # type: ignore[assignment]
-    keep: list[str] = spec.get("keep", [])  # type: ignore[assignment]
+    prune, keep = spec.prune, spec.keep
     lower: set[str] = set()
-    for listing in spec.get("lower_listings", []):  # type: ignore[attr-defined]
+    for listing in spec.lower_listings:
         lower.update(Path(listing).read_text().splitlines())
     chosen: dict[str, Entry] = {}
     for entry in entries:
@@ -243,7 +263,7 @@ def write_layer(entries: list[Entry], blob: Path, compression: str) -> dict[str,
         proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=out)
         assert proc.stdin is not None
         writer = _HashingWriter(proc.stdin)
-        with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
+        with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
             for entry in entries:
                 source: BinaryIO | None = None
                 if entry.src is not None:
@@ -281,13 +301,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--compression", choices=sorted(_COMPRESSORS), default="gzip")
     args = parser.parse_args(argv)
 
-    spec = json.loads(args.spec.read_text())
+    spec = LayerSpec.load(args.spec)
     pruned: list[str] = []
     entries = select(spec_entries(spec), spec, pruned)
-    if spec.get("ca_bundle"):
-        entries = with_ca_bundle(entries, spec["ca_bundle"])
+    if spec.ca_bundle:
+        entries = with_ca_bundle(entries, spec.ca_bundle)
     with tempfile.TemporaryDirectory() as workdir:
-        if spec.get("strip"):
+        if spec.strip:
             entries = stripped(entries, Path(workdir))
         descriptor = write_layer(entries, args.blob, args.compression)
     descriptor["name"] = args.name

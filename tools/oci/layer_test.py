@@ -1,0 +1,122 @@
+"""Tests of layer.py and image.py: deterministic layers and images, pruning,
+one file in one layer, merged /usr, dpkg status files from real .deb structure."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+import tempfile
+import unittest
+from pathlib import Path
+
+import image
+import layer
+
+
+def _tar_gz(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _ar(members: dict[str, bytes]) -> bytes:
+    out = b"!<arch>\n"
+    for name, data in members.items():
+        header = f"{name:<16}{0:<12}{0:<6}{0:<6}{0o100644:<8o}{len(data):<10}`\n".encode()
+        out += header + data + (b"\n" if len(data) % 2 else b"")
+    return out
+
+
+class LayerTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.tmp = Path(tempfile.mkdtemp())
+        self.deb = self.tmp / "libdemo1.deb"
+        self.deb.write_bytes(_ar({
+            "debian-binary": b"2.0\n",
+            "control.tar.gz": _tar_gz({"./control": b"Package: libdemo1\nVersion: 1.0-1\nArchitecture: amd64\n"}),
+            "data.tar.gz": _tar_gz({
+                "./lib/x86_64-linux-gnu/libdemo.so.1": b"\x7fELF-not-really",
+                "./usr/share/doc/libdemo1/copyright": b"MIT",
+                "./usr/share/doc/libdemo1/changelog.gz": b"old news",
+            }),
+        }))
+        self.app = self.tmp / "main.py"
+        self.app.write_text("print('hi')\n")
+
+    def build(self, name: str, **spec: object) -> tuple[dict[str, object], list[str], list[str]]:
+        (self.tmp / f"{name}.spec.json").write_text(json.dumps(spec))
+        args = ["--name", name, "--spec", str(self.tmp / f"{name}.spec.json")]
+        for flag, suffix in (("--blob", ".tar.gz"), ("--descriptor", ".json"),
+                             ("--listing", ".listing"), ("--pruned", ".pruned")):
+            args += [flag, str(self.tmp / (name + suffix))]
+        self.assertEqual(layer.main(args), 0)
+        descriptor = json.loads((self.tmp / f"{name}.json").read_text())
+        listing = (self.tmp / f"{name}.listing").read_text().splitlines()
+        pruned = (self.tmp / f"{name}.pruned").read_text().splitlines()
+        return descriptor, listing, pruned
+
+    def test_debian_layer(self) -> None:
+        descriptor, listing, pruned = self.build(
+            "os", debs=[str(self.deb)], prune=["usr/share/doc/*"], keep=["usr/share/doc/*/copyright"],
+            symlinks={"lib": "usr/lib"},
+        )
+        self.assertIn("usr/lib/x86_64-linux-gnu/libdemo.so.1", listing)  # merged /usr
+        self.assertIn("lib", listing)
+        self.assertIn("usr/share/doc/libdemo1/copyright", listing)
+        self.assertEqual(pruned, ["usr/share/doc/libdemo1/changelog.gz"])
+        self.assertEqual(listing, sorted(listing))
+        with tarfile.open(self.tmp / "os.tar.gz") as tar:
+            status = tar.extractfile("var/lib/dpkg/status.d/libdemo1")
+            assert status is not None
+            self.assertIn(b"Status: install ok installed\nVersion: 1.0-1", status.read())
+            for member in tar.getmembers():
+                self.assertEqual((member.mtime, member.uid, member.gid), (0, 0, 0))
+        blob = (self.tmp / "os.tar.gz").read_bytes()
+        self.assertEqual(descriptor["digest"], "sha256:" + hashlib.sha256(blob).hexdigest())
+        self.assertEqual(descriptor["diffID"], "sha256:" + hashlib.sha256(gzip.decompress(blob)).hexdigest())
+
+    def test_same_inputs_same_bytes(self) -> None:
+        first, _, _ = self.build("a", debs=[str(self.deb)], files=[{"src": str(self.app), "dst": "app/main.py"}])
+        second, _, _ = self.build("b", debs=[str(self.deb)], files=[{"src": str(self.app), "dst": "app/main.py"}])
+        self.assertEqual(first["digest"], second["digest"])
+
+    def test_a_file_lives_in_one_layer(self) -> None:
+        self.build("lower", debs=[str(self.deb)])
+        _, listing, _ = self.build(
+            "upper", debs=[str(self.deb)], files=[{"src": str(self.app), "dst": "app/main.py"}],
+            lower_listings=[str(self.tmp / "lower.listing")],
+        )
+        self.assertEqual(listing, ["app", "app/main.py"])
+
+    def test_unknown_spec_key_is_an_error(self) -> None:
+        with self.assertRaises(TypeError):
+            self.build("bad", prnue=["x"])
+
+    def test_image_stacks_base_layers_with_identical_digests(self) -> None:
+        os_layer, _, _ = self.build("os", debs=[str(self.deb)])
+        app_layer, _, _ = self.build("app", files=[{"src": str(self.app), "dst": "app/main.py"}])
+        layers = {name: {"descriptor": str(self.tmp / f"{name}.json"), "blob": str(self.tmp / f"{name}.tar.gz")}
+                  for name in ("os", "app")}
+        base_digest = image.build({"layers": [layers["os"]], "config": {"User": "65532"}}, self.tmp / "base")
+        top_digest = image.build({"base": str(self.tmp / "base"), "layers": [layers["app"]],
+                                  "config": {"Env": ["A=1"]}}, self.tmp / "top")
+        again = image.build({"base": str(self.tmp / "base"), "layers": [layers["app"]],
+                             "config": {"Env": ["A=1"]}}, self.tmp / "again")
+        self.assertEqual(top_digest, again)
+        self.assertNotEqual(base_digest, top_digest)
+        manifest, config = image.read_image(self.tmp / "top")
+        self.assertEqual([layer["digest"] for layer in manifest["layers"]], [os_layer["digest"], app_layer["digest"]])
+        self.assertEqual(config["rootfs"]["diff_ids"], [os_layer["diffID"], app_layer["diffID"]])
+        self.assertEqual(config["config"], {"User": "65532", "Env": ["A=1"]})
+        self.assertEqual(config["created"], "1970-01-01T00:00:00Z")
+
+
+if __name__ == "__main__":
+    unittest.main()
