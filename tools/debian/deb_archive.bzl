@@ -16,7 +16,18 @@ archive is `DOCINTEL_DEBIAN_SECURITY_MIRROR` or else the mirror's sibling
 `debian-security` folder. No mirror is ever written into the repo.
 """
 
-_LOCK_UPDATE = "python3 tools/debian/lock.py tools/debian/bookworm.in tools/debian/bookworm.lock.json"
+# How to re-pin each suite's lock (tools/debian/README.md): apt must follow the
+# suite, so Debian 12's lock is written on a Debian 12 host and sid's in the
+# build root.
+_REPIN = {
+    "bookworm": "on a Debian 12 host: python3 tools/debian/lock.py tools/debian/bookworm.in tools/debian/bookworm.lock.json",
+    "sid": "tools/bazel run //tools/debian:lock -- --suite sid --update tools/debian/sid.in tools/debian/sid.lock.json",
+}
+
+def _repin(lock):
+    """The re-pin command for a decoded lock (locks without a suite are Debian 12's)."""
+    suite = lock.get("suite", "bookworm")
+    return _REPIN.get(suite, "see tools/debian/README.md")
 
 def _apt_sources_mirror(rctx):
     """The first non-security Debian archive URL in the apt sources, or None."""
@@ -52,36 +63,38 @@ def _mirrors(rctx):
     security = rctx.os.environ.get("DOCINTEL_DEBIAN_SECURITY_MIRROR") or (mirror + "-security")
     return {"debian": mirror, "debian-security": security.rstrip("/")}
 
-def _lock_entries(rctx):
+def _lock_entries(rctx, lock):
     """The lock's entries for the requested packages, failing on unknown names."""
-    lock_name = str(rctx.attr.lock)
-    by_name = {entry["name"]: entry for entry in json.decode(rctx.read(rctx.attr.lock))["packages"]}
+    by_name = {entry["name"]: entry for entry in lock["packages"]}
     missing = [name for name in rctx.attr.packages if name not in by_name]
     if missing:
-        fail("%s: %s not in the lock %s; add it to tools/debian/bookworm.in and run `%s`" %
-             (rctx.attr.name, ", ".join(missing), lock_name, _LOCK_UPDATE))
+        fail("%s: %s not in the lock %s; add it to tools/debian/%s.in and re-pin, %s" %
+             (rctx.attr.name, ", ".join(missing), rctx.attr.lock, lock.get("suite", "bookworm"), _repin(lock)))
     return [by_name[name] for name in rctx.attr.packages]
 
-def _fetch(rctx, entry, url, output):
+def _fetch(rctx, entry, url, output, repin):
     """Downloads one .deb, telling a hash mismatch apart from an unreachable mirror."""
     result = rctx.download(url = url, output = output, sha256 = entry["sha256"], allow_fail = True)
     if result.success:
         return
-    probe = rctx.download(url = url, output = output + ".unverified", allow_fail = True)
+    # Bazel refuses plain http without a checksum: probe over https.
+    probe_url = "https://" + url.removeprefix("http://") if url.startswith("http://") else url
+    probe = rctx.download(url = probe_url, output = output + ".unverified", allow_fail = True)
     if probe.success:
         fail(("%s %s: %s has sha256 %s but the lock pins %s. The mirror serves another file; " +
-              "re-pin with `%s` on a Debian 12 host, or use another mirror " +
-              "(--repo_env=DOCINTEL_DEBIAN_MIRROR=...)") %
-             (entry["name"], entry["version"], url, probe.sha256, entry["sha256"], _LOCK_UPDATE))
+              "re-pin (%s), or use another mirror (--repo_env=DOCINTEL_DEBIAN_MIRROR=...)") %
+             (entry["name"], entry["version"], url, probe.sha256, entry["sha256"], repin))
     fail(("%s %s: cannot download %s. Check that the mirror is reachable, or set " +
-          "--repo_env=DOCINTEL_DEBIAN_MIRROR=<url>; if the mirror dropped this version, re-pin " +
-          "with `%s`") % (entry["name"], entry["version"], url, _LOCK_UPDATE))
+          "--repo_env=DOCINTEL_DEBIAN_MIRROR=<url>; if the mirror dropped this version, re-pin: " +
+          "%s") % (entry["name"], entry["version"], url, repin))
 
 def _deb_archive_impl(rctx):
     mirrors = _mirrors(rctx)
-    for entry in _lock_entries(rctx):
+    lock = json.decode(rctx.read(rctx.attr.lock))
+    entries = _lock_entries(rctx, lock)
+    for entry in entries:
         deb = "debs/%s.deb" % entry["name"]
-        _fetch(rctx, entry, "%s/%s" % (mirrors[entry["archive"]], entry["path"]), deb)
+        _fetch(rctx, entry, "%s/%s" % (mirrors[entry["archive"]], entry["path"]), deb, _repin(lock))
         if not rctx.attr.extract:
             continue
         members = "_members/" + entry["name"]
@@ -92,7 +105,7 @@ def _deb_archive_impl(rctx):
         rctx.extract(data[0], output = ".")
     rctx.delete("_members")
     rctx.file("BUILD.bazel", rctx.read(rctx.attr.build_file))
-    rctx.file("packages.json", json.encode_indent(_lock_entries(rctx)) + "\n")
+    rctx.file("packages.json", json.encode_indent(entries) + "\n")
 
 deb_archive = repository_rule(
     doc = "Downloads pinned Debian packages (by sha256) into debs/ and unpacks their files into one repository.",
