@@ -34,7 +34,7 @@ echo "rebuild from the remote cache: $(elapsed "$started") s, $hits remote cache
 [ "$hits" -gt 0 ] || { echo "FAIL: the rebuild took nothing from the remote cache" >&2; exit 1; }
 
 echo "--- reproducibility: a second output base, no cache"
-second="$(tools/bazel info output_user_root 2>/dev/null)/reproducibility-check"
+second="$(dirname "$(tools/bazel info output_base 2>/dev/null)")/reproducibility-check"
 rm -rf "$second"
 started=$(now)
 tools/bazel --output_base="$second" build "${digests[@]}" "${images[@]}"
