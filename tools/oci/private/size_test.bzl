@@ -16,11 +16,18 @@ its largest packages. The report (`bazel run`) prints the same table; pass
 
 load("@rules_python//python:defs.bzl", "py_binary", "py_test")
 
-def _image_args(images, limits):
+def _size_report_attrs(images, limits):
+    """The sources, data and arguments the test and the report share."""
     args = ["--limits", "$(rootpath %s)" % limits]
     for name, image in sorted(images.items()):
         args += ["--image", "%s=$(rootpath %s)" % (name, image)]
-    return args
+    return {
+        "args": args,
+        "data": [limits] + images.values(),
+        "deps": ["//tools/oci:size_report_lib"],
+        "main": "//tools/oci:size_report.py",
+        "srcs": ["//tools/oci:size_report.py"],
+    }
 
 def oci_size_test(name, images, limits, **kwargs):
     """A test that fails when a layer of `images` is over its limit.
@@ -31,15 +38,9 @@ def oci_size_test(name, images, limits, **kwargs):
       limits: the limits JSON file.
       **kwargs: passed to py_test.
     """
-    py_test(
-        name = name,
-        srcs = ["//tools/oci:size_report.py"],
-        main = "//tools/oci:size_report.py",
-        deps = ["//tools/oci:size_report_lib"],
-        data = [limits] + images.values(),
-        args = _image_args(images, limits) + ["--check"],
-        **kwargs
-    )
+    attrs = _size_report_attrs(images, limits)
+    attrs["args"] = attrs["args"] + ["--check"]
+    py_test(name = name, **(attrs | kwargs))
 
 def oci_size_report(name, images, limits, **kwargs):
     """`bazel run` target printing the layer table of `images`.
@@ -50,12 +51,4 @@ def oci_size_report(name, images, limits, **kwargs):
       limits: the limits JSON file.
       **kwargs: passed to py_binary.
     """
-    py_binary(
-        name = name,
-        srcs = ["//tools/oci:size_report.py"],
-        main = "//tools/oci:size_report.py",
-        deps = ["//tools/oci:size_report_lib"],
-        data = [limits] + images.values(),
-        args = _image_args(images, limits),
-        **kwargs
-    )
+    py_binary(name = name, **(_size_report_attrs(images, limits) | kwargs))
