@@ -38,6 +38,15 @@ def _app_files(targets, app_root):
                 files.append({"src": f.path, "dst": app_root + "/" + f.short_path})
     return files
 
+def _files_into(files_into):
+    """Maps every file of each target, with its runfiles, into a directory by base name."""
+    files = []
+    for target, directory in files_into.items():
+        info = target[DefaultInfo]
+        for f in depset(transitive = [info.files, info.default_runfiles.files]).to_list():
+            files.append({"src": f.path, "dst": directory + "/" + f.basename})
+    return files
+
 def _dirs(dirs):
     result = []
     for path, owner in dirs.items():
@@ -55,6 +64,7 @@ def _oci_layer_impl(ctx):
 
     files = _pip_files(ctx.attr.pip, ctx.attr.site_packages) + _app_files(ctx.attr.app, ctx.attr.app_root)
     files += [{"src": target.files.to_list()[0].path, "dst": dst} for target, dst in ctx.attr.files.items()]
+    files += _files_into(ctx.attr.files_into)
     spec = ctx.actions.declare_file(ctx.label.name + ".spec.json")
     ctx.actions.write(spec, json.encode({
         "ca_bundle": ctx.attr.ca_bundle,
@@ -70,8 +80,8 @@ def _oci_layer_impl(ctx):
 
     inputs = depset(
         [spec] + lower + ctx.files.debs + ctx.files.files,
-        transitive = [t[DefaultInfo].default_runfiles.files for t in ctx.attr.pip + ctx.attr.app] +
-                     [t[DefaultInfo].files for t in ctx.attr.app],
+        transitive = [t[DefaultInfo].default_runfiles.files for t in ctx.attr.pip + ctx.attr.app + ctx.attr.files_into.keys()] +
+                     [t[DefaultInfo].files for t in ctx.attr.app + ctx.attr.files_into.keys()],
     )
     args = ctx.actions.args()
     args.add("--name", ctx.label.name)
@@ -103,6 +113,7 @@ oci_layer = rule(
         "pip": attr.label_list(providers = [PyInfo], doc = "pip requirements: their wheels' files, with all transitive deps, go to `site_packages`."),
         "app": attr.label_list(doc = "Targets whose workspace files (transitively) go under `app_root`."),
         "files": attr.label_keyed_string_dict(allow_files = True, doc = "Single files and their path in the image."),
+        "files_into": attr.label_keyed_string_dict(allow_files = True, doc = "Targets whose files and runfiles all go into one directory by base name: target -> directory, e.g. `{whl_requirement(\"torch\"): \"root/.cache/pip/wheels\"}` puts torch's wheel and its dependencies' wheels there."),
         "symlinks": attr.string_dict(doc = "Symbolic links: path in the image -> target."),
         "dirs": attr.string_dict(doc = "Directories: path -> \"mode:uid:gid\", e.g. \"0700:65532:65532\"."),
         "below": attr.label_list(providers = [OciLayerInfo], doc = "Layers under this one; their paths are left out."),

