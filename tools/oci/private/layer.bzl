@@ -28,12 +28,16 @@ def _pip_files(targets, site_packages):
                 files.append({"src": f.path, "dst": site_packages + "/" + path.split(_SITE_PACKAGES, 1)[1]})
     return files
 
+def _all_files(target):
+    """A target's files and its runfiles."""
+    info = target[DefaultInfo]
+    return depset(transitive = [info.files, info.default_runfiles.files])
+
 def _app_files(targets, app_root):
     """Maps the workspace's own files (not external repositories) under app_root."""
     files = []
     for target in targets:
-        info = target[DefaultInfo]
-        for f in depset(transitive = [info.files, info.default_runfiles.files]).to_list():
+        for f in _all_files(target).to_list():
             if not f.short_path.startswith("../"):
                 files.append({"src": f.path, "dst": app_root + "/" + f.short_path})
     return files
@@ -42,8 +46,7 @@ def _files_into(files_into):
     """Maps every file of each target, with its runfiles, into a directory by base name."""
     files = []
     for target, directory in files_into.items():
-        info = target[DefaultInfo]
-        for f in depset(transitive = [info.files, info.default_runfiles.files]).to_list():
+        for f in _all_files(target).to_list():
             files.append({"src": f.path, "dst": directory + "/" + f.basename})
     return files
 
@@ -80,8 +83,8 @@ def _oci_layer_impl(ctx):
 
     inputs = depset(
         [spec] + lower + ctx.files.debs + ctx.files.files,
-        transitive = [t[DefaultInfo].default_runfiles.files for t in ctx.attr.pip + ctx.attr.app + ctx.attr.files_into.keys()] +
-                     [t[DefaultInfo].files for t in ctx.attr.app + ctx.attr.files_into.keys()],
+        transitive = [t[DefaultInfo].default_runfiles.files for t in ctx.attr.pip] +
+                     [_all_files(t) for t in ctx.attr.app + ctx.attr.files_into.keys()],
     )
     args = ctx.actions.args()
     args.add("--name", ctx.label.name)
