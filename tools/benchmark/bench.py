@@ -6,9 +6,9 @@ Every figure is measured for real, in this one run, in a fresh output base of
 its own (<output_user_root>/bench-<pid>, where output_user_root is the parent
 of `tools/bazel info output_base`); nothing is asserted, only printed. Steps:
 
-  1. cold build   base, ml and dev in the fresh output base, no remote cache:
-                  wall time and Bazel's "INFO: N processes: ..." line (the
-                  repository cache, i.e. downloads, is shared and not counted)
+  1. cold build   base, ml and dev as on a new machine: fresh output base,
+                  empty repository cache (every .deb and wheel downloaded),
+                  no remote cache: wall time and Bazel's "INFO: N processes"
   2. no-op        the same build again
   3. push         a loopback docker-registry; `bazel run //images:push`:
                   bytes uploaded (sizes of the blobs crane reports as
@@ -292,12 +292,24 @@ class Bench:
     # -- Bazel in the bench's own output base --
 
     @property
+    def repository_cache(self) -> Path:
+        return self.output_base.with_name(self.output_base.name + "-repository-cache")
+
+    @property
     def bin(self) -> Path:
         return self.output_base / "execroot" / "_main" / "bazel-out" / "k8-fastbuild" / "bin"
 
     def bazel(self, command: str, *args: str, name: str, check: bool = True) -> Run:
-        """Runs `tools/bazel --output_base=<bench> COMMAND ...`, logging to a file, with heartbeats."""
-        flags = UI_FLAGS if command in ("build", "run", "test") else []
+        """Runs `tools/bazel --output_base=<bench> COMMAND ...`, logging to a file, with heartbeats.
+
+        Like a new machine: a repository cache of its own (every download
+        counted) and no remote cache unless a step passes --remote_cache.
+        """
+        flags = []
+        if command in ("build", "run", "test"):
+            flags += UI_FLAGS + ["--remote_cache="]
+        if command in ("build", "run", "test", "vendor"):
+            flags.append(f"--repository_cache={self.repository_cache}")
         argv = [str(BAZEL), f"--output_base={self.output_base}", command, *flags, *args]
         return self.command(argv, name=name, check=check, bazel=True)
 
@@ -385,6 +397,7 @@ class Bench:
             say(f"kept the output base {self.output_base} (--keep); its server is shut down")
         else:
             shutil.rmtree(self.output_base, ignore_errors=True)
+            shutil.rmtree(self.repository_cache, ignore_errors=True)
 
     def load(self, step: str) -> None:
         """Notes the 1-minute load average as a step starts: the machine may be shared."""
@@ -392,7 +405,7 @@ class Bench:
 
     def step_cold(self) -> None:
         self.load("cold")
-        say("1/8 cold build of base, ml, dev in a fresh output base (no remote cache) ...")
+        say("1/8 cold build of base, ml, dev: fresh output base, empty repository cache, no remote cache ...")
         run = self.bazel("build", *OUR_TARGETS, name="cold-build")
         self.results["cold_build"] = {"seconds": run.seconds, "bazel_elapsed": run.elapsed, "processes": run.processes,
                                       "analysis_seconds": run.analysis}
@@ -615,9 +628,9 @@ class Bench:
             return f"{seconds(data[key])}, {actions(data[info])}"
 
         if "cold_build" in r:
-            rows.append(Row("cold build of base+ml+dev, fresh output base", timed(r["cold_build"])))
+            rows.append(Row("cold build of base+ml+dev, nothing cached", timed(r["cold_build"])))
             if r["cold_build"].get("analysis_seconds") is not None:
-                rows.append(Row("  of it: fetching repositories + analysis",
+                rows.append(Row("  of it: downloads, fetching repositories, analysis",
                                 seconds(r["cold_build"]["analysis_seconds"])))
         if "noop_build" in r:
             first = r["noop_build"].get("first_attempt")
