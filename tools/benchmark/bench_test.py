@@ -77,6 +77,25 @@ class LayersTest(unittest.TestCase):
         self.assertEqual(sizes["images"]["ml"]["compressed"], 7)
 
 
+class HostTest(unittest.TestCase):
+    def test_required_tools_follow_the_options(self) -> None:
+        self.assertIn("podman", bench.required_tools(skip_seed=False, skip_container=True))
+        self.assertNotIn("podman", bench.required_tools(skip_seed=True, skip_container=True))
+        self.assertIn("redis-server", bench.required_tools(skip_seed=True, skip_container=False))
+        for tool in bench.required_tools(skip_seed=False, skip_container=False):
+            self.assertIn(tool, bench.HOST_TOOLS)
+
+    def test_registry_blobs(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            storage = Path(tmp)
+            self.assertEqual(bench.registry_blobs(storage), 0)
+            for name in ("aa11", "bb22"):
+                blob = storage / "docker" / "registry" / "v2" / "blobs" / "sha256" / name[:2] / name
+                blob.mkdir(parents=True)
+                (blob / "data").write_bytes(b"x")
+            self.assertEqual(bench.registry_blobs(storage), 2)
+
+
 class FormatTest(unittest.TestCase):
     def test_units_and_ratio(self) -> None:
         self.assertEqual(bench.mb(50_500), "50.5 kB")

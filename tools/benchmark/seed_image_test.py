@@ -1,0 +1,93 @@
+"""Unit tests of seed_image: layer changes, and copying an image out of a registry's HTTP API.
+
+The registry here is a loopback HTTP server that answers the two registry API
+calls fetch_layout makes (manifest, blobs); tools/bench runs the real
+docker-registry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import tempfile
+import threading
+import unittest
+from pathlib import Path
+
+import seed_image
+
+
+def digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+class ChangedLayersTest(unittest.TestCase):
+    def test_names_of_changed_layers(self) -> None:
+        before = ["sha256:r", "sha256:d1", "sha256:a1"]
+        self.assertEqual(seed_image.changed_layer_names(before, before), [])
+        after = ["sha256:r", "sha256:d2", "sha256:a2"]
+        self.assertEqual(seed_image.changed_layer_names(before, after), list(seed_image.LAYER_NAMES[1:]))
+        self.assertEqual(seed_image.changed_layer_names(before, [*before, "sha256:x"]), ["layer 3"])
+
+    def test_build_command_is_offline(self) -> None:
+        command = seed_image.build_command(Path("/ctx"), no_cache=True)
+        self.assertIn("--network=none", command)
+        self.assertIn("--no-cache", command)
+        self.assertNotIn("--no-cache", seed_image.build_command(Path("/ctx"), no_cache=False))
+
+
+class FetchLayoutTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.config = b'{"rootfs": {"type": "layers", "diff_ids": []}}'
+        self.layer = b"\x1f\x8b" + bytes(range(256)) * 64
+        manifest = {"schemaVersion": 2, "mediaType": seed_image.OCI_MANIFEST,
+                    "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                               "digest": digest(self.config), "size": len(self.config)},
+                    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                                "digest": digest(self.layer), "size": len(self.layer)}]}
+        self.manifest = json.dumps(manifest).encode()
+        routes = {"/v2/bench/seed/manifests/latest": self.manifest,
+                  f"/v2/bench/seed/blobs/{digest(self.config)}": self.config,
+                  f"/v2/bench/seed/blobs/{digest(self.layer)}": self.layer}
+        accepts: list[str] = []
+        self.accepts = accepts
+
+        class Registry(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                accepts.append(self.headers.get("Accept", ""))
+                body = routes.get(self.path)
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.registry = f"127.0.0.1:{self.server.server_address[1]}"
+
+    def tearDown(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def test_layout_holds_manifest_config_and_layers(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            layout = Path(tmp) / "layout"
+            seed_image.fetch_layout(self.registry, "bench/seed", layout)
+            index = json.loads((layout / "index.json").read_text())
+            self.assertEqual(index["manifests"][0]["digest"], digest(self.manifest))
+            self.assertEqual(json.loads((layout / "oci-layout").read_text()), {"imageLayoutVersion": "1.0.0"})
+            for data in (self.manifest, self.config, self.layer):
+                self.assertEqual((layout / "blobs" / "sha256" / digest(data)[7:]).read_bytes(), data)
+        self.assertEqual(self.accepts[0], seed_image.OCI_MANIFEST)
+
+    def test_missing_image_raises(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp, self.assertRaises(OSError):
+            seed_image.fetch_layout(self.registry, "bench/other", Path(tmp) / "layout")
+
+
+if __name__ == "__main__":
+    unittest.main()
