@@ -16,28 +16,21 @@ repo="127.0.0.1:$port/docintel"
 pids=()
 cleanup() {
   podman rm -f docintel-ml >/dev/null 2>&1 || true
+  tools/oci/local_registry.sh stop "$work/registry"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; podman logs docintel-ml 2>&1 | tail -20 >&2 || true; exit 1; }
 now() { date +%s.%N; }
 
-cat >"$work/registry.yml" <<YAML
-version: 0.1
-log: {level: warn}
-storage: {filesystem: {rootdirectory: $work/registry}}
-http: {addr: 127.0.0.1:$port}
-YAML
-docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-pids+=($!)
+tools/oci/local_registry.sh start "$work/registry" "$port"
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >"$work/redis.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.2; done
 
 echo "--- push base, ml and dev to $repo"
 started=$(now)
 tools/bazel run //images:push -- --repository "$repo"
-echo "push took $(echo "$(now) - $started" | bc) s; registry holds $(du -sm "$work/registry" | cut -f1) MB"
+echo "push took $(echo "$(now) - $started" | bc) s; registry holds $(du -sm "$work/registry/storage" | cut -f1) MB"
 
 echo "--- pull ml back with podman"
 podman pull --tls-verify=false "$repo/ml:latest"

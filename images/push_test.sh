@@ -10,9 +10,9 @@ runfiles="${RUNFILES_DIR:-$0.runfiles}/_main"
 push_base="$runfiles/images/push_base.sh"
 push_all="$runfiles/images/push"
 base_digest=$(cat "$runfiles/images/base.digest")
+registry="$runfiles/tools/oci/local_registry.sh"
 work=$(mktemp -d "${TEST_TMPDIR:-/tmp}/registry.XXXXXX")
-registry_pid=""
-trap '[ -z "$registry_pid" ] || kill "$registry_pid" 2>/dev/null || true' EXIT
+trap '"$registry" stop "$work"' EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -21,29 +21,9 @@ free_port() {
     echo $((20000 + RANDOM % 20000))
 }
 
-start_registry() {  # start_registry READONLY(true|false)
-  [ -z "$registry_pid" ] || { kill "$registry_pid"; wait "$registry_pid" 2>/dev/null || true; }
-  cat >"$work/config.yml" <<YAML
-version: 0.1
-log: {level: warn}
-storage:
-  filesystem: {rootdirectory: $work/storage}
-  maintenance: {readonly: {enabled: $1}}
-http: {addr: 127.0.0.1:$port}
-YAML
-  docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
-  registry_pid=$!
-  for _ in $(seq 100); do
-    crane catalog --insecure "127.0.0.1:$port" >/dev/null 2>&1 && return
-    sleep 0.1
-  done
-  cat "$work/registry.log" >&2
-  fail "the registry did not start"
-}
-
 port=$(free_port)
 repo="127.0.0.1:$port/docintel/base"
-start_registry false
+"$registry" start "$work" "$port" || fail "the registry did not start"
 
 echo "--- first push"
 "$push_base" --repository "$repo" --tag first 2>"$work/push1.log" || { cat "$work/push1.log"; fail "first push failed"; }
@@ -60,7 +40,8 @@ grep -q "connection refused" "$work/down.log" || { cat "$work/down.log"; fail "n
 grep -q "no tag was changed" "$work/down.log" || fail "no word that tags are unchanged"
 
 echo "--- a registry that refuses (read-only): tags stay where they were"
-start_registry true
+"$registry" stop "$work"
+"$registry" start "$work" "$port" --read-only || fail "the read-only registry did not start"
 if "$push_all" --repository "127.0.0.1:$port/docintel" --tag first 2>"$work/refused.log"; then fail "push to a read-only registry succeeded"; fi
 grep -qi "read-only\|unsupported\|denied\|405" "$work/refused.log" || { cat "$work/refused.log"; fail "the registry's refusal is not shown"; }
 [ "$(crane digest --insecure "$repo:first")" = "$base_digest" ] || fail "a refused push moved tag 'first'"

@@ -71,6 +71,7 @@ import seed_image
 REPO = Path(__file__).resolve().parents[2]
 BAZEL = REPO / "tools" / "bazel"
 NGINX_CACHE = REPO / "tools" / "cache" / "nginx_cache.sh"
+LOCAL_REGISTRY = REPO / "tools" / "oci" / "local_registry.sh"
 IMAGES = ("base", "ml", "dev")
 OUR_TARGETS = [f"//images:{image}" for image in IMAGES]
 SEED_CONTEXT = "//tools/benchmark:seed_context"
@@ -344,7 +345,10 @@ class Bench:
         with log_path.open("w") as log, out_path.open("w") as out:
             log.write("$ " + " ".join(argv) + "\n")
             log.flush()
-            proc = subprocess.Popen(argv, cwd=REPO, stdout=out, stderr=log, stdin=subprocess.DEVNULL)
+            # Bazel's own messages go to stderr, its `run` output to stdout; other
+            # commands (podman) log both into one file.
+            proc = subprocess.Popen(argv, cwd=REPO, stdout=out if bazel else log, stderr=log,
+                                    stdin=subprocess.DEVNULL)
             next_beat = started + HEARTBEAT_SECONDS
             analysis = None
             try:
@@ -453,23 +457,11 @@ class Bench:
         say(f"    no-op rebuild: {seconds(run.seconds)}, {actions(run.processes)}")
 
     def start_registry(self) -> None:
-        port = free_port()
-        storage = self.work / "registry"
-        config = self.work / "registry.yml"
-        config.write_text(f"version: 0.1\nlog: {{level: warn}}\nstorage: {{filesystem: {{rootdirectory: {storage}}}}}\n"
-                          f"http: {{addr: 127.0.0.1:{port}}}\n")
-        log = (self.work / "logs" / "registry.log").open("w")
-        proc = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log, stderr=log)
-        self.cleanups.append(lambda: stop(proc))
-        for _ in range(100):
-            if http_status(f"http://127.0.0.1:{port}/v2/") == 200:
-                break
-            time.sleep(0.1)
-        else:
-            raise BenchError(f"docker-registry did not start on 127.0.0.1:{port}; see {log.name}")
-        storage.mkdir(exist_ok=True)
-        self.registry, self.registry_storage = f"127.0.0.1:{port}", storage
-        say(f"    registry on {self.registry} (storage {storage})")
+        port, directory = free_port(), self.work / "registry"
+        subprocess.run([str(LOCAL_REGISTRY), "start", str(directory), str(port)], check=True)
+        self.cleanups.append(lambda: subprocess.run([str(LOCAL_REGISTRY), "stop", str(directory)]))
+        self.registry, self.registry_storage = f"127.0.0.1:{port}", directory / "storage"
+        say(f"    registry on {self.registry} (storage {self.registry_storage})")
 
     def layouts(self) -> list[Path]:
         return [self.bin / "images" / image for image in IMAGES]
@@ -805,7 +797,7 @@ def last_progress(log: Path) -> str:
     except OSError:
         return ""
     for line in reversed(lines):
-        if line.startswith(("[", "Analyzing", "INFO: Analyzed", "Computing", "Loading", "Fetching")):
+        if line.startswith(("[", "STEP", "Analyzing", "INFO: Analyzed", "Computing", "Loading", "Fetching")):
             return line[:110]
     return lines[-1][:110] if lines else ""
 

@@ -19,7 +19,7 @@ TAG = "localhost/docintel-seed:bench"
 # The Dockerfile's LABEL: every image and stage the bench's builds leave behind.
 LABEL = "org.opencontainers.image.title=docintel-seed"
 # The final image's layers, bottom first (seed/Dockerfile).
-LAYER_NAMES = ("rootfs", "usr/local (every dependency)", "app (code, tests, wheels, model)")
+LAYER_NAMES = ("rootfs", "usr/local: all deps", "app: +tests, wheels, model")
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
 

@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+from tar_header import header
+
 _MERGED_USR_LINKS = ("bin", "sbin", "lib", "lib64")
 _MERGED_USR = tuple(link + "/" for link in _MERGED_USR_LINKS)
 _COMPRESSORS = {
@@ -79,16 +81,6 @@ class Entry:
     data: bytes | None = None
 
 
-def _header(dst: str, kind: bytes, mode: int, uid: int = 0, gid: int = 0) -> tarfile.TarInfo:
-    info = tarfile.TarInfo(dst)
-    info.type = kind
-    info.mode = mode
-    info.uid, info.gid = uid, gid
-    info.uname = info.gname = ""
-    info.mtime = 0
-    return info
-
-
 def _normalize(path: str) -> str:
     path = path.lstrip("./")
     if path.startswith(_MERGED_USR) or path in _MERGED_USR_LINKS:
@@ -121,7 +113,7 @@ def _status_entry(control_tar: bytes) -> Entry:
     package = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Package:"))
     status = text.rstrip("\n").replace("\nVersion:", "\nStatus: install ok installed\nVersion:", 1)
     data = (status + "\n").encode()
-    info = _header(f"var/lib/dpkg/status.d/{package}", tarfile.REGTYPE, 0o644)
+    info = header(f"var/lib/dpkg/status.d/{package}", tarfile.REGTYPE, 0o644)
     info.size = len(data)
     return Entry(info, data=data)
 
@@ -136,9 +128,9 @@ def deb_entries(deb: Path) -> Iterator[Entry]:
             if not dst:
                 continue
             if member.isdir():
-                yield Entry(_header(dst, tarfile.DIRTYPE, member.mode))
+                yield Entry(header(dst, tarfile.DIRTYPE, member.mode))
             elif member.issym():
-                info = _header(dst, tarfile.SYMTYPE, 0o777)
+                info = header(dst, tarfile.SYMTYPE, 0o777)
                 info.linkname = member.linkname
                 yield Entry(info)
             elif member.isfile() or member.islnk():
@@ -146,7 +138,7 @@ def deb_entries(deb: Path) -> Iterator[Entry]:
                 extracted = tar.extractfile(member)
                 assert extracted is not None
                 data = extracted.read()
-                info = _header(dst, tarfile.REGTYPE, member.mode)
+                info = header(dst, tarfile.REGTYPE, member.mode)
                 info.size = len(data)
                 yield Entry(info, data=data)
 
@@ -158,17 +150,17 @@ def spec_entries(spec: LayerSpec) -> Iterator[Entry]:
     for item in spec.files:
         src = Path(item["src"])
         mode = item.get("mode") or (0o755 if src.stat().st_mode & 0o111 else 0o644)
-        info = _header(_normalize(item["dst"]), tarfile.REGTYPE, mode)
+        info = header(_normalize(item["dst"]), tarfile.REGTYPE, mode)
         info.size = src.stat().st_size
         yield Entry(info, src=src)
     for dst, target in sorted(spec.symlinks.items()):
         # The merged-/usr links themselves (bin -> usr/bin) keep their names.
-        info = _header(dst if dst in _MERGED_USR_LINKS else _normalize(dst), tarfile.SYMTYPE, 0o777)
+        info = header(dst if dst in _MERGED_USR_LINKS else _normalize(dst), tarfile.SYMTYPE, 0o777)
         info.linkname = target
         yield Entry(info)
     for item in spec.dirs:
-        yield Entry(_header(_normalize(str(item["dst"])), tarfile.DIRTYPE, int(item.get("mode", 0o755)),
-                            int(item.get("uid", 0)), int(item.get("gid", 0))))
+        yield Entry(header(_normalize(str(item["dst"])), tarfile.DIRTYPE, int(item.get("mode", 0o755)),
+                           uid=int(item.get("uid", 0)), gid=int(item.get("gid", 0))))
 
 
 def stripped(entries: list[Entry], workdir: Path) -> list[Entry]:
@@ -187,7 +179,7 @@ def stripped(entries: list[Entry], workdir: Path) -> list[Entry]:
             continue
         copy = workdir / f"{index}.so"
         subprocess.run(["strip", "--strip-unneeded", "-o", str(copy), str(src)], check=True)
-        info = _header(entry.info.name, tarfile.REGTYPE, entry.info.mode)
+        info = header(entry.info.name, tarfile.REGTYPE, entry.info.mode)
         info.size = copy.stat().st_size
         result.append(Entry(info, src=copy))
     return result
@@ -221,7 +213,7 @@ def select(entries: Iterator[Entry], spec: LayerSpec, pruned: list[str]) -> list
     for path in list(chosen):
         parent = path.rpartition("/")[0]
         while parent and parent not in chosen and parent not in lower:
-            chosen[parent] = Entry(_header(parent, tarfile.DIRTYPE, 0o755))
+            chosen[parent] = Entry(header(parent, tarfile.DIRTYPE, 0o755))
             parent = parent.rpartition("/")[0]
     return [chosen[path] for path in sorted(chosen)]
 
@@ -231,7 +223,7 @@ def with_ca_bundle(entries: list[Entry], bundle: str) -> list[Entry]:
     certs = [e for e in entries if e.info.name.startswith("usr/share/ca-certificates/")
              and e.info.name.endswith(".crt") and e.data is not None]
     data = b"".join(e.data for e in certs if e.data is not None)
-    info = _header(bundle, tarfile.REGTYPE, 0o644)
+    info = header(bundle, tarfile.REGTYPE, 0o644)
     info.size = len(data)
     by_name = {e.info.name: e for e in entries}
     by_name[bundle] = Entry(info, data=data)

@@ -17,20 +17,14 @@ import sys
 import tarfile
 from pathlib import Path
 
+from tar_header import header
+
 _REF_NAME = "org.opencontainers.image.ref.name"
 _CONTAINERD_NAME = "io.containerd.image.name"
 
 
-def _info(name: str, size: int) -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.size, info.mode, info.mtime = size, 0o644, 0
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    return info
-
-
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
-    tar.addfile(_info(name, len(data)), io.BytesIO(data))
+    tar.addfile(header(name, size=len(data)), io.BytesIO(data))
 
 
 def write_tarball(layout: Path, output: Path, repo_tags: list[str]) -> None:
@@ -51,7 +45,7 @@ def write_tarball(layout: Path, output: Path, repo_tags: list[str]) -> None:
     with tarfile.open(output, "w", format=tarfile.PAX_FORMAT) as tar:
         for blob in sorted((layout / "blobs" / "sha256").iterdir()):
             with blob.open("rb") as f:
-                tar.addfile(_info("blobs/sha256/" + blob.name, blob.stat().st_size), f)
+                tar.addfile(header("blobs/sha256/" + blob.name, size=blob.stat().st_size), f)
         _add_bytes(tar, "index.json", json.dumps({**index, "manifests": [descriptor]}, sort_keys=True).encode())
         _add_bytes(tar, "manifest.json", json.dumps(docker_manifest, sort_keys=True).encode())
         _add_bytes(tar, "oci-layout", (layout / "oci-layout").read_bytes())

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# A registry on loopback for tests, CI and tools/bench: Debian's
+# docker-registry (the CNCF distribution registry), plain HTTP, its storage in
+# DIR/storage, its log in DIR/registry.log.
+#
+# Usage: local_registry.sh start DIR PORT [--read-only]
+#          runs it in the background; returns once it accepts connections
+#        local_registry.sh stop DIR
+set -euo pipefail
+
+usage="usage: local_registry.sh start DIR PORT [--read-only] | stop DIR"
+
+case "${1:-}" in
+  start)
+    dir=${2:?$usage}
+    port=${3:?$usage}
+    read_only=false
+    [ "${4:-}" = --read-only ] && read_only=true
+    command -v docker-registry >/dev/null || {
+      echo "local_registry.sh: docker-registry is not installed; fix: apt-get install -y docker-registry" >&2
+      exit 1
+    }
+    mkdir -p "$dir/storage"
+    cat >"$dir/config.yml" <<YAML
+version: 0.1
+log: {level: warn}
+storage:
+  filesystem: {rootdirectory: $dir/storage}
+  maintenance: {readonly: {enabled: $read_only}}
+http: {addr: 127.0.0.1:$port}
+YAML
+    docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+    echo $! >"$dir/registry.pid"
+    for _ in $(seq 100); do
+      (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null && exit 0
+      kill -0 "$(cat "$dir/registry.pid")" 2>/dev/null || break
+      sleep 0.1
+    done
+    cat "$dir/registry.log" >&2
+    echo "local_registry.sh: the registry did not start on 127.0.0.1:$port (log above)" >&2
+    exit 1
+    ;;
+  stop)
+    dir=${2:?$usage}
+    [ -f "$dir/registry.pid" ] || exit 0
+    pid=$(cat "$dir/registry.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$dir/registry.pid"
+    ;;
+  *)
+    echo "$usage" >&2
+    exit 2
+    ;;
+esac
