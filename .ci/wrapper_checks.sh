@@ -55,7 +55,7 @@ echo "--- an unknown dependency group"
 mkdir "$work/ws/probe"
 printf 'load("//tools/pip:defs.bzl", "group_requirements")\n\nfilegroup(\n    name = "probe",\n    srcs = group_requirements("gpu"),\n)\n' >"$work/ws/probe/BUILD.bazel"
 (cd "$work/ws" && tools/bazel build //probe >"$work/group.log" 2>&1) && fail "an unknown group built"
-expect_error "$work/group.log" "unknown dependency group \"gpu\"" "base, dev, ml, test"
+expect_error "$work/group.log" "unknown dependency group \"gpu\"" "base, dev, ml, seed, test"
 (cd "$work/ws" && tools/bazel shutdown)
 rm -rf "$work"
 echo "PASSED: wrapper and lock errors name the culprit and the fix"
