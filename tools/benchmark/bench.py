@@ -37,7 +37,8 @@ of `tools/bazel info output_base`); nothing is asserted, only printed. Steps:
 
 It ends with one table (ours / seed approach / ratio = seed / ours, or
 cold / warm) and, with --json FILE, writes every number to FILE. The run takes
-about 15 minutes on 2 cores and needs ~15 GB free under the output root.
+about 10 minutes on 2 cores and needs ~15 GB free under the output root, and
+~5 GB in podman's storage for the seed's image while it runs.
 Host tools: docker-registry, nginx (nginx-light), curl; podman (runc) unless
 both --skip-seed and --skip-container; redis-server unless --skip-container
 (.ci/run installs them all). The ml image stays loaded in podman as
@@ -832,7 +833,7 @@ def arguments() -> argparse.ArgumentParser:
         usage="tools/bench [--skip-seed] [--skip-container] [--json FILE] [--keep]",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=summary)
     parser.add_argument("--skip-seed", action="store_true",
-                        help="do not build, size or push the seed-approach images (saves ~5 minutes)")
+                        help="do not build, size or push the seed-approach images (saves ~4 minutes)")
     parser.add_argument("--skip-container", action="store_true",
                         help="do not load and start ml with podman (no podman or redis-server needed)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every number to FILE as JSON")
