@@ -867,7 +867,7 @@ def main(argv: list[str]) -> int:
             bench.step_container()
         bench.step_change()
         bench.step_remote_cache()
-    except BenchError as error:
+    except (BenchError, seed_image.SeedError) as error:
         print(f"tools/bench: error: {error}", file=sys.stderr)
         status = 1
     except KeyboardInterrupt:

@@ -31,7 +31,9 @@ def unpack_context(tarball: Path, destination: Path) -> Path:
     """Unpacks the seed_context tar into a fresh destination; the context directory."""
     shutil.rmtree(destination, ignore_errors=True)
     destination.mkdir(parents=True)
-    subprocess.run(["tar", "-xzf", str(tarball), "-C", str(destination)], check=True)
+    unpack = subprocess.run(["tar", "-xzf", str(tarball), "-C", str(destination)], capture_output=True, text=True)
+    if unpack.returncode != 0:
+        raise SeedError(f"unpacking the seed's build context {tarball} failed: {unpack.stderr.strip()}")
     return destination / "context"
 
 
@@ -67,7 +69,13 @@ def changed_layer_names(before: list[str], after: list[str]) -> list[str]:
 
 def fetch_layout(registry: str, repository: str, destination: Path) -> None:
     """Copies REGISTRY/REPOSITORY:latest (an OCI manifest) into an OCI layout directory."""
-    base = f"http://{registry}/v2/{repository}"
+    try:
+        _fetch_layout(f"http://{registry}/v2/{repository}", destination)
+    except (OSError, ValueError, KeyError) as error:
+        raise SeedError(f"copying {registry}/{repository}:latest out of the registry failed: {error}") from error
+
+
+def _fetch_layout(base: str, destination: Path) -> None:
     shutil.rmtree(destination, ignore_errors=True)
     blobs = destination / "blobs" / "sha256"
     blobs.mkdir(parents=True)

@@ -22,7 +22,7 @@ def digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-class ChangedLayersTest(unittest.TestCase):
+class BuildTest(unittest.TestCase):
     def test_names_of_changed_layers(self) -> None:
         before = ["sha256:r", "sha256:d1", "sha256:a1"]
         self.assertEqual(seed_image.changed_layer_names(before, before), [])
@@ -35,6 +35,13 @@ class ChangedLayersTest(unittest.TestCase):
         self.assertIn("--network=none", command)
         self.assertIn("--no-cache", command)
         self.assertNotIn("--no-cache", seed_image.build_command(Path("/ctx"), no_cache=False))
+
+    def test_unpack_error_names_the_tarball(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            broken = Path(tmp) / "context.tar.gz"
+            broken.write_bytes(b"not a tar")
+            with self.assertRaisesRegex(seed_image.SeedError, "context.tar.gz"):
+                seed_image.unpack_context(broken, Path(tmp) / "out")
 
 
 class FetchLayoutTest(unittest.TestCase):
@@ -84,9 +91,10 @@ class FetchLayoutTest(unittest.TestCase):
                 self.assertEqual((layout / "blobs" / "sha256" / digest(data)[7:]).read_bytes(), data)
         self.assertEqual(self.accepts[0], seed_image.OCI_MANIFEST)
 
-    def test_missing_image_raises(self) -> None:
-        with tempfile.TemporaryDirectory() as tmp, self.assertRaises(OSError):
+    def test_missing_image_says_which(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp, self.assertRaisesRegex(seed_image.SeedError, "bench/other:latest"):
             seed_image.fetch_layout(self.registry, "bench/other", Path(tmp) / "layout")
+
 
 
 if __name__ == "__main__":
