@@ -621,7 +621,7 @@ class Bench:
         url = subprocess.run([str(NGINX_CACHE), "start", str(cache_dir), str(free_port())], capture_output=True,
                              text=True, check=True).stdout.strip()
         self.cleanups.append(lambda: subprocess.run([str(NGINX_CACHE), "stop", str(cache_dir)], capture_output=True))
-        flags = ["--config=remote-cache", f"--remote_cache={url}"]
+        flags = ["--config=ci", f"--remote_cache={url}"]
         self.bazel("clean", name="clean")
         fill = self.bazel("build", *flags, *OUR_TARGETS, name="cache-fill-build")
         stored = tree_bytes(cache_dir / "data")
