@@ -57,7 +57,7 @@ printf 'load("//tools/pip:defs.bzl", "group_requirements")\n\nfilegroup(\n    na
 (cd "$work/ws" && tools/bazel build //probe >"$work/group.log" 2>&1) && fail "an unknown group built"
 expect_error "$work/group.log" "unknown dependency group \"gpu\"" "base, dev, ml, seed, test"
 # The probe workspace's output base lives in the shared output root: remove it too.
-probe_output_base=$(cd "$work/ws" && tools/bazel info output_base 2>/dev/null)
+probe_output_base=$(cd "$work/ws" && tools/bazel info output_base 2>/dev/null) || true
 (cd "$work/ws" && tools/bazel shutdown)
 rm -rf "$work" "$probe_output_base"
 echo "PASSED: wrapper and lock errors name the culprit and the fix"
