@@ -31,9 +31,10 @@ of `tools/bazel info output_base`); nothing is asserted, only printed. Steps:
                   restored, also on Ctrl-C): rebuild time and processes, the
                   layers whose digest changed, bytes pushed; for the seed,
                   `podman build` again (its layer cache on) and its push
-  8. remote cache nginx (tools/cache/nginx_cache.sh) as an HTTP cache: clean,
-                  build with upload, clean --expunge, rebuild from the cache:
-                  time, remote cache hits, cold/warm ratio
+  8. remote cache nginx (tools/cache/nginx_cache.sh) as an HTTP cache, with the
+                  `ci` config's cache flags: clean, build with upload, clean,
+                  rebuild; clean --expunge, rebuild (repositories vendored):
+                  times, remote cache hits, cold/warm ratios
 
 It ends with one table (ours / seed approach / ratio = seed / ours, or
 cold / warm) and, with --json FILE, writes every number to FILE. The run takes
