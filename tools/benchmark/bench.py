@@ -590,7 +590,7 @@ class Bench:
         self.load("change")
         say(f"7/8 one-line change in {CHANGED_FILE}: rebuilding ...")
         before = layer_digests(self.bin / "images")
-        seed_before = [] if self.args.skip_seed else seed_image.layer_ids()
+        seed_before = {} if self.args.skip_seed else seed_image.layer_digests()
         change = one_line_change(REPO / CHANGED_FILE)
         self.cleanups.append(change.restore)  # also after a second Ctrl-C
         with change:
@@ -607,8 +607,8 @@ class Bench:
             if not self.args.skip_seed:
                 say("    the seed image after the change: podman build (layer cache on) and push ...")
                 seed = self.build_seed("seed-change-build", no_cache=False)
-                seed_changed = seed_image.changed_layer_names(seed_before, seed_image.layer_ids())
-                self.results["change"]["seed"] = {"seconds": seed.seconds, "processes": None,
+                seed_changed = changed_layers(seed_before, seed_image.layer_digests())
+                self.results["change"]["seed"] = {"seconds": seed.seconds,
                                                   "changed_layers": seed_changed}
                 push = self.push_seed("push-seed-change")
                 self.results["push_change"]["seed"] = push

@@ -47,24 +47,19 @@ def push_command(registry: str, repository: str) -> list[str]:
     return ["podman", "push", "--tls-verify=false", "--format=oci", TAG, f"{registry}/{repository}"]
 
 
-def layer_ids() -> list[str]:
-    """The seed image's layer diff IDs, bottom first."""
+def layer_digests() -> dict[str, str]:
+    """The seed image's layers by name (LAYER_NAMES), each with its diff ID."""
     inspect = subprocess.run(["podman", "image", "inspect", "--format", "{{json .RootFS.Layers}}", TAG],
                              capture_output=True, text=True)
     if inspect.returncode != 0:
         raise SeedError(f"podman image inspect {TAG} failed: {inspect.stderr.strip()}")
-    return list(json.loads(inspect.stdout))
+    return named_layers(json.loads(inspect.stdout))
 
 
-def changed_layer_names(before: list[str], after: list[str]) -> list[str]:
-    """Names (LAYER_NAMES, else the index) of the layers whose diff ID changed."""
-    names = []
-    for index in range(max(len(before), len(after))):
-        old = before[index] if index < len(before) else None
-        new = after[index] if index < len(after) else None
-        if old != new:
-            names.append(LAYER_NAMES[index] if index < len(LAYER_NAMES) else f"layer {index}")
-    return names
+def named_layers(diff_ids: list[str]) -> dict[str, str]:
+    """{name: diff ID}, bottom first; layers past LAYER_NAMES are "layer N"."""
+    return {LAYER_NAMES[index] if index < len(LAYER_NAMES) else f"layer {index}": diff_id
+            for index, diff_id in enumerate(diff_ids)}
 
 
 def fetch_layout(registry: str, repository: str, destination: Path) -> None:

@@ -23,12 +23,10 @@ def digest(data: bytes) -> str:
 
 
 class BuildTest(unittest.TestCase):
-    def test_names_of_changed_layers(self) -> None:
-        before = ["sha256:r", "sha256:d1", "sha256:a1"]
-        self.assertEqual(seed_image.changed_layer_names(before, before), [])
-        after = ["sha256:r", "sha256:d2", "sha256:a2"]
-        self.assertEqual(seed_image.changed_layer_names(before, after), list(seed_image.LAYER_NAMES[1:]))
-        self.assertEqual(seed_image.changed_layer_names(before, [*before, "sha256:x"]), ["layer 3"])
+    def test_layers_are_named_bottom_first(self) -> None:
+        layers = seed_image.named_layers(["sha256:r", "sha256:d", "sha256:a", "sha256:x"])
+        self.assertEqual(list(layers), [*seed_image.LAYER_NAMES, "layer 3"])
+        self.assertEqual(layers[seed_image.LAYER_NAMES[1]], "sha256:d")
 
     def test_build_command_is_offline(self) -> None:
         command = seed_image.build_command(Path("/ctx"), no_cache=True)
