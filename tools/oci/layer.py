@@ -8,6 +8,8 @@ SPEC.json says what goes in:
     {
       "files": [{"src": "path/on/disk", "dst": "usr/lib/x.so", "mode": 420}],
       "debs": ["path/to/pkg.deb"],
+      "wheels": ["path/to/pkg-1.0-py3-none-any.whl"],
+      "site_packages": "usr/local/lib/python3.11/dist-packages",
       "symlinks": {"bin": "usr/bin"},
       "dirs": [{"dst": "home/nonroot", "mode": 448, "uid": 65532, "gid": 65532}],
       "lower_listings": ["listing of a layer below"],
@@ -21,7 +23,10 @@ mtime 0, so the same inputs give the same bytes. Paths already listed by a lower
 layer are left out (a file lives in exactly one layer); paths matching `prune`
 (and no `keep`) are left out and written to --pruned. Debian packages are
 unpacked from their data.tar, with /bin, /sbin, /lib and /lib64 folded into
-/usr (merged /usr). The descriptor holds the blob's digest and size, the
+/usr (merged /usr). Wheels are installed the way pip installs them into
+site_packages (their purelib and platlib), straight from the locked wheel
+files; their scripts, headers and data, and the RECORD of their hashes, are
+left out. The descriptor holds the blob's digest and size, the
 uncompressed diff_id and size, and the media type.
 """
 
@@ -37,6 +42,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +64,8 @@ class LayerSpec:
 
     files: list[dict[str, Any]] = field(default_factory=list)
     debs: list[str] = field(default_factory=list)
+    wheels: list[str] = field(default_factory=list)
+    site_packages: str = "usr/local/lib/python3.11/dist-packages"
     symlinks: dict[str, str] = field(default_factory=dict)
     dirs: list[dict[str, int | str]] = field(default_factory=list)
     lower_listings: list[str] = field(default_factory=list)
@@ -74,11 +82,24 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class Entry:
-    """One tar member: its header, and where its bytes come from."""
+    """One tar member: its header, and where its bytes come from (a file, bytes
+    in memory, or a member of an open wheel)."""
 
     info: tarfile.TarInfo
     src: Path | None = None
     data: bytes | None = None
+    member: tuple[zipfile.ZipFile, zipfile.ZipInfo] | None = None
+
+    def open(self) -> BinaryIO | None:
+        """The entry's bytes; None for directories and links."""
+        if self.src is not None:
+            return self.src.open("rb")
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        if self.member is not None:
+            archive, info = self.member
+            return archive.open(info)  # type: ignore[return-value]
+        return None
 
 
 def _normalize(path: str) -> str:
@@ -143,10 +164,48 @@ def deb_entries(deb: Path) -> Iterator[Entry]:
                 yield Entry(info, data=data)
 
 
+def _installed_path(name: str) -> str | None:
+    """Where pip installs a wheel member, relative to site-packages; None if it
+    does not go there (scripts, headers, data) or is the RECORD of hashes."""
+    top, _, rest = name.partition("/")
+    if top.endswith(".data"):
+        scheme, _, rest = rest.partition("/")
+        return rest if scheme in ("purelib", "platlib") and rest else None
+    if top.endswith(".dist-info") and rest.startswith("RECORD"):
+        return None
+    return name
+
+
+def wheel_entries(wheel: Path, site_packages: str) -> Iterator[Entry]:
+    """The files a wheel installs into site_packages, read from the wheel itself.
+
+    Executable members stay executable (0755), as pip installs them.
+    """
+    try:
+        archive = zipfile.ZipFile(wheel)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise SystemExit(f"layer.py: {wheel} is not a wheel (a zip archive): {error}; "
+                         "fetch it again (bazel clean --expunge) or check requirements_lock.txt") from error
+    for member in archive.infolist():
+        if member.is_dir():
+            continue
+        name = member.filename
+        if name.startswith("/") or ".." in name.split("/"):
+            raise SystemExit(f"layer.py: {wheel} holds an unsafe path {name!r}; it is not a wheel pip would install")
+        path = _installed_path(name)
+        if path is None:
+            continue
+        mode = 0o755 if (member.external_attr >> 16) & 0o111 else 0o644
+        yield Entry(header(f"{site_packages}/{path}", tarfile.REGTYPE, mode, size=member.file_size),
+                    member=(archive, member))
+
+
 def spec_entries(spec: LayerSpec) -> Iterator[Entry]:
     """Every entry the spec asks for, before pruning and de-duplication."""
     for deb in spec.debs:
         yield from deb_entries(Path(deb))
+    for wheel in spec.wheels:
+        yield from wheel_entries(Path(wheel), spec.site_packages)
     for item in spec.files:
         src = Path(item["src"])
         mode = item.get("mode") or (0o755 if src.stat().st_mode & 0o111 else 0o644)
@@ -173,24 +232,33 @@ def stripped(entries: list[Entry], workdir: Path) -> list[Entry]:
         raise SystemExit("layer.py: strip (binutils) is not installed; it shrinks shared libraries")
     result: list[Entry] = []
     for index, entry in enumerate(entries):
-        src = entry.src
-        if src is None or not _is_shared_library(entry.info.name, src):
+        if not _is_shared_library(entry):
             result.append(entry)
             continue
+        src = entry.src
+        if src is None:
+            src = workdir / f"{index}.in"
+            with entry.open() as source, src.open("wb") as out:  # type: ignore[union-attr]
+                shutil.copyfileobj(source, out, 1 << 20)
         copy = workdir / f"{index}.so"
         subprocess.run(["strip", "--strip-unneeded", "-o", str(copy), str(src)], check=True)
+        if src != entry.src:
+            src.unlink()
         info = header(entry.info.name, tarfile.REGTYPE, entry.info.mode)
         info.size = copy.stat().st_size
         result.append(Entry(info, src=copy))
     return result
 
 
-def _is_shared_library(name: str, src: Path) -> bool:
-    base = name.rpartition("/")[2]
+def _is_shared_library(entry: Entry) -> bool:
+    base = entry.info.name.rpartition("/")[2]
     if not (base.endswith(".so") or ".so." in base):
         return False
-    with src.open("rb") as f:
-        return f.read(4) == b"\x7fELF"
+    source = entry.open()
+    if source is None:
+        return False
+    with source:
+        return source.read(4) == b"\x7fELF"
 
 
 def _matches(path: str, patterns: list[str]) -> bool:
@@ -257,11 +325,7 @@ def write_layer(entries: list[Entry], blob: Path, compression: str) -> dict[str,
         writer = _HashingWriter(proc.stdin)
         with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
             for entry in entries:
-                source: BinaryIO | None = None
-                if entry.src is not None:
-                    source = entry.src.open("rb")
-                elif entry.data is not None:
-                    source = io.BytesIO(entry.data)
+                source = entry.open()
                 tar.addfile(entry.info, source)
                 if source is not None:
                     source.close()

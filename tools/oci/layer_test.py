@@ -1,5 +1,6 @@
 """Tests of layer.py and image.py: deterministic layers and images, pruning,
-one file in one layer, merged /usr, dpkg status files from real .deb structure."""
+one file in one layer, merged /usr, dpkg status files from real .deb structure,
+wheels installed as pip installs them."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import gzip
 import hashlib
 import io
 import json
+import subprocess
 import tarfile
 import tempfile
 import unittest
+import zipfile
 from pathlib import Path
+
+import _json
 
 import image
 import layer
@@ -24,6 +29,15 @@ def _tar_gz(members: dict[str, bytes]) -> bytes:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+def _wheel(path: Path, members: dict[str, bytes], executable: tuple[str, ...] = ()) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (0o100755 if name in executable else 0o100644) << 16
+            archive.writestr(info, data)
+    return path
 
 
 def _ar(members: dict[str, bytes]) -> bytes:
@@ -94,6 +108,58 @@ class LayerTest(unittest.TestCase):
             lower_listings=[str(self.tmp / "lower.listing")],
         )
         self.assertEqual(listing, ["app", "app/main.py"])
+
+    def test_wheel_installs_as_pip_installs_it(self) -> None:
+        wheel = _wheel(self.tmp / "demo-1.0-py3-none-any.whl", {
+            "demo/__init__.py": b"VERSION = 1\n",
+            "demo/helper": b"#!/bin/sh\n",
+            "demo-1.0.dist-info/METADATA": b"Name: demo\nVersion: 1.0\n",
+            "demo-1.0.dist-info/RECORD": b"demo/__init__.py,sha256=x,12\n",
+            "demo-1.0.data/purelib/demo_extra.py": b"pass\n",
+            "demo-1.0.data/scripts/demo": b"#!python\n",
+            "demo-1.0.data/data/share/man/demo.1": b".TH demo\n",
+        }, executable=("demo/helper",))
+        self.build("py", wheels=[str(wheel)], site_packages="usr/lib/site")
+        with tarfile.open(self.tmp / "py.tar.gz") as tar:
+            self.assertEqual([member.name for member in tar.getmembers() if member.isfile()], [
+                "usr/lib/site/demo-1.0.dist-info/METADATA",
+                "usr/lib/site/demo/__init__.py",
+                "usr/lib/site/demo/helper",
+                "usr/lib/site/demo_extra.py",
+            ])
+            self.assertEqual(tar.getmember("usr/lib/site/demo/helper").mode, 0o755)
+            self.assertEqual(tar.getmember("usr/lib/site/demo/__init__.py").mode, 0o644)
+            source = tar.extractfile("usr/lib/site/demo/__init__.py")
+            assert source is not None
+            self.assertEqual(source.read(), b"VERSION = 1\n")
+
+    def test_shared_library_from_a_wheel_is_stripped(self) -> None:
+        # A real shared library (the interpreter's own _json module) given a
+        # static symbol table, as wheels ship them.
+        library = self.tmp / "with_symtab.so"
+        subprocess.run(["objcopy", "--add-symbol", "docintel_test_symbol=0", _json.__file__, str(library)],
+                       check=True)
+        self.assertIn(b".symtab", library.read_bytes())
+        wheel = _wheel(self.tmp / "native-1.0-cp311-cp311-linux_x86_64.whl",
+                       {"native/_json.so": library.read_bytes()})
+        self.build("native", wheels=[str(wheel)], strip=True)
+        with tarfile.open(self.tmp / "native.tar.gz") as tar:
+            source = tar.extractfile("usr/local/lib/python3.11/dist-packages/native/_json.so")
+            assert source is not None
+            stripped = source.read()
+        self.assertEqual(stripped[:4], b"\x7fELF")
+        self.assertNotIn(b".symtab", stripped)
+
+    def test_corrupt_wheel_is_a_clear_error(self) -> None:
+        wheel = self.tmp / "broken-1.0-py3-none-any.whl"
+        wheel.write_bytes(b"<html>not a wheel</html>")
+        with self.assertRaisesRegex(SystemExit, "is not a wheel .*fetch it again"):
+            self.build("broken", wheels=[str(wheel)])
+
+    def test_wheel_path_outside_site_packages_is_refused(self) -> None:
+        wheel = _wheel(self.tmp / "evil-1.0-py3-none-any.whl", {"evil/../../etc/passwd": b"root::0:0"})
+        with self.assertRaisesRegex(SystemExit, "unsafe path"):
+            self.build("evil", wheels=[str(wheel)])
 
     def test_unknown_spec_key_is_an_error(self) -> None:
         with self.assertRaises(TypeError):

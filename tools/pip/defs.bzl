@@ -1,10 +1,17 @@
-"""group_requirements: the pip targets of one dependency group (requirements/<group>.in)."""
+"""The pip targets of one dependency group (requirements/<group>.in): group_requirements, group_wheels."""
 
-load("@pip//:requirements.bzl", "requirement")
+load("@pip//:requirements.bzl", "requirement", "whl_requirement")
 load("@requirement_groups//:groups.bzl", "GROUPS")
 
+def _group_packages(group):
+    """The package names the group's .in file names."""
+    if group not in GROUPS:
+        fail("unknown dependency group %r: the groups are %s (one per requirements/*.in)" %
+             (group, ", ".join(sorted(GROUPS))))
+    return GROUPS[group]
+
 def group_requirements(group):
-    """The `requirement()` targets of every package the group's .in file names.
+    """The `requirement()` targets (py_library) of every package the group's .in file names.
 
     Args:
       group: base, ml, dev or test (one per requirements/*.in).
@@ -12,7 +19,15 @@ def group_requirements(group):
     Returns:
       A list of labels of @pip packages.
     """
-    if group not in GROUPS:
-        fail("unknown dependency group %r: the groups are %s (one per requirements/*.in)" %
-             (group, ", ".join(sorted(GROUPS))))
-    return [requirement(name) for name in GROUPS[group]]
+    return [requirement(name) for name in _group_packages(group)]
+
+def group_wheels(group):
+    """The `whl_requirement()` targets (the wheel files) of every package the group's .in file names.
+
+    Args:
+      group: base, ml, dev or test (one per requirements/*.in).
+
+    Returns:
+      A list of labels of @pip wheels; each carries its dependencies' wheels as runfiles.
+    """
+    return [whl_requirement(name) for name in _group_packages(group)]

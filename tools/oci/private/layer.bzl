@@ -4,7 +4,7 @@ Example:
 
     oci_layer(
         name = "python_base",
-        pip = [requirement("fastapi")],
+        wheels = [whl_requirement("fastapi")],
         below = [":debian"],
         prune = ["*/__pycache__/*"],
     )
@@ -13,34 +13,16 @@ A file lives in exactly one layer: paths that a layer in `below` already holds
 are left out. What `prune` removes is listed in the `<name>.pruned` output.
 """
 
-load("@rules_python//python:defs.bzl", "PyInfo")
 load(":providers.bzl", "OciLayerInfo")
-
-_SITE_PACKAGES = "/site-packages/"
-
-def _pip_files(targets, site_packages):
-    """Maps the wheel files of pip repositories to their place in site-packages."""
-    files = []
-    for target in targets:
-        for f in target[DefaultInfo].default_runfiles.files.to_list():
-            path = f.short_path
-            if path.startswith("../") and _SITE_PACKAGES in path:
-                files.append({"src": f.path, "dst": site_packages + "/" + path.split(_SITE_PACKAGES, 1)[1]})
-    return files
 
 def _all_files(target):
     """A target's files and its runfiles."""
     info = target[DefaultInfo]
     return depset(transitive = [info.files, info.default_runfiles.files])
 
-def _app_files(targets, app_root):
-    """Maps the workspace's own files (not external repositories) under app_root."""
-    files = []
-    for target in targets:
-        for f in _all_files(target).to_list():
-            if not f.short_path.startswith("../"):
-                files.append({"src": f.path, "dst": app_root + "/" + f.short_path})
-    return files
+def _workspace_files(targets):
+    """The workspace's own files (not external repositories') of targets and their runfiles."""
+    return [f for target in targets for f in _all_files(target).to_list() if not f.short_path.startswith("../")]
 
 def _files_into(files_into):
     """Maps every file of each target, with its runfiles, into a directory by base name."""
@@ -65,7 +47,10 @@ def _oci_layer_impl(ctx):
     pruned = ctx.actions.declare_file(ctx.label.name + ".pruned")
     lower = [layer[OciLayerInfo].listing for layer in ctx.attr.below]
 
-    files = _pip_files(ctx.attr.pip, ctx.attr.site_packages) + _app_files(ctx.attr.app, ctx.attr.app_root)
+    # A wheel target's runfiles are its dependencies' wheels (rules_python's `:whl`).
+    wheels = depset(transitive = [_all_files(t) for t in ctx.attr.wheels])
+    app = _workspace_files(ctx.attr.app)
+    files = [{"src": f.path, "dst": ctx.attr.app_root + "/" + f.short_path} for f in app]
     files += [{"src": target.files.to_list()[0].path, "dst": dst} for target, dst in ctx.attr.files.items()]
     files += _files_into(ctx.attr.files_into)
     spec = ctx.actions.declare_file(ctx.label.name + ".spec.json")
@@ -77,14 +62,15 @@ def _oci_layer_impl(ctx):
         "keep": ctx.attr.keep,
         "lower_listings": [f.path for f in lower],
         "prune": ctx.attr.prune,
+        "site_packages": ctx.attr.site_packages,
         "strip": ctx.attr.strip,
         "symlinks": ctx.attr.symlinks,
+        "wheels": sorted([f.path for f in wheels.to_list()]),
     }))
 
     inputs = depset(
-        [spec] + lower + ctx.files.debs + ctx.files.files,
-        transitive = [t[DefaultInfo].default_runfiles.files for t in ctx.attr.pip] +
-                     [_all_files(t) for t in ctx.attr.app + ctx.attr.files_into.keys()],
+        [spec] + lower + ctx.files.debs + ctx.files.files + app,
+        transitive = [wheels] + [_all_files(t) for t in ctx.attr.files_into.keys()],
     )
     args = ctx.actions.args()
     args.add("--name", ctx.label.name)
@@ -113,7 +99,7 @@ oci_layer = rule(
     implementation = _oci_layer_impl,
     attrs = {
         "debs": attr.label_list(allow_files = [".deb"], doc = "Debian packages whose files the layer holds (merged /usr)."),
-        "pip": attr.label_list(providers = [PyInfo], doc = "pip requirements: their wheels' files, with all transitive deps, go to `site_packages`."),
+        "wheels": attr.label_list(allow_files = [".whl"], doc = "Wheels (`whl_requirement()` targets): each, with the wheels of its dependencies, is installed into `site_packages`."),
         "app": attr.label_list(doc = "Targets whose workspace files (transitively) go under `app_root`."),
         "files": attr.label_keyed_string_dict(allow_files = True, doc = "Single files and their path in the image."),
         "files_into": attr.label_keyed_string_dict(allow_files = True, doc = "Targets whose files and runfiles all go into one directory by base name: target -> directory, e.g. `{whl_requirement(\"torch\"): \"root/.cache/pip/wheels\"}` puts torch's wheel and its dependencies' wheels there."),
