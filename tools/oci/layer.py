@@ -46,7 +46,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any
 
 from tar_header import header
 
@@ -90,7 +90,7 @@ class Entry:
     data: bytes | None = None
     member: tuple[zipfile.ZipFile, zipfile.ZipInfo] | None = None
 
-    def open(self) -> BinaryIO | None:
+    def open(self) -> IO[bytes] | None:
         """The entry's bytes; None for directories and links."""
         if self.src is not None:
             return self.src.open("rb")
@@ -98,7 +98,7 @@ class Entry:
             return io.BytesIO(self.data)
         if self.member is not None:
             archive, info = self.member
-            return archive.open(info)  # type: ignore[return-value]
+            return archive.open(info)
         return None
 
 
@@ -235,19 +235,24 @@ def stripped(entries: list[Entry], workdir: Path) -> list[Entry]:
         if not _is_shared_library(entry):
             result.append(entry)
             continue
-        src = entry.src
-        if src is None:
-            src = workdir / f"{index}.in"
-            with entry.open() as source, src.open("wb") as out:  # type: ignore[union-attr]
-                shutil.copyfileobj(source, out, 1 << 20)
+        src = entry.src or _extracted(entry, workdir / f"{index}.in")
         copy = workdir / f"{index}.so"
         subprocess.run(["strip", "--strip-unneeded", "-o", str(copy), str(src)], check=True)
-        if src != entry.src:
+        if entry.src is None:
             src.unlink()
         info = header(entry.info.name, tarfile.REGTYPE, entry.info.mode)
         info.size = copy.stat().st_size
         result.append(Entry(info, src=copy))
     return result
+
+
+def _extracted(entry: Entry, path: Path) -> Path:
+    """Writes an entry's bytes to path: strip works on files."""
+    source = entry.open()
+    assert source is not None
+    with source, path.open("wb") as out:
+        shutil.copyfileobj(source, out, 1 << 20)
+    return path
 
 
 def _is_shared_library(entry: Entry) -> bool:
