@@ -762,7 +762,7 @@ class Bench:
             except Exception as error:  # noqa: BLE001 - cleanup must go on
                 print(f"tools/bench: cleanup: {error}", file=sys.stderr)
         if self.work.name and self.work.exists() and not self.args.keep:
-            for name in ("registry", "cache", "models"):
+            for name in ("registry", "cache", "models", "seed"):
                 shutil.rmtree(self.work / name, ignore_errors=True)
 
 
