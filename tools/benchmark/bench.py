@@ -34,12 +34,13 @@ of `tools/bazel info output_base`); nothing is asserted, only printed. Steps:
   8. remote cache nginx (tools/cache/nginx_cache.sh) as an HTTP cache, with the
                   `ci` config's cache flags: clean, build with upload, clean,
                   rebuild; clean --expunge, rebuild (repositories vendored):
-                  times, remote cache hits, cold/warm ratios
+                  times (each rebuild three times: the median and the
+                  range), remote cache hits, cold/warm ratios
 
 It ends with one table (ours / seed approach / ratio = seed / ours, or
 cold / warm) and, with --json FILE, writes every number to FILE. The run takes
-about 10 minutes on 2 cores and needs ~15 GB free under the output root, and
-~5 GB in podman's storage for the seed's image while it runs.
+about 10 minutes on 2 cores and needs 25 GB free on the disk that holds the
+output root and podman's storage (15 GB with --skip-seed); it says so up front.
 Host tools: docker-registry, nginx (nginx-light), curl; podman (runc) unless
 both --skip-seed and --skip-container; redis-server unless --skip-container
 (.ci/run installs them all). The ml image stays loaded in podman as
@@ -90,6 +91,9 @@ UI_FLAGS = [
     "--experimental_convenience_symlinks=ignore",
 ]
 HEARTBEAT_SECONDS = 20
+# Rebuilds from the cache take seconds and vary by about a second from run to
+# run: each is measured this many times, and the median is reported.
+REBUILD_REPEATS = 3
 # Host command -> the Debian package that has it.
 HOST_TOOLS = {
     "docker-registry": "docker-registry",
@@ -103,6 +107,12 @@ HOST_TOOLS = {
 
 class BenchError(Exception):
     """A step failed; the message says which and where its log is."""
+
+
+def disk_needed(skip_seed: bool) -> float:
+    """Bytes the run needs free: a margin over the 23 GB peak measured with the seed, whose images,
+    pushes, layout copy and context are roughly 10 GB of it."""
+    return 15e9 if skip_seed else 25e9
 
 
 def required_tools(skip_seed: bool, skip_container: bool) -> list[str]:
@@ -192,6 +202,14 @@ def image_sizes(report: dict[str, Any], names: list[str]) -> dict[str, Any]:
 
 
 # --- formatting -------------------------------------------------------------------------
+
+
+def median(data: dict[str, Any], key: str) -> str:
+    """`<key>_seconds`, the median of the runs in `<key>_all_seconds`, with their range."""
+    runs = data.get(f"{key}_all_seconds") or [data[f"{key}_seconds"]]
+    if len(runs) == 1:
+        return seconds(runs[0])
+    return f"{seconds(data[f'{key}_seconds'])} (median of {len(runs)}: {min(runs):.1f}-{max(runs):.1f} s)"
 
 
 def mb(size: float | None) -> str:
@@ -408,8 +426,13 @@ class Bench:
         if self.output_base.exists():
             shutil.rmtree(self.output_base)
         free = shutil.disk_usage(output_user_root).free
-        if free < 15e9:
-            say(f"warning: only {mb(free)} free under {output_user_root}; the run needs about 15 GB")
+        needed = disk_needed(self.args.skip_seed)
+        if free < needed:
+            raise BenchError(f"only {mb(free)} free under {output_user_root}; the run needs about {mb(needed)} "
+                             "(its own output base, vendored repositories, a cache and a registry"
+                             + ("" if self.args.skip_seed else ", podman's storage for the seed's images")
+                             + "): free some (e.g. `tools/bazel clean --expunge`, `podman system prune`)"
+                             + ("" if self.args.skip_seed else " or pass --skip-seed"))
         self.results["output_base"] = str(self.output_base)
         self.results["work"] = str(self.work)
         self.cleanups.append(self.remove_output_base)
@@ -628,25 +651,34 @@ class Bench:
         stored = tree_bytes(cache_dir / "data")
         say(f"    filled the cache ({mb(stored)}) in {seconds(fill.seconds)}; clean (repositories stay), "
             "rebuild from it ...")
-        self.bazel("clean", name="clean-again")
-        clean = self.bazel("build", *flags, *OUR_TARGETS, name="clean-warm-build")
-        say(f"    rebuilt from the cache in {seconds(clean.seconds)}; clean --expunge, rebuild from it "
+        clean, clean_all = self.median_rebuild(["clean"], ["build", *flags, *OUR_TARGETS], "clean-warm-build")
+        say(f"    rebuilt from the cache in {seconds(clean.seconds)} (median); clean --expunge, rebuild from it "
             "(repositories kept in a vendor directory) ...")
         # The output base holds the external repositories too: keep their
         # contents outside it, as .ci/cache_and_repro.sh does.
         vendor = f"--vendor_dir={self.work / 'vendor'}"
         self.bazel("vendor", vendor, *OUR_TARGETS, name="vendor")
-        self.bazel("clean", "--expunge", name="expunge")
-        warm = self.bazel("build", *flags, vendor, *OUR_TARGETS, name="warm-build")
+        warm, warm_all = self.median_rebuild(["clean", "--expunge"], ["build", *flags, vendor, *OUR_TARGETS],
+                                             "warm-build")
         self.results["remote_cache"] = {
             "fill_seconds": fill.seconds, "fill_processes": fill.processes, "cache_bytes": stored,
-            "clean_warm_seconds": clean.seconds, "clean_warm_processes": clean.processes,
-            "clean_warm_hits": self.cache_hits(clean),
-            "warm_seconds": warm.seconds, "warm_bazel_elapsed": warm.elapsed, "warm_processes": warm.processes,
-            "warm_analysis_seconds": warm.analysis, "remote_cache_hits": self.cache_hits(warm),
+            "clean_warm_seconds": clean.seconds, "clean_warm_all_seconds": clean_all,
+            "clean_warm_processes": clean.processes, "clean_warm_hits": self.cache_hits(clean),
+            "warm_seconds": warm.seconds, "warm_all_seconds": warm_all, "warm_bazel_elapsed": warm.elapsed,
+            "warm_processes": warm.processes, "warm_analysis_seconds": warm.analysis,
+            "remote_cache_hits": self.cache_hits(warm),
         }
         say(f"    warm rebuild: {seconds(warm.seconds)} ({seconds(warm.analysis)} of it fetching repositories "
             f"and analysing), {self.cache_hits(warm)} remote cache hits")
+
+    def median_rebuild(self, wipe: list[str], build: list[str], name: str) -> tuple[Run, list[float]]:
+        """Wipes and rebuilds REBUILD_REPEATS times: the median run, and every run's seconds."""
+        runs = []
+        for attempt in range(1, REBUILD_REPEATS + 1):
+            self.bazel(*wipe, name=f"{name}-wipe-{attempt}")
+            runs.append(self.bazel(*build, name=f"{name}-{attempt}"))
+        runs.sort(key=lambda run: run.seconds)
+        return runs[len(runs) // 2], [run.seconds for run in runs]
 
     @staticmethod
     def cache_hits(run: Run) -> int:
@@ -684,11 +716,11 @@ class Bench:
         cache = r.get("remote_cache")
         if cache:
             rows.append(Row("remote cache, after clean: build+upload -> rebuild",
-                            f"{seconds(cache['fill_seconds'])} -> {seconds(cache['clean_warm_seconds'])}, "
+                            f"{seconds(cache['fill_seconds'])} -> {median(cache, 'clean_warm')}, "
                             f"{cache['clean_warm_hits']} hits", "",
                             ratio(r["cold_build"]["seconds"], cache["clean_warm_seconds"]) + " cold/warm"))
             rows.append(Row("remote cache, after clean --expunge (vendored repos)",
-                            f"{seconds(cache['warm_seconds'])}, {cache['remote_cache_hits']} hits", "",
+                            f"{median(cache, 'warm')}, {cache['remote_cache_hits']} hits", "",
                             ratio(r["cold_build"]["seconds"], cache["warm_seconds"]) + " cold/warm"))
             if cache.get("warm_analysis_seconds") is not None:
                 rows.append(Row("  of it: fetching repositories + analysis", seconds(cache["warm_analysis_seconds"])))

@@ -42,6 +42,15 @@ class ParseProcessesTest(unittest.TestCase):
         self.assertEqual(bench.actions(None), "? actions")
 
 
+class MedianTest(unittest.TestCase):
+    def test_median_and_range(self) -> None:
+        data = {"warm_seconds": 9.4, "warm_all_seconds": [9.1, 9.4, 10.2]}
+        self.assertEqual(bench.median(data, "warm"), "9.4 s (median of 3: 9.1-10.2 s)")
+
+    def test_one_run(self) -> None:
+        self.assertEqual(bench.median({"warm_seconds": 9.4}, "warm"), "9.4 s")
+
+
 class PushTest(unittest.TestCase):
     def test_pushed_and_existing_blobs(self) -> None:
         a, b = "sha256:" + "a" * 64, "sha256:" + "b" * 64
