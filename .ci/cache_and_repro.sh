@@ -13,6 +13,15 @@ digests=(--output_groups=+digest)
 cache=(--config=ci)
 url=http://127.0.0.1:9095
 work=$(mktemp -d /tmp/docintel-cache.XXXXXX)
+second=""
+cleanup() {
+  if [ -n "$second" ]; then
+    tools/bazel --output_base="$second" shutdown >/dev/null 2>&1 || true
+    rm -rf "$second"
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 now() { date +%s.%N; }
 elapsed() { echo "$(now) - $1" | bc; }
 
@@ -64,6 +73,4 @@ for image in base ml dev; do
     status=1
   fi
 done
-tools/bazel --output_base="$second" shutdown
-rm -rf "$second" "$work"
 exit $status

@@ -18,6 +18,7 @@ cleanup() {
   podman rm -f docintel-ml >/dev/null 2>&1 || true
   tools/oci/local_registry.sh stop "$work/registry"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; podman logs docintel-ml 2>&1 | tail -20 >&2 || true; exit 1; }

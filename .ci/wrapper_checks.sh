@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 work=$(mktemp -d /tmp/docintel-wrapper.XXXXXX)
+trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 expect_error() {  # expect_error LOG PATTERN...: the command failed and said each PATTERN
   local log=$1
@@ -59,5 +60,5 @@ expect_error "$work/group.log" "unknown dependency group \"gpu\"" "base, dev, ml
 # The probe workspace's output base lives in the shared output root: remove it too.
 probe_output_base=$(cd "$work/ws" && tools/bazel info output_base 2>/dev/null) || true
 (cd "$work/ws" && tools/bazel shutdown)
-rm -rf "$work" "$probe_output_base"
+rm -rf "$probe_output_base"
 echo "PASSED: wrapper and lock errors name the culprit and the fix"

@@ -30,6 +30,7 @@ since() { echo "$(now) - $1" | bc; }
 cleanup() {
   "${compose[@]}" --profile ml down -v >>"$log" 2>&1 || true
   [ -z "$mounted" ] || podman image unmount docintel/minilm:latest >/dev/null 2>&1 || true
+  rm -f "$log"
 }
 trap cleanup EXIT
 
