@@ -164,6 +164,11 @@ def deb_entries(deb: Path) -> Iterator[Entry]:
                 yield Entry(info, data=data)
 
 
+def _file_mode(mode: int) -> int:
+    """0755 for a file with any execute bit, else 0644 (as pip installs wheel files)."""
+    return 0o755 if mode & 0o111 else 0o644
+
+
 def _installed_path(name: str) -> str | None:
     """Where pip installs a wheel member, relative to site-packages; None if it
     does not go there (scripts, headers, data) or is the RECORD of hashes."""
@@ -195,7 +200,7 @@ def wheel_entries(wheel: Path, site_packages: str) -> Iterator[Entry]:
         path = _installed_path(name)
         if path is None:
             continue
-        mode = 0o755 if (member.external_attr >> 16) & 0o111 else 0o644
+        mode = _file_mode(member.external_attr >> 16)
         yield Entry(header(f"{site_packages}/{path}", tarfile.REGTYPE, mode, size=member.file_size),
                     member=(archive, member))
 
@@ -208,7 +213,7 @@ def spec_entries(spec: LayerSpec) -> Iterator[Entry]:
         yield from wheel_entries(Path(wheel), spec.site_packages)
     for item in spec.files:
         src = Path(item["src"])
-        mode = item.get("mode") or (0o755 if src.stat().st_mode & 0o111 else 0o644)
+        mode = item.get("mode") or _file_mode(src.stat().st_mode)
         info = header(_normalize(item["dst"]), tarfile.REGTYPE, mode)
         info.size = src.stat().st_size
         yield Entry(info, src=src)
