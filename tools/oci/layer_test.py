@@ -50,7 +50,7 @@ def _ar(members: dict[str, bytes]) -> bytes:
 
 class LayerTest(unittest.TestCase):
     def setUp(self) -> None:
-        self.tmp = Path(tempfile.mkdtemp())
+        self.tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
         self.deb = self.tmp / "libdemo1.deb"
         self.deb.write_bytes(_ar({
             "debian-binary": b"2.0\n",
