@@ -4,6 +4,7 @@ wheels installed as pip installs them."""
 
 from __future__ import annotations
 
+import _json
 import gzip
 import hashlib
 import io
@@ -14,8 +15,6 @@ import tempfile
 import unittest
 import zipfile
 from pathlib import Path
-
-import _json
 
 import image
 import layer
