@@ -465,7 +465,7 @@ class Bench:
         self.load("noop")
         say("2/8 no-op rebuild ...")
         run = self.bazel("build", *OUR_TARGETS, name="noop-build")
-        result = {"seconds": run.seconds, "bazel_elapsed": run.elapsed, "processes": run.processes}
+        result: dict[str, Any] = {"seconds": run.seconds, "bazel_elapsed": run.elapsed, "processes": run.processes}
         reloaded = packages_loaded(run.log)
         if reloaded:
             # Something changed a globbed directory since the cold build: the
@@ -474,7 +474,7 @@ class Bench:
             # workspace. Say so, and measure once more.
             say(f"    Bazel reloaded {reloaded} package(s) since the cold build ({seconds(run.seconds)}; the cold "
                 "build's Python wrote bytecode into @python3_11, or files changed); measuring the no-op again")
-            result["first_attempt"] = dict(result, packages_loaded=reloaded)
+            result["first_attempt"] = {**result, "packages_loaded": reloaded}
             run = self.bazel("build", *OUR_TARGETS, name="noop-build-again")
             result.update(seconds=run.seconds, bazel_elapsed=run.elapsed, processes=run.processes)
         self.results["noop_build"] = result
@@ -793,8 +793,10 @@ class Bench:
             except Exception as error:  # noqa: BLE001 - cleanup must go on
                 print(f"tools/bench: cleanup: {error}", file=sys.stderr)
         if self.work.name and self.work.exists() and not self.args.keep:
-            for name in ("registry", "cache", "models", "seed"):
-                shutil.rmtree(self.work / name, ignore_errors=True)
+            # All but the logs, which the output points to (a few hundred kB).
+            for entry in self.work.iterdir():
+                if entry.name != "logs":
+                    shutil.rmtree(entry, ignore_errors=True)
 
 
 def config_digest(layout: Path) -> str:
@@ -870,7 +872,8 @@ def arguments() -> argparse.ArgumentParser:
                         help="do not load and start ml with podman (no podman or redis-server needed)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every number to FILE as JSON")
     parser.add_argument("--keep", action="store_true",
-                        help="keep the bench output base (its server is shut down), the registry and the cache")
+                        help="keep the bench output base (its server is shut down), the registry, the cache and "
+                             "the vendored repositories")
     return parser
 
 

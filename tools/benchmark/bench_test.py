@@ -105,6 +105,29 @@ class HostTest(unittest.TestCase):
             self.assertEqual(bench.registry_blobs(storage), 2)
 
 
+class CleanupTest(unittest.TestCase):
+    def work_dir(self, *argv: str) -> tuple[Path, list[str]]:
+        """Cleans up a bench whose work directory holds logs and what the steps make."""
+        work = Path(self.enterContext(tempfile.TemporaryDirectory()))
+        for name in ("logs", "vendor", "registry", "cache", "models", "seed"):
+            (work / name / "sub").mkdir(parents=True)
+            (work / name / "sub" / "file").write_bytes(b"x")
+        ran: list[str] = []
+        runner = bench.Bench(bench.arguments().parse_args(list(argv)), work=work,
+                             cleanups=[lambda: ran.append("server stopped")])
+        runner.cleanup()
+        return work, ran
+
+    def test_keeps_only_the_logs(self) -> None:
+        work, ran = self.work_dir()
+        self.assertEqual(sorted(entry.name for entry in work.iterdir()), ["logs"])
+        self.assertEqual(ran, ["server stopped"])
+
+    def test_keep_keeps_everything(self) -> None:
+        work, _ = self.work_dir("--keep")
+        self.assertEqual(len(list(work.iterdir())), 6)
+
+
 class FormatTest(unittest.TestCase):
     def test_units_and_ratio(self) -> None:
         self.assertEqual(bench.mb(50_500), "50.5 kB")
