@@ -74,9 +74,7 @@ class RedisImageTest(unittest.TestCase):
     def test_every_library_comes_from_the_image(self) -> None:
         for binary in BINARIES:
             listing = self.run_in_image(binary, list_libraries=True)
-            resolved = [
-                line.split("=>")[1].split("(")[0].strip() for line in listing.splitlines() if "=>" in line
-            ]
+            resolved = [line.split("=>")[1].split("(")[0].strip() for line in listing.splitlines() if "=>" in line]
             self.assertTrue(resolved, listing)
             outside = [path for path in resolved if not path.startswith(str(self.root))]
             self.assertEqual(outside, [], f"{binary} takes these from outside the image")

@@ -110,7 +110,8 @@ class BenchError(Exception):
 
 def disk_needed(skip_seed: bool) -> float:
     """Bytes the run needs free: a margin over the 23 GB peak measured with the seed, whose images,
-    pushes, layout copy and context are roughly 10 GB of it."""
+    pushes, layout copy and context are roughly 10 GB of it.
+    """
     return 15e9 if skip_seed else 25e9
 
 
@@ -191,8 +192,15 @@ def image_sizes(report: dict[str, Any], names: list[str]) -> dict[str, Any]:
     distinct: dict[str, dict[str, int]] = {}
     for name in names:
         image = report["images"][name]
-        layers = [{"name": layer["name"], "digest": layer["digest"], "compressed": layer["compressed"],
-                   "uncompressed": layer["uncompressed"]} for layer in image["layers"]]
+        layers = [
+            {
+                "name": layer["name"],
+                "digest": layer["digest"],
+                "compressed": layer["compressed"],
+                "uncompressed": layer["uncompressed"],
+            }
+            for layer in image["layers"]
+        ]
         images[name] = {"compressed": image["compressed"], "uncompressed": image["uncompressed"], "layers": layers}
         for layer in layers:
             distinct[layer["digest"]] = layer
@@ -255,8 +263,12 @@ def render_table(rows: list[Row]) -> str:
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
 
     def line(row: Row) -> str:
-        cells = [row.label.ljust(widths[0]), row.ours.rjust(widths[1]), row.seed.rjust(widths[2]),
-                 row.ratio.rjust(widths[3])]
+        cells = [
+            row.label.ljust(widths[0]),
+            row.ours.rjust(widths[1]),
+            row.seed.rjust(widths[2]),
+            row.ratio.rjust(widths[3]),
+        ]
         return "| " + " | ".join(cells) + " |"
 
     out = [rule, line(header), rule]
@@ -366,8 +378,7 @@ class Bench:
             log.flush()
             # Bazel's own messages go to stderr, its `run` output to stdout; other
             # commands (podman) log both into one file.
-            proc = subprocess.Popen(argv, cwd=REPO, stdout=out if bazel else log, stderr=log,
-                                    stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(argv, cwd=REPO, stdout=out if bazel else log, stderr=log, stdin=subprocess.DEVNULL)
             next_beat = started + HEARTBEAT_SECONDS
             analysis = None
             try:
@@ -381,8 +392,9 @@ class Bench:
                         analysis = time.monotonic() - started
                     if time.monotonic() >= next_beat:
                         next_beat += HEARTBEAT_SECONDS
-                        print(f"           ... {time.monotonic() - started:4.0f} s  {last_progress(log_path)}",
-                              flush=True)
+                        print(
+                            f"           ... {time.monotonic() - started:4.0f} s  {last_progress(log_path)}", flush=True
+                        )
             except BaseException:
                 # Ctrl-C or SIGTERM: let Bazel cancel its command (SIGINT), so the
                 # cleanup's `shutdown` does not wait for a build nobody wants.
@@ -408,16 +420,19 @@ class Bench:
         missing = [tool for tool in needed if shutil.which(tool) is None]
         if missing:
             packages = " ".join(dict.fromkeys(HOST_TOOLS[t] for t in missing))
-            raise BenchError(f"missing on this host: {', '.join(missing)}; install them (as .ci/run does):\n"
-                             f"  apt-get install -y --no-install-recommends {packages}"
-                             + ("" if self.args.skip_container else "\n  (or pass --skip-container to skip podman/redis)"))
+            raise BenchError(
+                f"missing on this host: {', '.join(missing)}; install them (as .ci/run does):\n"
+                f"  apt-get install -y --no-install-recommends {packages}"
+                + ("" if self.args.skip_container else "\n  (or pass --skip-container to skip podman/redis)")
+            )
 
     def setup(self) -> None:
         self.work = Path(tempfile.mkdtemp(prefix="docintel-bench."))
         (self.work / "logs").mkdir()
         say("asking tools/bazel for its output root (provisions the build root on a new machine)")
-        info = subprocess.run([str(BAZEL), "info", "output_base"], cwd=REPO, capture_output=True, text=True,
-                              timeout=1800)
+        info = subprocess.run(
+            [str(BAZEL), "info", "output_base"], cwd=REPO, capture_output=True, text=True, timeout=1800
+        )
         if info.returncode != 0 or not info.stdout.strip():
             raise BenchError(f"tools/bazel info output_base failed:\n{info.stderr[-2000:]}")
         output_user_root = Path(info.stdout.strip().splitlines()[-1]).parent
@@ -427,11 +442,13 @@ class Bench:
         free = shutil.disk_usage(output_user_root).free
         needed = disk_needed(self.args.skip_seed)
         if free < needed:
-            raise BenchError(f"only {mb(free)} free under {output_user_root}; the run needs about {mb(needed)} "
-                             "(its own output base, vendored repositories, a cache and a registry"
-                             + ("" if self.args.skip_seed else ", podman's storage for the seed's images")
-                             + "): free some (e.g. `tools/bazel clean --expunge`, `podman system prune`)"
-                             + ("" if self.args.skip_seed else " or pass --skip-seed"))
+            raise BenchError(
+                f"only {mb(free)} free under {output_user_root}; the run needs about {mb(needed)} "
+                "(its own output base, vendored repositories, a cache and a registry"
+                + ("" if self.args.skip_seed else ", podman's storage for the seed's images")
+                + "): free some (e.g. `tools/bazel clean --expunge`, `podman system prune`)"
+                + ("" if self.args.skip_seed else " or pass --skip-seed")
+            )
         self.results["output_base"] = str(self.output_base)
         self.results["work"] = str(self.work)
         self.cleanups.append(self.remove_output_base)
@@ -440,8 +457,9 @@ class Bench:
     def remove_output_base(self) -> None:
         if not self.output_base.exists():
             return
-        subprocess.run([str(BAZEL), f"--output_base={self.output_base}", "shutdown"], cwd=REPO,
-                       capture_output=True, timeout=300)
+        subprocess.run(
+            [str(BAZEL), f"--output_base={self.output_base}", "shutdown"], cwd=REPO, capture_output=True, timeout=300
+        )
         if self.args.keep:
             say(f"kept the output base {self.output_base} (--keep); its server is shut down")
         else:
@@ -456,10 +474,16 @@ class Bench:
         self.load("cold")
         say("1/8 cold build of base, ml, dev: fresh output base, empty repository cache, no remote cache ...")
         run = self.bazel("build", *OUR_TARGETS, name="cold-build")
-        self.results["cold_build"] = {"seconds": run.seconds, "bazel_elapsed": run.elapsed, "processes": run.processes,
-                                      "analysis_seconds": run.analysis}
-        say(f"    cold build: {seconds(run.seconds)} ({seconds(run.analysis)} of it fetching repositories and "
-            f"analysing), {actions(run.processes)}")
+        self.results["cold_build"] = {
+            "seconds": run.seconds,
+            "bazel_elapsed": run.elapsed,
+            "processes": run.processes,
+            "analysis_seconds": run.analysis,
+        }
+        say(
+            f"    cold build: {seconds(run.seconds)} ({seconds(run.analysis)} of it fetching repositories and "
+            f"analysing), {actions(run.processes)}"
+        )
 
     def step_noop(self) -> None:
         self.load("noop")
@@ -472,8 +496,10 @@ class Bench:
             # build's own Python actions write bytecode into @python3_11's
             # standard library (its BUILD globs usr/**), or someone edited the
             # workspace. Say so, and measure once more.
-            say(f"    Bazel reloaded {reloaded} package(s) since the cold build ({seconds(run.seconds)}; the cold "
-                "build's Python wrote bytecode into @python3_11, or files changed); measuring the no-op again")
+            say(
+                f"    Bazel reloaded {reloaded} package(s) since the cold build ({seconds(run.seconds)}; the cold "
+                "build's Python wrote bytecode into @python3_11, or files changed); measuring the no-op again"
+            )
             result["first_attempt"] = {**result, "packages_loaded": reloaded}
             run = self.bazel("build", *OUR_TARGETS, name="noop-build-again")
             result.update(seconds=run.seconds, bazel_elapsed=run.elapsed, processes=run.processes)
@@ -502,8 +528,14 @@ class Bench:
                 sizes["sha256:" + blob.name] = blob.stat().st_size
         uploaded = sum(sizes.get(digest, 0) for digest in pushed)
         unknown = [d for d in pushed if d not in sizes]
-        return {"seconds": run.seconds, "uploaded_bytes": uploaded, "pushed_blobs": len(pushed),
-                "existing_blobs": existing, "registry_growth_bytes": grown, "unsized_blobs": unknown}
+        return {
+            "seconds": run.seconds,
+            "uploaded_bytes": uploaded,
+            "pushed_blobs": len(pushed),
+            "existing_blobs": existing,
+            "registry_growth_bytes": grown,
+            "unsized_blobs": unknown,
+        }
 
     def step_push_ours(self) -> None:
         self.load("push_ours")
@@ -511,8 +543,10 @@ class Bench:
         self.start_registry()
         result = self.push("//images:push", f"{self.registry}/bench", "push-ours-first")
         self.results["push_first"] = {"ours": result}
-        say(f"    pushed {mb(result['uploaded_bytes'])} in {result['pushed_blobs']} blobs; "
-            f"registry grew {mb(result['registry_growth_bytes'])}")
+        say(
+            f"    pushed {mb(result['uploaded_bytes'])} in {result['pushed_blobs']} blobs; "
+            f"registry grew {mb(result['registry_growth_bytes'])}"
+        )
 
     @property
     def seed_layout(self) -> Path:
@@ -522,18 +556,24 @@ class Bench:
     def build_seed(self, name: str, *, no_cache: bool) -> Run:
         """Packs the seed's build context with Bazel, unpacks it, and runs `podman build` on it."""
         self.bazel("build", SEED_CONTEXT, name=f"{name}-context")
-        context = seed_image.unpack_context(self.bin / "tools" / "benchmark" / "seed_context.tar.gz",
-                                            self.work / "seed")
+        context = seed_image.unpack_context(
+            self.bin / "tools" / "benchmark" / "seed_context.tar.gz", self.work / "seed"
+        )
         return self.command(seed_image.build_command(context, no_cache=no_cache), name=name)
 
     def push_seed(self, name: str) -> dict[str, Any]:
         """`podman push` of the seed image: new blobs in the registry and its growth (= bytes uploaded;
-        podman's log does not say which blobs the registry had)."""
+        podman's log does not say which blobs the registry had).
+        """
         before, blobs = tree_bytes(self.registry_storage), registry_blobs(self.registry_storage)
         run = self.command(seed_image.push_command(self.registry, "bench/seed"), name=name)
         grown = tree_bytes(self.registry_storage) - before
-        return {"seconds": run.seconds, "uploaded_bytes": grown,
-                "pushed_blobs": registry_blobs(self.registry_storage) - blobs, "registry_growth_bytes": grown}
+        return {
+            "seconds": run.seconds,
+            "uploaded_bytes": grown,
+            "pushed_blobs": registry_blobs(self.registry_storage) - blobs,
+            "registry_growth_bytes": grown,
+        }
 
     def step_seed(self) -> None:
         self.load("seed")
@@ -578,19 +618,37 @@ class Bench:
             raise BenchError(f"the model mirror {mirror} is missing")
         redis_port, app_port = free_port(), free_port()
         redis_log = (self.work / "logs" / "redis.log").open("w")
-        redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-                                  "--appendonly", "no"], stdout=redis_log, stderr=redis_log)
+        redis = subprocess.Popen(
+            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=redis_log,
+            stderr=redis_log,
+        )
         self.cleanups.append(lambda: stop(redis))
         cache = self.work / "models"
         cache.mkdir()
         cache.chmod(0o777)
         container = f"docintel-bench-{os.getpid()}"
         self.cleanups.append(lambda: subprocess.run(["podman", "rm", "-f", container], capture_output=True))
-        common = ["podman", "run", "-d", "--name", container, "--network", "host", "-v", f"{cache}:/models",
-                  "-e", f"PORT={app_port}", "-e", f"DOCINTEL_REDIS_URL=redis://127.0.0.1:{redis_port}/0"]
+        common = [
+            "podman",
+            "run",
+            "-d",
+            "--name",
+            container,
+            "--network",
+            "host",
+            "-v",
+            f"{cache}:/models",
+            "-e",
+            f"PORT={app_port}",
+            "-e",
+            f"DOCINTEL_REDIS_URL=redis://127.0.0.1:{redis_port}/0",
+        ]
         starts = {}
-        for label, extra in (("first", ["-v", f"{mirror}:/mirror:ro", "-e", "DOCINTEL_MODEL_MIRROR=/mirror"]),
-                             ("second", [])):
+        for label, extra in (
+            ("first", ["-v", f"{mirror}:/mirror:ro", "-e", "DOCINTEL_MODEL_MIRROR=/mirror"]),
+            ("second", []),
+        ):
             subprocess.run(["podman", "rm", "-f", container], capture_output=True)
             say(f"    {label} start ({'model fetched from the mirror' if extra else 'model cached'}) ...")
             started = time.monotonic()
@@ -605,8 +663,11 @@ class Bench:
             if label == "first" and not any(cache.glob("*/*/model.safetensors")):
                 raise BenchError(f"the first start did not fetch the model into {cache}")
         subprocess.run(["podman", "rm", "-f", container], capture_output=True)
-        self.results["container"] = {"podman_load_seconds": load.seconds, "first_start_seconds": starts["first"],
-                                     "second_start_seconds": starts["second"]}
+        self.results["container"] = {
+            "podman_load_seconds": load.seconds,
+            "first_start_seconds": starts["first"],
+            "second_start_seconds": starts["second"],
+        }
 
     def step_change(self) -> None:
         self.load("change")
@@ -618,11 +679,17 @@ class Bench:
         with change:
             run = self.bazel("build", *OUR_TARGETS, name="change-build")
             changed = changed_layers(before, layer_digests(self.bin / "images"))
-            result: dict[str, Any] = {"seconds": run.seconds, "bazel_elapsed": run.elapsed,
-                                      "processes": run.processes, "changed_layers": changed}
+            result: dict[str, Any] = {
+                "seconds": run.seconds,
+                "bazel_elapsed": run.elapsed,
+                "processes": run.processes,
+                "changed_layers": changed,
+            }
             self.results["change"] = {"ours": result}
-            say(f"    rebuilt in {seconds(run.seconds)}, {actions(run.processes)}; "
-                f"layers changed: {', '.join(changed) or 'none'}; pushing ...")
+            say(
+                f"    rebuilt in {seconds(run.seconds)}, {actions(run.processes)}; "
+                f"layers changed: {', '.join(changed) or 'none'}; pushing ..."
+            )
             push = self.push("//images:push", f"{self.registry}/bench", "push-ours-change")
             self.results["push_change"] = {"ours": push}
             say(f"    pushed {mb(push['uploaded_bytes'])} in {push['pushed_blobs']} blobs")
@@ -630,8 +697,7 @@ class Bench:
                 say("    the seed image after the change: podman build (layer cache on) and push ...")
                 seed = self.build_seed("seed-change-build", no_cache=False)
                 seed_changed = changed_layers(seed_before, seed_image.layer_digests())
-                self.results["change"]["seed"] = {"seconds": seed.seconds,
-                                                  "changed_layers": seed_changed}
+                self.results["change"]["seed"] = {"seconds": seed.seconds, "changed_layers": seed_changed}
                 push = self.push_seed("push-seed-change")
                 self.results["push_change"]["seed"] = push
                 say(f"    seed layers changed: {', '.join(seed_changed)}; pushed {mb(push['uploaded_bytes'])}")
@@ -641,34 +707,49 @@ class Bench:
         self.load("remote_cache")
         say("8/8 warm remote cache: nginx on loopback, clean, build with upload ...")
         cache_dir = self.work / "cache"
-        url = subprocess.run([str(NGINX_CACHE), "start", str(cache_dir), str(free_port())], capture_output=True,
-                             text=True, check=True).stdout.strip()
+        url = subprocess.run(
+            [str(NGINX_CACHE), "start", str(cache_dir), str(free_port())], capture_output=True, text=True, check=True
+        ).stdout.strip()
         self.cleanups.append(lambda: subprocess.run([str(NGINX_CACHE), "stop", str(cache_dir)], capture_output=True))
         flags = ["--config=ci", f"--remote_cache={url}"]
         self.bazel("clean", name="clean")
         fill = self.bazel("build", *flags, *OUR_TARGETS, name="cache-fill-build")
         stored = tree_bytes(cache_dir / "data")
-        say(f"    filled the cache ({mb(stored)}) in {seconds(fill.seconds)}; clean (repositories stay), "
-            "rebuild from it ...")
+        say(
+            f"    filled the cache ({mb(stored)}) in {seconds(fill.seconds)}; clean (repositories stay), "
+            "rebuild from it ..."
+        )
         clean, clean_all = self.median_rebuild(["clean"], ["build", *flags, *OUR_TARGETS], "clean-warm-build")
-        say(f"    rebuilt from the cache in {seconds(clean.seconds)} (median); clean --expunge, rebuild from it "
-            "(repositories kept in a vendor directory) ...")
+        say(
+            f"    rebuilt from the cache in {seconds(clean.seconds)} (median); clean --expunge, rebuild from it "
+            "(repositories kept in a vendor directory) ..."
+        )
         # The output base holds the external repositories too: keep their
         # contents outside it, as .ci/cache_and_repro.sh does.
         vendor = f"--vendor_dir={self.work / 'vendor'}"
         self.bazel("vendor", vendor, *OUR_TARGETS, name="vendor")
-        warm, warm_all = self.median_rebuild(["clean", "--expunge"], ["build", *flags, vendor, *OUR_TARGETS],
-                                             "warm-build")
+        warm, warm_all = self.median_rebuild(
+            ["clean", "--expunge"], ["build", *flags, vendor, *OUR_TARGETS], "warm-build"
+        )
         self.results["remote_cache"] = {
-            "fill_seconds": fill.seconds, "fill_processes": fill.processes, "cache_bytes": stored,
-            "clean_warm_seconds": clean.seconds, "clean_warm_all_seconds": clean_all,
-            "clean_warm_processes": clean.processes, "clean_warm_hits": self.cache_hits(clean),
-            "warm_seconds": warm.seconds, "warm_all_seconds": warm_all, "warm_bazel_elapsed": warm.elapsed,
-            "warm_processes": warm.processes, "warm_analysis_seconds": warm.analysis,
+            "fill_seconds": fill.seconds,
+            "fill_processes": fill.processes,
+            "cache_bytes": stored,
+            "clean_warm_seconds": clean.seconds,
+            "clean_warm_all_seconds": clean_all,
+            "clean_warm_processes": clean.processes,
+            "clean_warm_hits": self.cache_hits(clean),
+            "warm_seconds": warm.seconds,
+            "warm_all_seconds": warm_all,
+            "warm_bazel_elapsed": warm.elapsed,
+            "warm_processes": warm.processes,
+            "warm_analysis_seconds": warm.analysis,
             "remote_cache_hits": self.cache_hits(warm),
         }
-        say(f"    warm rebuild: {seconds(warm.seconds)} ({seconds(warm.analysis)} of it fetching repositories "
-            f"and analysing), {self.cache_hits(warm)} remote cache hits")
+        say(
+            f"    warm rebuild: {seconds(warm.seconds)} ({seconds(warm.analysis)} of it fetching repositories "
+            f"and analysing), {self.cache_hits(warm)} remote cache hits"
+        )
 
     def median_rebuild(self, wipe: list[str], build: list[str], name: str) -> tuple[Run, list[float]]:
         """Wipes and rebuilds REBUILD_REPEATS times: the median run, and every run's seconds."""
@@ -681,8 +762,9 @@ class Bench:
 
     @staticmethod
     def cache_hits(run: Run) -> int:
-        hits = subprocess.run([str(NGINX_CACHE), "hits", str(run.path)], capture_output=True, text=True,
-                              check=True).stdout.strip()
+        hits = subprocess.run(
+            [str(NGINX_CACHE), "hits", str(run.path)], capture_output=True, text=True, check=True
+        ).stdout.strip()
         return int(hits or 0)
 
     # -- the table --
@@ -698,8 +780,12 @@ class Bench:
         if "cold_build" in r:
             rows.append(Row("cold build of base+ml+dev, nothing cached", timed(r["cold_build"])))
             if r["cold_build"].get("analysis_seconds") is not None:
-                rows.append(Row("  of it: downloads, fetching repositories, analysis",
-                                seconds(r["cold_build"]["analysis_seconds"])))
+                rows.append(
+                    Row(
+                        "  of it: downloads, fetching repositories, analysis",
+                        seconds(r["cold_build"]["analysis_seconds"]),
+                    )
+                )
         if "noop_build" in r:
             first = r["noop_build"].get("first_attempt")
             note = f" (1st: {seconds(first['seconds'])}, {first['packages_loaded']} pkg reloaded)" if first else ""
@@ -707,25 +793,46 @@ class Bench:
         change = r.get("change", {})
         if "ours" in change:
             ours, theirs = change["ours"], change.get("seed")
-            rows.append(Row("one-line change in service/: rebuild", timed(ours),
-                            f"{seconds(theirs['seconds'])}, podman build" if theirs else "",
-                            ratio(theirs["seconds"], ours["seconds"]) if theirs else ""))
-            rows.append(Row("  layers whose digest changed", ", ".join(ours["changed_layers"]) or "none",
-                            ", ".join(theirs["changed_layers"]) if theirs else ""))
+            rows.append(
+                Row(
+                    "one-line change in service/: rebuild",
+                    timed(ours),
+                    f"{seconds(theirs['seconds'])}, podman build" if theirs else "",
+                    ratio(theirs["seconds"], ours["seconds"]) if theirs else "",
+                )
+            )
+            rows.append(
+                Row(
+                    "  layers whose digest changed",
+                    ", ".join(ours["changed_layers"]) or "none",
+                    ", ".join(theirs["changed_layers"]) if theirs else "",
+                )
+            )
         cache = r.get("remote_cache")
         if cache:
-            rows.append(Row("remote cache, after clean: build+upload -> rebuild",
-                            f"{seconds(cache['fill_seconds'])} -> {median(cache, 'clean_warm')}, "
-                            f"{cache['clean_warm_hits']} hits", "",
-                            ratio(r["cold_build"]["seconds"], cache["clean_warm_seconds"]) + " cold/warm"))
-            rows.append(Row("remote cache, after clean --expunge (vendored repos)",
-                            f"{median(cache, 'warm')}, {cache['remote_cache_hits']} hits", "",
-                            ratio(r["cold_build"]["seconds"], cache["warm_seconds"]) + " cold/warm"))
+            rows.append(
+                Row(
+                    "remote cache, after clean: build+upload -> rebuild",
+                    f"{seconds(cache['fill_seconds'])} -> {median(cache, 'clean_warm')}, "
+                    f"{cache['clean_warm_hits']} hits",
+                    "",
+                    ratio(r["cold_build"]["seconds"], cache["clean_warm_seconds"]) + " cold/warm",
+                )
+            )
+            rows.append(
+                Row(
+                    "remote cache, after clean --expunge (vendored repos)",
+                    f"{median(cache, 'warm')}, {cache['remote_cache_hits']} hits",
+                    "",
+                    ratio(r["cold_build"]["seconds"], cache["warm_seconds"]) + " cold/warm",
+                )
+            )
             if cache.get("warm_analysis_seconds") is not None:
                 rows.append(Row("  of it: fetching repositories + analysis", seconds(cache["warm_analysis_seconds"])))
         if "seed_build" in r:
-            rows.append(Row("seed image: podman build --no-cache (wheels at hand)", "",
-                            seconds(r["seed_build"]["seconds"])))
+            rows.append(
+                Row("seed image: podman build --no-cache (wheels at hand)", "", seconds(r["seed_build"]["seconds"]))
+            )
 
         sizes = r.get("sizes")
         if sizes:
@@ -742,15 +849,29 @@ class Bench:
             theirs = seed_sizes.get("images", {}).get("seed")
             for image in IMAGES:
                 ours = sizes["ours"]["images"][image]
-                rows.append(Row(f"image {image} vs the seed's image, MB compr. / uncompr.", pair(ours), pair(theirs),
-                                pair_ratio(theirs, ours)))
+                rows.append(
+                    Row(
+                        f"image {image} vs the seed's image, MB compr. / uncompr.",
+                        pair(ours),
+                        pair(theirs),
+                        pair_ratio(theirs, ours),
+                    )
+                )
             ours = sizes["ours"]["distinct_layers"]
-            rows.append(Row("all three (distinct layers) vs the seed's image", pair(ours), pair(theirs),
-                            pair_ratio(theirs, ours)))
+            rows.append(
+                Row(
+                    "all three (distinct layers) vs the seed's image",
+                    pair(ours),
+                    pair(theirs),
+                    pair_ratio(theirs, ours),
+                )
+            )
 
             def layer_text(layer: dict[str, Any]) -> str:
                 digits = 1 if layer["compressed"] >= 1e6 else 2
-                return f"{layer['name']} {layer['compressed'] / 1e6:,.{digits}f}/{layer['uncompressed'] / 1e6:,.{digits}f}"
+                return (
+                    f"{layer['name']} {layer['compressed'] / 1e6:,.{digits}f}/{layer['uncompressed'] / 1e6:,.{digits}f}"
+                )
 
             def distinct(kind: str) -> list[dict[str, Any]]:
                 seen: dict[str, dict[str, Any]] = {}
@@ -760,25 +881,40 @@ class Bench:
                 return list(seen.values())
 
             ours_layers = [layer_text(layer) for layer in distinct("ours")]
-            ours_lines = [", ".join(ours_layers[i:i + 2]) for i in range(0, len(ours_layers), 2)]
+            ours_lines = [", ".join(ours_layers[i : i + 2]) for i in range(0, len(ours_layers), 2)]
             seed_lines = [layer_text(layer) for layer in distinct("seed")]
             for index in range(max(len(ours_lines), len(seed_lines))):
                 label = "layers, MB compressed/uncompressed" if index == 0 else ""
-                rows.append(Row(label, ours_lines[index] if index < len(ours_lines) else "",
-                                seed_lines[index] if index < len(seed_lines) else ""))
+                rows.append(
+                    Row(
+                        label,
+                        ours_lines[index] if index < len(ours_lines) else "",
+                        seed_lines[index] if index < len(seed_lines) else "",
+                    )
+                )
 
         def pushed(data: dict[str, Any] | None) -> str:
             if not data:
                 return ""
-            return (f"{mb(data['uploaded_bytes'])} in {data['pushed_blobs']} blobs "
-                    f"(registry +{mb(data['registry_growth_bytes'])})")
+            return (
+                f"{mb(data['uploaded_bytes'])} in {data['pushed_blobs']} blobs "
+                f"(registry +{mb(data['registry_growth_bytes'])})"
+            )
 
-        for key, label in (("push_first", "first push (ours: all three), bytes uploaded"),
-                           ("push_change", "push after the one-line change")):
+        for key, label in (
+            ("push_first", "first push (ours: all three), bytes uploaded"),
+            ("push_change", "push after the one-line change"),
+        ):
             if key in r:
                 ours, theirs = r[key]["ours"], r[key].get("seed")
-                rows.append(Row(label, pushed(ours), pushed(theirs),
-                                ratio(theirs["uploaded_bytes"], ours["uploaded_bytes"]) if theirs else ""))
+                rows.append(
+                    Row(
+                        label,
+                        pushed(ours),
+                        pushed(theirs),
+                        ratio(theirs["uploaded_bytes"], ours["uploaded_bytes"]) if theirs else "",
+                    )
+                )
         container = r.get("container")
         if container:
             rows.append(Row("ml: podman run -> /readyz 200, model fetched", seconds(container["first_start_seconds"])))
@@ -790,7 +926,7 @@ class Bench:
             action = self.cleanups.pop()
             try:
                 action()
-            except Exception as error:  # noqa: BLE001 - cleanup must go on
+            except Exception as error:
                 print(f"tools/bench: cleanup: {error}", file=sys.stderr)
         if self.work.name and self.work.exists() and not self.args.keep:
             # All but the logs, which the output points to (a few hundred kB).
@@ -863,17 +999,29 @@ def arguments() -> argparse.ArgumentParser:
     doc = __doc__ or ""
     summary, _, details = doc.partition("\n\n")
     parser = argparse.ArgumentParser(
-        prog="tools/bench", description=details.partition("\n\n")[2],
+        prog="tools/bench",
+        description=details.partition("\n\n")[2],
         usage="tools/bench [--skip-seed] [--skip-container] [--json FILE] [--keep]",
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=summary)
-    parser.add_argument("--skip-seed", action="store_true",
-                        help="do not build, size or push the seed-approach images (saves ~4 minutes)")
-    parser.add_argument("--skip-container", action="store_true",
-                        help="do not load and start ml with podman (no podman or redis-server needed)")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=summary,
+    )
+    parser.add_argument(
+        "--skip-seed",
+        action="store_true",
+        help="do not build, size or push the seed-approach images (saves ~4 minutes)",
+    )
+    parser.add_argument(
+        "--skip-container",
+        action="store_true",
+        help="do not load and start ml with podman (no podman or redis-server needed)",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every number to FILE as JSON")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the bench output base (its server is shut down), the registry, the cache and "
-                             "the vendored repositories")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the bench output base (its server is shut down), the registry, the cache and "
+        "the vendored repositories",
+    )
     return parser
 
 
@@ -919,16 +1067,22 @@ def main(argv: list[str]) -> int:
     if rows:
         print()
         if not args.skip_seed:
-            print("seed approach = ONE image from tools/benchmark/seed/Dockerfile, built with podman build on our Debian")
-            print("root file system (no base image can be pulled here): pip install of the whole lock in one layer, the")
+            print(
+                "seed approach = ONE image from tools/benchmark/seed/Dockerfile, built with podman build on our Debian"
+            )
+            print(
+                "root file system (no base image can be pulled here): pip install of the whole lock in one layer, the"
+            )
             print("repository with its tests, wheels and model copied in; ours = base, ml and dev, each against it.")
-            print("ratio = seed / ours (times, sizes, bytes) unless it says otherwise; \"N actions, M run\": Bazel's")
-            print("\"INFO: N processes\" line, M = not internal and not a cache hit.")
+            print('ratio = seed / ours (times, sizes, bytes) unless it says otherwise; "N actions, M run": Bazel\'s')
+            print('"INFO: N processes" line, M = not internal and not a cache hit.')
         sys.stdout.write(render_table(rows))
         loads = bench.results.get("load_average", {}).values()
-        print(f"total benchmark time {bench.results['total_seconds'] / 60:.1f} min on {os.cpu_count()} cores; "
-              f"1-min load average as the steps started: {min(loads):.1f} to {max(loads):.1f} "
-              f"(timings vary with other work on the machine); logs: {bench.work / 'logs'}")
+        print(
+            f"total benchmark time {bench.results['total_seconds'] / 60:.1f} min on {os.cpu_count()} cores; "
+            f"1-min load average as the steps started: {min(loads):.1f} to {max(loads):.1f} "
+            f"(timings vary with other work on the machine); logs: {bench.work / 'logs'}"
+        )
     if args.json:
         args.json.write_text(json.dumps(bench.results, indent=2, sort_keys=True) + "\n")
         print(f"numbers written to {args.json}")

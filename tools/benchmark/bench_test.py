@@ -12,11 +12,12 @@ import bench
 
 class ParseProcessesTest(unittest.TestCase):
     def test_local_build(self) -> None:
-        log = "INFO: Elapsed time: 114.835s, Critical Path: 39.28s\n" \
-              "INFO: 31 processes: 20 internal, 11 processwrapper-sandbox.\n"
+        log = (
+            "INFO: Elapsed time: 114.835s, Critical Path: 39.28s\n"
+            "INFO: 31 processes: 20 internal, 11 processwrapper-sandbox.\n"
+        )
         info = bench.parse_processes(log)
-        self.assertEqual(info, {"total": 31, "internal": 20, "processwrapper-sandbox": 11, "executed": 11,
-                                "local": 11})
+        self.assertEqual(info, {"total": 31, "internal": 20, "processwrapper-sandbox": 11, "executed": 11, "local": 11})
         self.assertEqual(bench.parse_elapsed(log), 114.835)
 
     def test_remote_cache_hits_and_thousands(self) -> None:
@@ -31,8 +32,10 @@ class ParseProcessesTest(unittest.TestCase):
         self.assertEqual(bench.parse_processes(log), {"total": 1, "internal": 1, "executed": 0, "local": 0})
 
     def test_packages_loaded(self) -> None:
-        log = "INFO: Analyzed 3 targets (159 packages loaded, 29774 targets configured).\n" \
-              "INFO: Analyzed 3 targets (2 packages loaded, 655 targets configured).\n"
+        log = (
+            "INFO: Analyzed 3 targets (159 packages loaded, 29774 targets configured).\n"
+            "INFO: Analyzed 3 targets (2 packages loaded, 655 targets configured).\n"
+        )
         self.assertEqual(bench.packages_loaded(log), 2)
         self.assertEqual(bench.packages_loaded("INFO: Analyzed target //a:b (1 package loaded)."), 1)
         self.assertEqual(bench.packages_loaded(""), 0)
@@ -54,8 +57,10 @@ class MedianTest(unittest.TestCase):
 class PushTest(unittest.TestCase):
     def test_pushed_and_existing_blobs(self) -> None:
         a, b = "sha256:" + "a" * 64, "sha256:" + "b" * 64
-        log = f"2026/11/27 00:00:01 existing blob: {b}\n2026/11/27 00:00:02 pushed blob: {a}\n" \
-              f"2026/11/27 00:00:03 pushed blob: {a}\n"
+        log = (
+            f"2026/11/27 00:00:01 existing blob: {b}\n2026/11/27 00:00:02 pushed blob: {a}\n"
+            f"2026/11/27 00:00:03 pushed blob: {a}\n"
+        )
         self.assertEqual(bench.parse_pushed_blobs(log), ([a], 1))
 
 
@@ -76,11 +81,16 @@ class LayersTest(unittest.TestCase):
         def layer(name: str, size: int) -> dict[str, object]:
             return {"name": name, "digest": "sha256:" + name, "compressed": size, "uncompressed": 2 * size}
 
-        report = {"images": {
-            "base": {"compressed": 3, "uncompressed": 6, "layers": [layer("debian", 1), layer("app", 2)]},
-            "ml": {"compressed": 7, "uncompressed": 14, "layers": [layer("debian", 1), layer("app", 2),
-                                                                 layer("torch", 4)]},
-        }}
+        report = {
+            "images": {
+                "base": {"compressed": 3, "uncompressed": 6, "layers": [layer("debian", 1), layer("app", 2)]},
+                "ml": {
+                    "compressed": 7,
+                    "uncompressed": 14,
+                    "layers": [layer("debian", 1), layer("app", 2), layer("torch", 4)],
+                },
+            }
+        }
         sizes = bench.image_sizes(report, ["base", "ml"])
         self.assertEqual(sizes["distinct_layers"], {"compressed": 7, "uncompressed": 14, "count": 3})
         self.assertEqual(sizes["images"]["ml"]["compressed"], 7)
@@ -113,8 +123,9 @@ class CleanupTest(unittest.TestCase):
             (work / name / "sub").mkdir(parents=True)
             (work / name / "sub" / "file").write_bytes(b"x")
         ran: list[str] = []
-        runner = bench.Bench(bench.arguments().parse_args(list(argv)), work=work,
-                             cleanups=[lambda: ran.append("server stopped")])
+        runner = bench.Bench(
+            bench.arguments().parse_args(list(argv)), work=work, cleanups=[lambda: ran.append("server stopped")]
+        )
         runner.cleanup()
         return work, ran
 
@@ -149,10 +160,9 @@ class OneLineChangeTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "x.py"
             path.write_text('"""doc"""\n')
-            with self.assertRaises(KeyboardInterrupt):
-                with bench.one_line_change(path):
-                    self.assertEqual(path.read_text(), '"""doc"""\n' + bench.CHANGE_LINE)
-                    raise KeyboardInterrupt
+            with self.assertRaises(KeyboardInterrupt), bench.one_line_change(path):
+                self.assertEqual(path.read_text(), '"""doc"""\n' + bench.CHANGE_LINE)
+                raise KeyboardInterrupt
             self.assertEqual(path.read_text(), '"""doc"""\n')
             path.write_text('"""doc"""\n' + bench.CHANGE_LINE)  # left by a killed run
             with bench.one_line_change(path):

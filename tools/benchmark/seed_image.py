@@ -49,8 +49,9 @@ def push_command(registry: str, repository: str) -> list[str]:
 
 def layer_digests() -> dict[str, str]:
     """The seed image's layers by name (LAYER_NAMES), each with its diff ID."""
-    inspect = subprocess.run(["podman", "image", "inspect", "--format", "{{json .RootFS.Layers}}", TAG],
-                             capture_output=True, text=True)
+    inspect = subprocess.run(
+        ["podman", "image", "inspect", "--format", "{{json .RootFS.Layers}}", TAG], capture_output=True, text=True
+    )
     if inspect.returncode != 0:
         raise SeedError(f"podman image inspect {TAG} failed: {inspect.stderr.strip()}")
     return named_layers(json.loads(inspect.stdout))
@@ -58,8 +59,10 @@ def layer_digests() -> dict[str, str]:
 
 def named_layers(diff_ids: list[str]) -> dict[str, str]:
     """{name: diff ID}, bottom first; layers past LAYER_NAMES are "layer N"."""
-    return {LAYER_NAMES[index] if index < len(LAYER_NAMES) else f"layer {index}": diff_id
-            for index, diff_id in enumerate(diff_ids)}
+    return {
+        LAYER_NAMES[index] if index < len(LAYER_NAMES) else f"layer {index}": diff_id
+        for index, diff_id in enumerate(diff_ids)
+    }
 
 
 def fetch_layout(registry: str, repository: str, destination: Path) -> None:
@@ -81,11 +84,12 @@ def _fetch_layout(base: str, destination: Path) -> None:
     (blobs / digest.removeprefix("sha256:")).write_bytes(manifest)
     document = json.loads(manifest)
     for descriptor in [document["config"], *document["layers"]]:
-        with urllib.request.urlopen(f"{base}/blobs/{descriptor['digest']}", timeout=300) as response, \
-                (blobs / descriptor["digest"].removeprefix("sha256:")).open("wb") as blob:
+        with (
+            urllib.request.urlopen(f"{base}/blobs/{descriptor['digest']}", timeout=300) as response,
+            (blobs / descriptor["digest"].removeprefix("sha256:")).open("wb") as blob,
+        ):
             shutil.copyfileobj(response, blob, 1 << 20)
-    index = {"schemaVersion": 2,
-             "manifests": [{"mediaType": OCI_MANIFEST, "digest": digest, "size": len(manifest)}]}
+    index = {"schemaVersion": 2, "manifests": [{"mediaType": OCI_MANIFEST, "digest": digest, "size": len(manifest)}]}
     (destination / "index.json").write_text(json.dumps(index))
     (destination / "oci-layout").write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
 

@@ -46,20 +46,33 @@ class FetchLayoutTest(unittest.TestCase):
     def setUp(self) -> None:
         self.config = b'{"rootfs": {"type": "layers", "diff_ids": []}}'
         self.layer = b"\x1f\x8b" + bytes(range(256)) * 64
-        manifest = {"schemaVersion": 2, "mediaType": seed_image.OCI_MANIFEST,
-                    "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                               "digest": digest(self.config), "size": len(self.config)},
-                    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                                "digest": digest(self.layer), "size": len(self.layer)}]}
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": seed_image.OCI_MANIFEST,
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": digest(self.config),
+                "size": len(self.config),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": digest(self.layer),
+                    "size": len(self.layer),
+                }
+            ],
+        }
         self.manifest = json.dumps(manifest).encode()
-        routes = {"/v2/bench/seed/manifests/latest": self.manifest,
-                  f"/v2/bench/seed/blobs/{digest(self.config)}": self.config,
-                  f"/v2/bench/seed/blobs/{digest(self.layer)}": self.layer}
+        routes = {
+            "/v2/bench/seed/manifests/latest": self.manifest,
+            f"/v2/bench/seed/blobs/{digest(self.config)}": self.config,
+            f"/v2/bench/seed/blobs/{digest(self.layer)}": self.layer,
+        }
         accepts: list[str] = []
         self.accepts = accepts
 
         class Registry(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 accepts.append(self.headers.get("Accept", ""))
                 body = routes.get(self.path)
                 self.send_response(200 if body is not None else 404)
@@ -92,7 +105,6 @@ class FetchLayoutTest(unittest.TestCase):
     def test_missing_image_says_which(self) -> None:
         with tempfile.TemporaryDirectory() as tmp, self.assertRaisesRegex(seed_image.SeedError, "bench/other:latest"):
             seed_image.fetch_layout(self.registry, "bench/other", Path(tmp) / "layout")
-
 
 
 if __name__ == "__main__":

@@ -77,6 +77,7 @@ def _fetch(rctx, entry, url, output, repin):
     result = rctx.download(url = url, output = output, sha256 = entry["sha256"], allow_fail = True)
     if result.success:
         return
+
     # Bazel refuses plain http without a checksum: probe over https.
     probe_url = "https://" + url.removeprefix("http://") if url.startswith("http://") else url
     probe = rctx.download(url = probe_url, output = output + ".unverified", allow_fail = True)

@@ -81,12 +81,14 @@ def build(spec: dict[str, Any], output: Path) -> str:
     for layer in spec["layers"]:
         descriptor = json.loads(Path(layer["descriptor"]).read_text())
         shutil.copyfile(layer["blob"], _blob_path(output, descriptor["digest"]))
-        layers.append({
-            "mediaType": descriptor["mediaType"],
-            "digest": descriptor["digest"],
-            "size": descriptor["size"],
-            "annotations": {TITLE: descriptor["name"]},
-        })
+        layers.append(
+            {
+                "mediaType": descriptor["mediaType"],
+                "digest": descriptor["digest"],
+                "size": descriptor["size"],
+                "annotations": {TITLE: descriptor["name"]},
+            }
+        )
         diff_ids.append(descriptor["diffID"])
         history.append({"created": EPOCH, "created_by": "bazel: layer " + descriptor["name"]})
     for key, value in spec.get("config", {}).items():
@@ -108,11 +110,15 @@ def build(spec: dict[str, Any], output: Path) -> str:
     if spec.get("annotations"):
         manifest["annotations"] = spec["annotations"]
     manifest_descriptor = {"mediaType": MANIFEST_TYPE, **_put_blob(output, _canonical(manifest))}
-    (output / "index.json").write_bytes(_canonical({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [manifest_descriptor],
-    }))
+    (output / "index.json").write_bytes(
+        _canonical(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "manifests": [manifest_descriptor],
+            }
+        )
+    )
     (output / "oci-layout").write_bytes(_canonical({"imageLayoutVersion": "1.0.0"}))
     return str(manifest_descriptor["digest"])
 

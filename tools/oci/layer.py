@@ -83,7 +83,8 @@ class LayerSpec:
 @dataclass(frozen=True)
 class Entry:
     """One tar member: its header, and where its bytes come from (a file, bytes
-    in memory, or a member of an open wheel)."""
+    in memory, or a member of an open wheel).
+    """
 
     info: tarfile.TarInfo
     src: Path | None = None
@@ -126,7 +127,8 @@ def _deb_members(deb: Path) -> dict[str, bytes]:
 
 def _status_entry(control_tar: bytes) -> Entry:
     """var/lib/dpkg/status.d/<package>, as distroless images record packages,
-    so scanners and our SBOM see which Debian packages an image holds."""
+    so scanners and our SBOM see which Debian packages an image holds.
+    """
     with tarfile.open(fileobj=io.BytesIO(control_tar)) as tar:
         control = tar.extractfile("./control")
         assert control is not None
@@ -171,7 +173,8 @@ def _file_mode(mode: int) -> int:
 
 def _installed_path(name: str) -> str | None:
     """Where pip installs a wheel member, relative to site-packages; None if it
-    does not go there (scripts, headers, data) or is the RECORD of hashes."""
+    does not go there (scripts, headers, data) or is the RECORD of hashes.
+    """
     top, _, rest = name.partition("/")
     if top.endswith(".data"):
         scheme, _, rest = rest.partition("/")
@@ -189,8 +192,10 @@ def wheel_entries(wheel: Path, site_packages: str) -> Iterator[Entry]:
     try:
         archive = zipfile.ZipFile(wheel)
     except (zipfile.BadZipFile, OSError) as error:
-        raise SystemExit(f"layer.py: {wheel} is not a wheel (a zip archive): {error}; "
-                         "fetch it again (bazel clean --expunge) or check requirements_lock.txt") from error
+        raise SystemExit(
+            f"layer.py: {wheel} is not a wheel (a zip archive): {error}; "
+            "fetch it again (bazel clean --expunge) or check requirements_lock.txt"
+        ) from error
     for member in archive.infolist():
         if member.is_dir():
             continue
@@ -201,8 +206,9 @@ def wheel_entries(wheel: Path, site_packages: str) -> Iterator[Entry]:
         if path is None:
             continue
         mode = _file_mode(member.external_attr >> 16)
-        yield Entry(header(f"{site_packages}/{path}", tarfile.REGTYPE, mode, size=member.file_size),
-                    member=(archive, member))
+        yield Entry(
+            header(f"{site_packages}/{path}", tarfile.REGTYPE, mode, size=member.file_size), member=(archive, member)
+        )
 
 
 def spec_entries(spec: LayerSpec) -> Iterator[Entry]:
@@ -223,8 +229,15 @@ def spec_entries(spec: LayerSpec) -> Iterator[Entry]:
         info.linkname = target
         yield Entry(info)
     for item in spec.dirs:
-        yield Entry(header(_normalize(str(item["dst"])), tarfile.DIRTYPE, int(item.get("mode", 0o755)),
-                           uid=int(item.get("uid", 0)), gid=int(item.get("gid", 0))))
+        yield Entry(
+            header(
+                _normalize(str(item["dst"])),
+                tarfile.DIRTYPE,
+                int(item.get("mode", 0o755)),
+                uid=int(item.get("uid", 0)),
+                gid=int(item.get("gid", 0)),
+            )
+        )
 
 
 def stripped(entries: list[Entry], workdir: Path) -> list[Entry]:
@@ -298,8 +311,11 @@ def select(entries: Iterator[Entry], spec: LayerSpec, pruned: list[str]) -> list
 
 def with_ca_bundle(entries: list[Entry], bundle: str) -> list[Entry]:
     """Adds the CA bundle update-ca-certificates would write, from the certs present."""
-    certs = [e for e in entries if e.info.name.startswith("usr/share/ca-certificates/")
-             and e.info.name.endswith(".crt") and e.data is not None]
+    certs = [
+        e
+        for e in entries
+        if e.info.name.startswith("usr/share/ca-certificates/") and e.info.name.endswith(".crt") and e.data is not None
+    ]
     data = b"".join(e.data for e in certs if e.data is not None)
     info = header(bundle, tarfile.REGTYPE, 0o644)
     info.size = len(data)

@@ -51,23 +51,35 @@ class LayerTest(unittest.TestCase):
     def setUp(self) -> None:
         self.tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
         self.deb = self.tmp / "libdemo1.deb"
-        self.deb.write_bytes(_ar({
-            "debian-binary": b"2.0\n",
-            "control.tar.gz": _tar_gz({"./control": b"Package: libdemo1\nVersion: 1.0-1\nArchitecture: amd64\n"}),
-            "data.tar.gz": _tar_gz({
-                "./lib/x86_64-linux-gnu/libdemo.so.1": b"\x7fELF-not-really",
-                "./usr/share/doc/libdemo1/copyright": b"MIT",
-                "./usr/share/doc/libdemo1/changelog.gz": b"old news",
-            }),
-        }))
+        self.deb.write_bytes(
+            _ar(
+                {
+                    "debian-binary": b"2.0\n",
+                    "control.tar.gz": _tar_gz(
+                        {"./control": b"Package: libdemo1\nVersion: 1.0-1\nArchitecture: amd64\n"}
+                    ),
+                    "data.tar.gz": _tar_gz(
+                        {
+                            "./lib/x86_64-linux-gnu/libdemo.so.1": b"\x7fELF-not-really",
+                            "./usr/share/doc/libdemo1/copyright": b"MIT",
+                            "./usr/share/doc/libdemo1/changelog.gz": b"old news",
+                        }
+                    ),
+                }
+            )
+        )
         self.app = self.tmp / "main.py"
         self.app.write_text("print('hi')\n")
 
     def build(self, name: str, **spec: object) -> tuple[dict[str, object], list[str], list[str]]:
         (self.tmp / f"{name}.spec.json").write_text(json.dumps(spec))
         args = ["--name", name, "--spec", str(self.tmp / f"{name}.spec.json")]
-        for flag, suffix in (("--blob", ".tar.gz"), ("--descriptor", ".json"),
-                             ("--listing", ".listing"), ("--pruned", ".pruned")):
+        for flag, suffix in (
+            ("--blob", ".tar.gz"),
+            ("--descriptor", ".json"),
+            ("--listing", ".listing"),
+            ("--pruned", ".pruned"),
+        ):
             args += [flag, str(self.tmp / (name + suffix))]
         self.assertEqual(layer.main(args), 0)
         descriptor = json.loads((self.tmp / f"{name}.json").read_text())
@@ -77,7 +89,10 @@ class LayerTest(unittest.TestCase):
 
     def test_debian_layer(self) -> None:
         descriptor, listing, pruned = self.build(
-            "os", debs=[str(self.deb)], prune=["usr/share/doc/*"], keep=["usr/share/doc/*/copyright"],
+            "os",
+            debs=[str(self.deb)],
+            prune=["usr/share/doc/*"],
+            keep=["usr/share/doc/*/copyright"],
             symlinks={"lib": "usr/lib"},
         )
         self.assertIn("usr/lib/x86_64-linux-gnu/libdemo.so.1", listing)  # merged /usr
@@ -103,29 +118,38 @@ class LayerTest(unittest.TestCase):
     def test_a_file_lives_in_one_layer(self) -> None:
         self.build("lower", debs=[str(self.deb)])
         _, listing, _ = self.build(
-            "upper", debs=[str(self.deb)], files=[{"src": str(self.app), "dst": "app/main.py"}],
+            "upper",
+            debs=[str(self.deb)],
+            files=[{"src": str(self.app), "dst": "app/main.py"}],
             lower_listings=[str(self.tmp / "lower.listing")],
         )
         self.assertEqual(listing, ["app", "app/main.py"])
 
     def test_wheel_installs_as_pip_installs_it(self) -> None:
-        wheel = _wheel(self.tmp / "demo-1.0-py3-none-any.whl", {
-            "demo/__init__.py": b"VERSION = 1\n",
-            "demo/helper": b"#!/bin/sh\n",
-            "demo-1.0.dist-info/METADATA": b"Name: demo\nVersion: 1.0\n",
-            "demo-1.0.dist-info/RECORD": b"demo/__init__.py,sha256=x,12\n",
-            "demo-1.0.data/purelib/demo_extra.py": b"pass\n",
-            "demo-1.0.data/scripts/demo": b"#!python\n",
-            "demo-1.0.data/data/share/man/demo.1": b".TH demo\n",
-        }, executable=("demo/helper",))
+        wheel = _wheel(
+            self.tmp / "demo-1.0-py3-none-any.whl",
+            {
+                "demo/__init__.py": b"VERSION = 1\n",
+                "demo/helper": b"#!/bin/sh\n",
+                "demo-1.0.dist-info/METADATA": b"Name: demo\nVersion: 1.0\n",
+                "demo-1.0.dist-info/RECORD": b"demo/__init__.py,sha256=x,12\n",
+                "demo-1.0.data/purelib/demo_extra.py": b"pass\n",
+                "demo-1.0.data/scripts/demo": b"#!python\n",
+                "demo-1.0.data/data/share/man/demo.1": b".TH demo\n",
+            },
+            executable=("demo/helper",),
+        )
         self.build("py", wheels=[str(wheel)], site_packages="usr/lib/site")
         with tarfile.open(self.tmp / "py.tar.gz") as tar:
-            self.assertEqual([member.name for member in tar.getmembers() if member.isfile()], [
-                "usr/lib/site/demo-1.0.dist-info/METADATA",
-                "usr/lib/site/demo/__init__.py",
-                "usr/lib/site/demo/helper",
-                "usr/lib/site/demo_extra.py",
-            ])
+            self.assertEqual(
+                [member.name for member in tar.getmembers() if member.isfile()],
+                [
+                    "usr/lib/site/demo-1.0.dist-info/METADATA",
+                    "usr/lib/site/demo/__init__.py",
+                    "usr/lib/site/demo/helper",
+                    "usr/lib/site/demo_extra.py",
+                ],
+            )
             self.assertEqual(tar.getmember("usr/lib/site/demo/helper").mode, 0o755)
             self.assertEqual(tar.getmember("usr/lib/site/demo/__init__.py").mode, 0o644)
             source = tar.extractfile("usr/lib/site/demo/__init__.py")
@@ -136,11 +160,9 @@ class LayerTest(unittest.TestCase):
         # A real shared library (the interpreter's own _json module) given a
         # static symbol table, as wheels ship them.
         library = self.tmp / "with_symtab.so"
-        subprocess.run(["objcopy", "--add-symbol", "docintel_test_symbol=0", _json.__file__, str(library)],
-                       check=True)
+        subprocess.run(["objcopy", "--add-symbol", "docintel_test_symbol=0", _json.__file__, str(library)], check=True)
         self.assertIn(b".symtab", library.read_bytes())
-        wheel = _wheel(self.tmp / "native-1.0-cp311-cp311-linux_x86_64.whl",
-                       {"native/_json.so": library.read_bytes()})
+        wheel = _wheel(self.tmp / "native-1.0-cp311-cp311-linux_x86_64.whl", {"native/_json.so": library.read_bytes()})
         self.build("native", wheels=[str(wheel)], strip=True)
         with tarfile.open(self.tmp / "native.tar.gz") as tar:
             source = tar.extractfile("usr/local/lib/python3.11/dist-packages/native/_json.so")
@@ -167,13 +189,17 @@ class LayerTest(unittest.TestCase):
     def test_image_stacks_base_layers_with_identical_digests(self) -> None:
         os_layer, _, _ = self.build("os", debs=[str(self.deb)])
         app_layer, _, _ = self.build("app", files=[{"src": str(self.app), "dst": "app/main.py"}])
-        layers = {name: {"descriptor": str(self.tmp / f"{name}.json"), "blob": str(self.tmp / f"{name}.tar.gz")}
-                  for name in ("os", "app")}
+        layers = {
+            name: {"descriptor": str(self.tmp / f"{name}.json"), "blob": str(self.tmp / f"{name}.tar.gz")}
+            for name in ("os", "app")
+        }
         base_digest = image.build({"layers": [layers["os"]], "config": {"User": "65532"}}, self.tmp / "base")
-        top_digest = image.build({"base": str(self.tmp / "base"), "layers": [layers["app"]],
-                                  "config": {"Env": ["A=1"]}}, self.tmp / "top")
-        again = image.build({"base": str(self.tmp / "base"), "layers": [layers["app"]],
-                             "config": {"Env": ["A=1"]}}, self.tmp / "again")
+        top_digest = image.build(
+            {"base": str(self.tmp / "base"), "layers": [layers["app"]], "config": {"Env": ["A=1"]}}, self.tmp / "top"
+        )
+        again = image.build(
+            {"base": str(self.tmp / "base"), "layers": [layers["app"]], "config": {"Env": ["A=1"]}}, self.tmp / "again"
+        )
         self.assertEqual(top_digest, again)
         self.assertNotEqual(base_digest, top_digest)
         manifest, config = image.read_image(self.tmp / "top")

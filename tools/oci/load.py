@@ -37,11 +37,13 @@ def write_tarball(layout: Path, output: Path, repo_tags: list[str]) -> None:
             _CONTAINERD_NAME: repo_tags[0],
             _REF_NAME: repo_tags[0].rpartition(":")[2],
         }
-    docker_manifest = [{
-        "Config": "blobs/sha256/" + manifest["config"]["digest"][7:],
-        "RepoTags": repo_tags,
-        "Layers": ["blobs/sha256/" + layer["digest"][7:] for layer in manifest["layers"]],
-    }]
+    docker_manifest = [
+        {
+            "Config": "blobs/sha256/" + manifest["config"]["digest"][7:],
+            "RepoTags": repo_tags,
+            "Layers": ["blobs/sha256/" + layer["digest"][7:] for layer in manifest["layers"]],
+        }
+    ]
     with tarfile.open(output, "w", format=tarfile.PAX_FORMAT) as tar:
         for blob in sorted((layout / "blobs" / "sha256").iterdir()):
             with blob.open("rb") as f:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import tarfile
 
 
-def header(name: str, kind: bytes = tarfile.REGTYPE, mode: int = 0o644, *, size: int = 0, uid: int = 0,
-           gid: int = 0) -> tarfile.TarInfo:
+def header(
+    name: str, kind: bytes = tarfile.REGTYPE, mode: int = 0o644, *, size: int = 0, uid: int = 0, gid: int = 0
+) -> tarfile.TarInfo:
     """A header dated 0, owned by uid:gid (root by default) with no user or group names."""
     info = tarfile.TarInfo(name)
     info.type, info.mode, info.size = kind, mode, size

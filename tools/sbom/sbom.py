@@ -132,9 +132,7 @@ def debian_packages(paths: set[str], lock_path: Path, strict: bool) -> list[Pack
         version = entry.get("version")
         purl = deb_purl(name, version, entry.get("arch", DEFAULT_ARCH))
         checksums = (entry["sha256"],) if entry else ()
-        packages.append(
-            Package("DEB", name, version or NOASSERTION, checksums, purl, DEBIAN_SUPPLIER)
-        )
+        packages.append(Package("DEB", name, version or NOASSERTION, checksums, purl, DEBIAN_SUPPLIER))
     return packages
 
 

@@ -137,9 +137,7 @@ class SbomTest(unittest.TestCase):
         self.assertEqual(doc["dataLicense"], "CC0-1.0")
         self.assertEqual(doc["SPDXID"], "SPDXRef-DOCUMENT")
         self.assertEqual(doc["name"], "docintel-base")
-        self.assertEqual(
-            doc["documentNamespace"], f"https://spdx.org/spdxdocs/docintel-base-{DIGEST_HEX}"
-        )
+        self.assertEqual(doc["documentNamespace"], f"https://spdx.org/spdxdocs/docintel-base-{DIGEST_HEX}")
         self.assertEqual(
             doc["creationInfo"],
             {"created": "1970-01-01T00:00:00Z", "creators": ["Tool: docintel-sbom"]},
@@ -185,12 +183,8 @@ class SbomTest(unittest.TestCase):
         libc = debs["libc6"]
         self.assertEqual(libc["versionInfo"], "2.36-9+deb12u14")
         self.assertEqual(libc["supplier"], "Organization: Debian")
-        self.assertEqual(
-            libc["checksums"], [{"algorithm": "SHA256", "checksumValue": sha("libc6")}]
-        )
-        self.assertEqual(
-            self.purl(libc), "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64&distro=debian-12"
-        )
+        self.assertEqual(libc["checksums"], [{"algorithm": "SHA256", "checksumValue": sha("libc6")}])
+        self.assertEqual(self.purl(libc), "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64&distro=debian-12")
         self.assertEqual(
             self.purl(debs["tzdata"]),
             "pkg:deb/debian/tzdata@2025b-0%2Bdeb12u2?arch=all&distro=debian-12",
@@ -205,21 +199,15 @@ class SbomTest(unittest.TestCase):
 
     def test_wheels_by_dist_info(self) -> None:
         packages = self.packages(self.document())
-        wheels = {
-            p["name"]: p for p in packages.values() if p["SPDXID"].startswith("SPDXRef-PyPI-")
-        }
+        wheels = {p["name"]: p for p in packages.values() if p["SPDXID"].startswith("SPDXRef-PyPI-")}
         self.assertEqual(sorted(wheels), ["numpy", "torch", "typing-extensions", "zope-interface"])
-        self.assertEqual(
-            self.purl(wheels["typing-extensions"]), "pkg:pypi/typing-extensions@4.15.0"
-        )
+        self.assertEqual(self.purl(wheels["typing-extensions"]), "pkg:pypi/typing-extensions@4.15.0")
         self.assertEqual(self.purl(wheels["zope-interface"]), "pkg:pypi/zope-interface@7.2")
         self.assertIn("SPDXRef-PyPI-zope-interface", packages)
         torch = wheels["torch"]
         self.assertEqual(torch["versionInfo"], "2.13.0+cpu")
         self.assertEqual(self.purl(torch), "pkg:pypi/torch@2.13.0%2Bcpu")
-        self.assertEqual(
-            torch["checksums"], [{"algorithm": "SHA256", "checksumValue": sha("torch")}]
-        )
+        self.assertEqual(torch["checksums"], [{"algorithm": "SHA256", "checksumValue": sha("torch")}])
 
     def test_multiple_hashes_are_all_checksums(self) -> None:
         numpy = self.packages(self.document())["SPDXRef-PyPI-numpy"]
@@ -248,9 +236,7 @@ class SbomTest(unittest.TestCase):
             self.assertEqual(self.run_main(self.argv(out=out))[0], 0)
         one = (self.tmp / "one.json").read_bytes()
         self.assertEqual(one, (self.tmp / "two.json").read_bytes())
-        self.assertEqual(
-            one, (json.dumps(json.loads(one), indent=2, sort_keys=True) + "\n").encode()
-        )
+        self.assertEqual(one, (json.dumps(json.loads(one), indent=2, sort_keys=True) + "\n").encode())
 
     def test_dist_info_not_in_lock(self) -> None:
         self.layers["python"] += f"{SITE}/requests-2.32.0.dist-info/METADATA\n"
@@ -289,9 +275,7 @@ class SbomTest(unittest.TestCase):
 
     def test_whiteouts_of_upper_layers(self) -> None:
         self.layers["upper"] = (
-            f"{SITE}/.wh.numpy-2.4.6.dist-info\n"
-            "var/lib/dpkg/status.d/.wh.tzdata\n"
-            "var/lib/dpkg/status.d/libc6\n"
+            f"{SITE}/.wh.numpy-2.4.6.dist-info\nvar/lib/dpkg/status.d/.wh.tzdata\nvar/lib/dpkg/status.d/libc6\n"
         )
         ids = set(self.packages(self.document()))
         self.assertNotIn("SPDXRef-PyPI-numpy", ids)
