@@ -1,0 +1,17 @@
+"""Runs a program of a pinned Debian repository (@debian_build_tools) on its own C library.
+
+The program starts through the repository's dynamic loader, which looks for
+libraries in the repository's library directory first and ignores the
+machine's loader cache. So the machine lends nothing but the kernel: the same
+pinned bytes run in the build root, on a Debian 12 remote worker, anywhere.
+The environment is left to the caller (pass an explicit one: pigz reads $PIGZ).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def tool_command(program: str, args: Sequence[str], *, loader: str, libraries: str) -> list[str]:
+    """The command line that runs `program` with `args` through `loader` on the `libraries` directory."""
+    return [loader, "--inhibit-cache", "--library-path", libraries, program, *args]
