@@ -63,7 +63,7 @@ echo "--- an unknown dependency group"
 mkdir "$work/ws/probe"
 printf 'load("//tools/pip:defs.bzl", "group_requirements")\n\nfilegroup(\n    name = "probe",\n    srcs = group_requirements("gpu"),\n)\n' >"$work/ws/probe/BUILD.bazel"
 (cd "$work/ws" && tools/bazel build //probe >"$work/group.log" 2>&1) && fail "an unknown group built"
-expect_error "$work/group.log" "unknown dependency group \"gpu\"" "base, dev, ml, seed, test"
+expect_error "$work/group.log" "unknown dependency group \"gpu\"" "base, dev, lint, ml, seed, test"
 # The probe workspace's output base lives in the shared output root: remove it too.
 probe_output_base=$(cd "$work/ws" && tools/bazel info output_base 2>/dev/null) || true
 (cd "$work/ws" && tools/bazel shutdown)
