@@ -1,15 +1,10 @@
 """Repository rule that unpacks one pinned npm package.
 
-Example (MODULE.bazel):
+Example (MODULE.bazel), buildifier's release binaries from their npm package:
 
     npm_archive = use_repo_rule("//tools/npm:npm_archive.bzl", "npm_archive")
-    npm_archive(
-        name = "buildifier",
-        package = "@bazel/buildifier",
-        version = "8.2.1",
-        sha256 = "...",
-        build_file = "//tools/lint:buildifier.BUILD",
-    )
+    npm_archive(name = "buildifier", package = "@bazel/buildifier", version = "8.2.1",
+                sha256 = "<sha256 of the tarball>", build_file = "//tools/lint:buildifier.BUILD")
 
 The registry is `DOCINTEL_NPM_REGISTRY` (tools/bazel sets it from the host's
 `npm config get registry`; `--repo_env` also works). No registry is ever

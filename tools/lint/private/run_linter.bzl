@@ -1,27 +1,15 @@
-"""lint_test and lint_fix: run one linter (//tools/lint:run_linter.py) over files.
+"""lint_test: a test that runs one linter (//tools/lint:run_linter.py) over files.
 
-Example:
+Example, a buildifier gate over every Starlark file, and a `bazel run` target
+that formats them in place:
 
-    lint_test(
-        name = "ruff_test",
-        linter = "ruff",
-        srcs = ["//:lint_python"],
-        tool = ":ruff",
-        config = "//:pyproject.toml",
-    )
+    lint_test(name = "buildifier_test", linter = "buildifier", srcs = ["//:lint_starlark"],
+              tool = "@buildifier", fix = "buildifier_fix")
 
-    # bazel run //tools/lint:ruff_fix
-    lint_fix(
-        name = "ruff_fix",
-        linter = "ruff",
-        srcs = ["//:lint_python"],
-        tool = ":ruff",
-        config = "//:pyproject.toml",
-    )
-
-A lint_test's inputs are the files, the linter and its configuration, so it is
-cached until one of them changes, and it fails on any finding. A lint_fix
-rewrites the same files in the workspace (ruff and buildifier only).
+The test's inputs are the files, the linter and its configuration, so it is
+cached until one of them changes, and it fails on any finding. `fix` names a
+`bazel run` target that rewrites the workspace's copies of the same files
+(ruff and buildifier only).
 """
 
 load("@rules_python//python:defs.bzl", "py_binary", "py_test")
@@ -43,7 +31,7 @@ def _runner_args(linter, srcs, tool, config, loader, libraries):
         data += [loader, libraries]
     return args + ["--"] + ["$(rootpaths %s)" % src for src in srcs], data
 
-def lint_test(name, linter, srcs, tool = None, config = None, loader = None, libraries = None, deps = [], **kwargs):
+def lint_test(name, linter, srcs, tool = None, config = None, loader = None, libraries = None, fix = None, deps = [], **kwargs):
     """A py_test that runs `linter` over the files of `srcs` and fails on any finding.
 
     Args:
@@ -54,6 +42,8 @@ def lint_test(name, linter, srcs, tool = None, config = None, loader = None, lib
       config: the linter's configuration file (ruff, mypy).
       loader: for a pinned Debian tool, its C library's dynamic loader.
       libraries: the libraries beside `loader` that the tool runs on.
+      fix: if set, the name of a py_binary that rewrites the files in the
+        workspace instead (`bazel run`; ruff and buildifier).
       deps: Python libraries the test needs (mypy: mypy and what the code imports).
       **kwargs: passed to py_test (size, timeout, tags, ...).
     """
@@ -67,25 +57,12 @@ def lint_test(name, linter, srcs, tool = None, config = None, loader = None, lib
         deps = deps + ["//tools/debian:debian_tool"],
         **kwargs
     )
-
-def lint_fix(name, linter, srcs, tool, config = None, **kwargs):
-    """A py_binary (`bazel run`) that rewrites the workspace's copies of the files of `srcs`.
-
-    Args:
-      name: the binary target.
-      linter: ruff or buildifier.
-      srcs: targets whose files are rewritten (`//:lint_<kind>`).
-      tool: the linter's executable.
-      config: the linter's configuration file (ruff).
-      **kwargs: passed to py_binary.
-    """
-    args, data = _runner_args(linter, srcs, tool, config, None, None)
-    py_binary(
-        name = name,
-        srcs = [_RUNNER],
-        main = _RUNNER,
-        args = [args[0], "--fix"] + args[1:],
-        data = data,
-        deps = ["//tools/debian:debian_tool"],
-        **kwargs
-    )
+    if fix:
+        py_binary(
+            name = fix,
+            srcs = [_RUNNER],
+            main = _RUNNER,
+            args = [args[0], "--fix"] + args[1:],
+            data = data,
+            deps = ["//tools/debian:debian_tool"],
+        )
