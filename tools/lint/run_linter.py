@@ -3,7 +3,7 @@
     run_linter.py ruff --tool RUFF --config pyproject.toml -- FILE...
     run_linter.py mypy --config pyproject.toml -- FILE...
     run_linter.py buildifier --tool BUILDIFIER -- FILE...
-    run_linter.py shellcheck --tool SHELLCHECK --loader LD_SO -- FILE...
+    run_linter.py shellcheck --tool SHELLCHECK --loader LD_SO --libraries LIB... -- FILE...
     run_linter.py LINTER --fix ...   (ruff and buildifier: rewrite the files)
 
 The linter's own report comes first, then a summary: how many findings, which
@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from debian_tool import tool_command
+from debian_tool import library_path, tool_command
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         for line in commands(args, Path(scratch)):
             command = line
             if args.loader:  # a pinned Debian program, on its own C library
-                libraries = os.path.dirname(args.loader)
+                libraries = library_path(args.libraries)
                 command = tool_command(line[0], line[1:], loader=args.loader, libraries=libraries)
             result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
             sys.stdout.write(result.stdout + result.stderr)
@@ -153,7 +153,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("linter", choices=sorted(LINTERS))
     parser.add_argument("--tool", help="the linter's executable (mypy runs from this interpreter)")
     parser.add_argument("--config", help="the configuration file (ruff, mypy)")
-    parser.add_argument("--loader", help="for a pinned Debian tool: its C library's loader (libraries beside it)")
+    parser.add_argument("--loader", help="for a pinned Debian tool: its C library's loader")
+    parser.add_argument("--libraries", nargs="+", default=[], help="for a pinned Debian tool: its libraries")
     parser.add_argument("--fix", action="store_true", help="rewrite the files instead of checking them")
     parser.add_argument("files", nargs="+", type=Path)
     args = parser.parse_args(argv)
@@ -161,6 +162,8 @@ def main(argv: list[str]) -> int:
         parser.error(f"{args.linter} needs --tool")
     if args.linter in ("ruff", "mypy") and not args.config:
         parser.error(f"{args.linter} needs --config")
+    if bool(args.loader) != bool(args.libraries):
+        parser.error("--loader and --libraries go together")
     if args.fix and args.linter not in ("ruff", "buildifier"):
         parser.error("--fix works for ruff and buildifier only")
     # Tools stay where Bazel put them; with --fix, the files and the

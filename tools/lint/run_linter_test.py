@@ -15,8 +15,9 @@ import run_linter
 
 RUFF = os.environ["RUFF"]
 BUILDIFIER = os.environ["BUILDIFIER"]
-SHELLCHECK = os.environ["SHELLCHECK"]
-SHELLCHECK_LOADER = os.environ["SHELLCHECK_LOADER"]
+# shellcheck runs on the pinned C library, like the gate.
+SHELLCHECK = ["shellcheck", "--tool", os.environ["SHELLCHECK"], "--loader", os.environ["SHELLCHECK_LOADER"]]
+SHELLCHECK += ["--libraries", *os.environ["SHELLCHECK_LIBRARIES"].split()]
 RUFF_CONFIG = os.environ["RUFF_CONFIG"]
 
 
@@ -73,13 +74,13 @@ class RunLinterTest(unittest.TestCase):
 
     def test_shellcheck_runs_on_its_own_c_library_and_names_the_code(self) -> None:
         bad = self.write("bad.sh", "#!/usr/bin/env bash\necho $1\n")
-        code, out = self.lint("shellcheck", "--tool", SHELLCHECK, "--loader", SHELLCHECK_LOADER, "--", bad)
+        code, out = self.lint(*SHELLCHECK, "--", bad)
         self.assertEqual(code, 1)
         self.assertIn(f"{bad}: SC2086", out)
 
     def test_shellcheck_passes_a_clean_script(self) -> None:
         good = self.write("good.sh", '#!/usr/bin/env bash\necho "$1"\n')
-        code, out = self.lint("shellcheck", "--tool", SHELLCHECK, "--loader", SHELLCHECK_LOADER, "--", good)
+        code, out = self.lint(*SHELLCHECK, "--", good)
         self.assertEqual(code, 0, out)
 
     def test_a_failure_without_findings_still_fails(self) -> None:

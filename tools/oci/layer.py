@@ -223,7 +223,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--compressor", required=True, help="pigz for gzip, zstd for zstd")
     parser.add_argument("--strip-tool", help="binutils strip, for a spec that strips shared libraries")
     parser.add_argument("--tool-loader", required=True, help="the dynamic loader of the tools' C library")
-    parser.add_argument("--tool-libraries", required=True, help="directory of the tools' libraries")
+    parser.add_argument("--tool-libraries", required=True, help="the tools' library directories, colon-separated")
     args = parser.parse_args(argv)
     tools = Tools(args.compressor, args.tool_loader, args.tool_libraries, args.strip_tool)
 

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import image
 import layer
-from debian_tool import tool_command
+from debian_tool import library_path, tool_command
 
 # The pinned tools oci_layer runs, and the C library they run on (BUILD.bazel
 # passes their paths).
@@ -29,13 +30,13 @@ TOOLS = {
 }
 LOADER = os.path.abspath(os.environ["LAYER_TEST_LOADER"])
 NUMPY_WHEEL = os.path.abspath(os.environ["LAYER_TEST_NUMPY_WHEEL"])
-LIBRARIES = os.path.dirname(LOADER)
+LIBRARIES = library_path(os.environ["LAYER_TEST_LIBRARIES"].split())
 
 
-def _run_tool(name: str, *args: str, data: bytes = b"") -> bytes:
+def _run_tool(name: str, *args: str, data: bytes = b"", env: dict[str, str] | None = None) -> bytes:
     """Runs a pinned tool as layer.py does; its output."""
     command = tool_command(TOOLS[name], args, loader=LOADER, libraries=LIBRARIES)
-    return subprocess.run(command, input=data, capture_output=True, check=True, env={}).stdout
+    return subprocess.run(command, input=data, capture_output=True, check=True, env=env or {}).stdout
 
 
 def _tar_gz(members: dict[str, bytes]) -> bytes:
@@ -63,6 +64,18 @@ def _ar(members: dict[str, bytes]) -> bytes:
         header = f"{name:<16}{0:<12}{0:<6}{0:<6}{0o100644:<8o}{len(data):<10}`\n".encode()
         out += header + data + (b"\n" if len(data) % 2 else b"")
     return out
+
+
+class ToolsTest(unittest.TestCase):
+    def test_tools_load_only_the_pinned_libraries(self) -> None:
+        pinned = tuple(directory + "/" for directory in LIBRARIES.split(":"))
+        for name, program in TOOLS.items():
+            with self.subTest(tool=name):
+                command = tool_command(program, ["--version"], loader=LOADER, libraries=LIBRARIES)
+                trace = subprocess.run(command, capture_output=True, text=True, check=True, env={"LD_DEBUG": "libs"})
+                loaded = re.findall(r"calling init: (\S+)", trace.stderr)
+                self.assertTrue(loaded, trace.stderr)
+                self.assertEqual([path for path in loaded if not path.startswith(pinned)], [])
 
 
 class LayerTest(unittest.TestCase):

@@ -27,7 +27,7 @@ def _runner_args(linter, srcs, tool, config, loader, libraries):
         args += ["--config", "$(rootpath %s)" % config]
         data.append(config)
     if loader:
-        args += ["--loader", "$(rootpath %s)" % loader]
+        args += ["--loader", "$(rootpath %s)" % loader, "--libraries", "$(rootpaths %s)" % libraries]
         data += [loader, libraries]
     return args + ["--"] + ["$(rootpaths %s)" % src for src in srcs], data
 
@@ -41,7 +41,7 @@ def lint_test(name, linter, srcs, tool = None, config = None, loader = None, lib
       tool: the linter's executable (all but mypy, which runs from `deps`).
       config: the linter's configuration file (ruff, mypy).
       loader: for a pinned Debian tool, its C library's dynamic loader.
-      libraries: the libraries beside `loader` that the tool runs on.
+      libraries: the libraries the tool runs on, with `loader`.
       fix: if set, the name of a py_binary that rewrites the files in the
         workspace instead (`bazel run`; ruff and buildifier).
       deps: Python libraries the test needs (mypy: mypy and what the code imports).

@@ -37,6 +37,10 @@ def _files_into(files_into):
             files.append({"src": f.path, "dst": directory + "/" + f.basename})
     return files
 
+def _dirname(file):
+    """The directory of a file (for the loader's library path)."""
+    return file.dirname
+
 def _dirs(dirs):
     result = []
     for path, owner in dirs.items():
@@ -92,10 +96,9 @@ def _oci_layer_impl(ctx):
         args.add("--strip-tool", ctx.file._strip)
         tools.append(ctx.file._strip)
 
-    # The tools run through their own C library's loader, on their libraries,
-    # which all sit in one directory (@debian_build_tools' BUILD).
+    # The tools run through their own C library's loader, on their libraries.
     args.add("--tool-loader", ctx.file._tool_loader)
-    args.add("--tool-libraries", ctx.file._tool_loader.dirname)
+    args.add_joined("--tool-libraries", ctx.files._tool_libraries, join_with = ":", map_each = _dirname, uniquify = True)
     ctx.actions.run(
         executable = ctx.executable._layer_tool,
         arguments = [args],
