@@ -3,7 +3,7 @@
     layer.py --name NAME --spec SPEC.json --blob OUT --descriptor OUT.json
              --listing OUT.txt --pruned OUT.txt [--compression gzip|zstd]
              --compressor PIGZ_OR_ZSTD [--strip-tool STRIP]
-             --tool-loader LD_SO --tool-libraries DIR
+             --tool-loader LD_SO --tool-libraries DIR[:DIR...]
 
 SPEC.json says what goes in (layer_entries.py reads it):
 
