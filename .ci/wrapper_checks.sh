@@ -9,6 +9,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 work=$(mktemp -d /tmp/docintel-wrapper.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+has_usable_root() {  # has_usable_root CACHE_DIR: a finished root-<key> (not .partial) is there
+  local root
+  for root in "$1"/root-*; do
+    [[ -e $root && $root != *.partial ]] && return 0
+  done
+  return 1
+}
 expect_error() {  # expect_error LOG PATTERN...: the command failed and said each PATTERN
   local log=$1
   shift
@@ -22,7 +29,7 @@ echo "--- an unreachable mirror"
 if DOCINTEL_CACHE_DIR="$work/cache1" DOCINTEL_DEBIAN_MIRROR=http://127.0.0.1:9/debian \
   tools/bazel version >"$work/mirror.log" 2>&1; then fail "provisioning from a dead mirror succeeded"; fi
 expect_error "$work/mirror.log" "http://127.0.0.1:9/debian failed" "fix: "
-ls "$work/cache1" | grep -q '^root-[0-9a-f]*$' && fail "a failed provisioning left a root behind"
+has_usable_root "$work/cache1" && fail "a failed provisioning left a root behind"
 
 echo "--- an interrupted provisioning is never reused"
 # Kill the whole process group (tools/bazel, provision.sh, debootstrap) mid-way.
@@ -31,8 +38,8 @@ pid=$!
 sleep 8
 kill -KILL -- "-$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
-ls "$work/cache2" | grep -q '^root-[0-9a-f]*$' && fail "an interrupted provisioning left a usable-looking root"
-ls "$work/cache2" | grep -q '\.partial$' || fail "no partial root to repair was left (interrupted too early?)"
+has_usable_root "$work/cache2" && fail "an interrupted provisioning left a usable-looking root"
+compgen -G "$work/cache2/root-*.partial" >/dev/null || fail "no partial root to repair was left (interrupted too early?)"
 echo "ok: only a .partial root is left; the next run removes and rebuilds it"
 
 echo "--- Debian lock: a sha256 mismatch and a missing package"
@@ -56,7 +63,7 @@ echo "--- an unknown dependency group"
 mkdir "$work/ws/probe"
 printf 'load("//tools/pip:defs.bzl", "group_requirements")\n\nfilegroup(\n    name = "probe",\n    srcs = group_requirements("gpu"),\n)\n' >"$work/ws/probe/BUILD.bazel"
 (cd "$work/ws" && tools/bazel build //probe >"$work/group.log" 2>&1) && fail "an unknown group built"
-expect_error "$work/group.log" "unknown dependency group \"gpu\"" "base, dev, ml, seed, test"
+expect_error "$work/group.log" "unknown dependency group \"gpu\"" "base, dev, lint, ml, seed, test"
 # The probe workspace's output base lives in the shared output root: remove it too.
 probe_output_base=$(cd "$work/ws" && tools/bazel info output_base 2>/dev/null) || true
 (cd "$work/ws" && tools/bazel shutdown)

@@ -63,12 +63,14 @@ class Handler(BaseHTTPRequestHandler):
     dimension = int(os.environ.get("DIMENSION", "384"))
 
     def do_GET(self) -> None:
+        """/healthz answers ok; anything else is 404."""
         if self.path == "/healthz":
             self._reply(200, {"status": "ok"})
         else:
             self._reply(404, {"error": {"message": f"no route {self.path}"}})
 
     def do_POST(self) -> None:
+        """An embeddings request: one deterministic vector per input."""
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if not self.path.rstrip("/").endswith("/embeddings"):
             self._reply(404, {"error": {"message": f"no route {self.path}"}})
@@ -92,7 +94,8 @@ class Handler(BaseHTTPRequestHandler):
 if __name__ == "__main__":
     # As PID 1 nothing stops on SIGTERM unless it says so.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    server = ThreadingHTTPServer(("0.0.0.0", int(os.environ.get("PORT", "8080"))), Handler)
+    # Every interface: the stub runs in a container that others reach.
+    server = ThreadingHTTPServer(("0.0.0.0", int(os.environ.get("PORT", "8080"))), Handler)  # noqa: S104
     host, port = server.server_address[:2]
     print(f"embeddings stub on {host!s}:{port}", flush=True)
     server.serve_forever()

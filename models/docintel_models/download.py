@@ -14,7 +14,7 @@ from .cache import PART_SUFFIX
 from .errors import ChecksumMismatchError, DiskFullError, ModelError, TransferInterruptedError
 from .manifest import ModelFile, ModelSpec
 from .progress import Reporter
-from .sources import Source
+from .source_base import Source
 from .verify import hash_prefix
 
 MAX_ATTEMPTS = 5
@@ -85,7 +85,9 @@ def download_file(
             if offset > model_file.size:
                 part.unlink()
                 offset = 0
-            attempt = _attempt(source, spec, model_file, part, offset, reporter, needed_after)
+            attempt = _attempt(
+                source, spec, model_file, part=part, offset=offset, reporter=reporter, needed_after=needed_after
+            )
             transferred += attempt.received
             interrupted = attempt.interrupted
             if interrupted is not None:
@@ -123,6 +125,7 @@ def _attempt(
     source: Source,
     spec: ModelSpec,
     model_file: ModelFile,
+    *,
     part: Path,
     offset: int,
     reporter: Reporter,

@@ -51,11 +51,7 @@ class ChecksumMismatchError(ModelError):
         self.expected_size = expected_size
         self.actual_size = actual_size
         self.origin = origin
-        size_note = (
-            ""
-            if expected_size == actual_size
-            else f"; size expected {expected_size} bytes, got {actual_size}"
-        )
+        size_note = "" if expected_size == actual_size else f"; size expected {expected_size} bytes, got {actual_size}"
         super().__init__(
             f"checksum mismatch for {path} from {origin}: expected sha256 "
             f"{expected_sha256}, got {actual_sha256}{size_note}; "

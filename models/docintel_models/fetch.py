@@ -49,9 +49,7 @@ def ensure_model(
     Progress goes to stderr: a bar if ``progress`` or stderr is a TTY, else lines.
     Raises a :class:`ModelError` subclass on failure.
     """
-    return fetch_model(
-        name, cache_dir=cache_dir, source=source, progress=progress, manifest=manifest
-    ).path
+    return fetch_model(name, cache_dir=cache_dir, source=source, progress=progress, manifest=manifest).path
 
 
 def fetch_model(
@@ -83,9 +81,7 @@ def fetch_model(
                     if stale.exists():  # a partial download left next to a good file
                         stale.unlink()
                 elif check.state is not FileState.MISSING:
-                    out.message(
-                        f"{name}: cached {check.file.path}: {check.state.value}; refetching"
-                    )
+                    out.message(f"{name}: cached {check.file.path}: {check.state.value}; refetching")
                     paths.file_path(check.file).unlink()
             marker.save()
             fetched = _fetch_missing(paths, todo, marker, source, out) if todo else 0
@@ -118,10 +114,7 @@ def _fetch_missing(
         raise DiskFullError(str(paths.model_dir), needed=needed, available=available)
     src = resolve_source(source)
     try:
-        out.message(
-            f"{paths.spec.name}: fetching {len(todo)} file(s), {human_bytes(needed)} "
-            f"from {src.description}"
-        )
+        out.message(f"{paths.spec.name}: fetching {len(todo)} file(s), {human_bytes(needed)} from {src.description}")
         total = 0
         for index, model_file in enumerate(todo):
             final = paths.file_path(model_file)
@@ -149,9 +142,7 @@ def _cache_error(exc: OSError, paths: ModelPaths) -> ModelError:
     return ModelError(f"model cache error at {where}: {exc.strerror or exc}")
 
 
-def verify_model(
-    name: str, *, cache_dir: Path | str, manifest: Manifest | None = None
-) -> list[FileCheck]:
+def verify_model(name: str, *, cache_dir: Path | str, manifest: Manifest | None = None) -> list[FileCheck]:
     """Hash every cached file of model ``name`` in full (ignoring the marker).
 
     Fetches nothing. Returns one :class:`FileCheck` per manifest file; the

@@ -11,10 +11,10 @@ import httpx
 
 from .errors import SourceUnavailableError, TransferInterruptedError
 from .manifest import ModelFile, ModelSpec
-from .sources import Transfer, mirror_candidates
+from .source_base import Transfer, mirror_candidates
 
 HF_ENDPOINT_ENV = "HF_ENDPOINT"
-HF_TOKEN_ENV = "HF_TOKEN"
+HF_TOKEN_ENV = "HF_TOKEN"  # noqa: S105 (the variable's name, not a secret)
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 USER_AGENT = "docintel-models/1"
 TIMEOUT = httpx.Timeout(30.0, read=60.0)
@@ -134,10 +134,7 @@ class HttpMirrorSource(_HttpSource):
 
     def candidates(self, spec: ModelSpec, model_file: ModelFile) -> list[tuple[int, str]]:
         """Candidate URLs per mirror layout, the layout that answered last time first."""
-        pairs = [
-            (key, f"{self.base_url}/{rel}")
-            for key, rel in enumerate(mirror_candidates(spec, model_file))
-        ]
+        pairs = [(key, f"{self.base_url}/{rel}") for key, rel in enumerate(mirror_candidates(spec, model_file))]
         if self._layout is not None:
             pairs.insert(0, pairs.pop(self._layout))
         return pairs

@@ -31,9 +31,7 @@ PROG = "init_models"
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser of ``init_models``."""
-    parser = argparse.ArgumentParser(
-        prog=PROG, description="Fetch and verify the models listed in the manifest."
-    )
+    parser = argparse.ArgumentParser(prog=PROG, description="Fetch and verify the models listed in the manifest.")
     parser.add_argument(
         "--model",
         action="extend",
@@ -54,8 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--mirror",
         default=None,
         metavar="DIR_OR_URL",
-        help=f"mirror directory, file:// or http(s):// URL, or 'hf' for the hub "
-        f"(default: ${MIRROR_ENV}, else the hub)",
+        help=f"mirror directory, file:// or http(s):// URL, or 'hf' for the hub (default: ${MIRROR_ENV}, else the hub)",
     )
     parser.add_argument(
         "--verify-only",
@@ -102,9 +99,7 @@ def _list(manifest: Manifest, cache_dir: Path) -> None:
     for spec in manifest.models.values():
         paths = ModelPaths(cache_dir, spec)
         present = sum(
-            1
-            for f in spec.files
-            if paths.file_path(f).is_file() and paths.file_path(f).stat().st_size == f.size
+            1 for f in spec.files if paths.file_path(f).is_file() and paths.file_path(f).stat().st_size == f.size
         )
         state = "cached" if present == len(spec.files) else f"{present}/{len(spec.files)} cached"
         print(
@@ -124,9 +119,7 @@ def _fetch(
     started = time.monotonic()
     files = size = 0
     for spec in specs:
-        result = fetch_model(
-            spec.name, cache_dir=cache_dir, source=mirror, manifest=manifest, reporter=reporter
-        )
+        result = fetch_model(spec.name, cache_dir=cache_dir, source=mirror, manifest=manifest, reporter=reporter)
         files += result.files_fetched
         size += result.bytes_fetched
         print(

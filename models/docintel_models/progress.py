@@ -108,10 +108,7 @@ class Reporter:
 
     def _status(self) -> str:
         elapsed = time.monotonic() - self._started
-        return (
-            f"{human_bytes(self._done)}/{human_bytes(self._total)} "
-            f"{human_rate(self._transferred, elapsed)}"
-        )
+        return f"{human_bytes(self._done)}/{human_bytes(self._total)} {human_rate(self._transferred, elapsed)}"
 
     def _draw(self) -> None:
         fraction = min(1.0, self._done / self._total) if self._total else 1.0

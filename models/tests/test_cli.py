@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from docintel_models import ModelSpec
-
 from support import MODEL_NAME, flip_byte
 
 MODELS_ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,6 @@ from pathlib import Path
 from docintel_models import ModelSpec
 from docintel_models.cache import ModelPaths
 from docintel_models.lock import exclusive_lock
-
 from support import fetch_worker, sha256
 
 
@@ -19,8 +18,7 @@ def test_two_processes_fetch_once(mirror_dir: Path, cache_dir: Path, spec: Model
     barrier = ctx.Barrier(3)
     results: multiprocessing.Queue[tuple[int, int, str]] = ctx.Queue()
     workers = [
-        ctx.Process(target=fetch_worker, args=(str(cache_dir), str(mirror_dir), barrier, results))
-        for _ in range(2)
+        ctx.Process(target=fetch_worker, args=(str(cache_dir), str(mirror_dir), barrier, results)) for _ in range(2)
     ]
     # Hold the model's lock while both workers start, so that they really contend
     # for it rather than happening to run one after the other.

@@ -14,18 +14,7 @@ from docintel_models import (
     ensure_model,
     fetch_model,
 )
-from docintel_models.progress import Reporter
-
-from support import MODEL_NAME, link_mirror, serve_directory, sha256
-
-QUIET = Reporter(enabled=False)
-WEIGHTS = "model.safetensors"
-
-
-def assert_complete(model_dir: Path, spec: ModelSpec) -> None:
-    for model_file in spec.files:
-        assert sha256(model_dir / model_file.path) == model_file.sha256, model_file.path
-    assert not list(model_dir.rglob("*.part"))
+from support import MODEL_NAME, QUIET, WEIGHTS, assert_complete, link_mirror, serve_directory
 
 
 def test_fetch_over_http_flat_layout(mirror_dir: Path, cache_dir: Path, spec: ModelSpec) -> None:
@@ -37,9 +26,7 @@ def test_fetch_over_http_flat_layout(mirror_dir: Path, cache_dir: Path, spec: Mo
     assert sum(1 for _, _, status in state.log if status == 404) == 2
 
 
-def test_fetch_over_http_name_layout(
-    mirror_dir: Path, cache_dir: Path, spec: ModelSpec, tmp_path: Path
-) -> None:
+def test_fetch_over_http_name_layout(mirror_dir: Path, cache_dir: Path, spec: ModelSpec, tmp_path: Path) -> None:
     root = tmp_path / "www"
     link_mirror(mirror_dir, root / MODEL_NAME)
     with serve_directory(root) as (url, _state):
@@ -63,9 +50,7 @@ def test_hub_url_scheme_via_hf_endpoint(
     assert f"{spec.source.repo}/resolve/{spec.revision}/{WEIGHTS}" in [p for p, _, _ in state.log]
 
 
-def test_interrupted_download_resumes_with_range(
-    mirror_dir: Path, cache_dir: Path, spec: ModelSpec
-) -> None:
+def test_interrupted_download_resumes_with_range(mirror_dir: Path, cache_dir: Path, spec: ModelSpec) -> None:
     cut_at = 20_000_000
     with serve_directory(mirror_dir) as (url, state):
         state.cuts[WEIGHTS] = [cut_at]  # the connection drops midway, once
@@ -79,9 +64,7 @@ def test_interrupted_download_resumes_with_range(
     assert result.bytes_fetched == spec.total_size  # nothing fetched twice
 
 
-def test_interrupted_download_keeps_part_for_next_run(
-    mirror_dir: Path, cache_dir: Path, spec: ModelSpec
-) -> None:
+def test_interrupted_download_keeps_part_for_next_run(mirror_dir: Path, cache_dir: Path, spec: ModelSpec) -> None:
     with serve_directory(mirror_dir) as (url, state):
         state.cuts[WEIGHTS] = [5_000_000] * 5  # every attempt of this run breaks off
         with pytest.raises(TransferInterruptedError) as info:
@@ -97,9 +80,7 @@ def test_interrupted_download_keeps_part_for_next_run(
     assert_complete(result.path, spec)
 
 
-def test_server_without_range_support_restarts_cleanly(
-    mirror_dir: Path, cache_dir: Path, spec: ModelSpec
-) -> None:
+def test_server_without_range_support_restarts_cleanly(mirror_dir: Path, cache_dir: Path, spec: ModelSpec) -> None:
     model_dir = cache_dir / MODEL_NAME / spec.revision
     model_dir.mkdir(parents=True)
     with (mirror_dir / WEIGHTS).open("rb") as src:

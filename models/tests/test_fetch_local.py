@@ -21,29 +21,14 @@ from docintel_models import (
     fetch_model,
 )
 from docintel_models.progress import Reporter
-
-from support import MODEL_NAME, flip_byte, link_mirror, sha256, tamper
-
-QUIET = Reporter(enabled=False)
-WEIGHTS = "model.safetensors"
-
-
-def assert_complete(model_dir: Path, spec: ModelSpec) -> None:
-    """Every manifest file is present with the right hash, and no .part is left."""
-    for model_file in spec.files:
-        path = model_dir / model_file.path
-        assert path.stat().st_size == model_file.size, model_file.path
-        assert sha256(path) == model_file.sha256, model_file.path
-    assert not list(model_dir.rglob("*.part"))
+from support import MODEL_NAME, QUIET, WEIGHTS, assert_complete, flip_byte, link_mirror, sha256, tamper
 
 
 def weights_size(spec: ModelSpec) -> int:
     return next(f.size for f in spec.files if f.path == WEIGHTS)
 
 
-def test_fetch_from_directory_into_empty_cache(
-    mirror_dir: Path, cache_dir: Path, spec: ModelSpec
-) -> None:
+def test_fetch_from_directory_into_empty_cache(mirror_dir: Path, cache_dir: Path, spec: ModelSpec) -> None:
     path = ensure_model(MODEL_NAME, cache_dir=cache_dir, source=str(mirror_dir))
     assert path == cache_dir / MODEL_NAME / spec.revision
     assert_complete(path, spec)
@@ -76,9 +61,7 @@ def test_a_cache_directory_can_serve_as_mirror(
     assert_complete(path, spec)
 
 
-def test_second_call_fetches_and_hashes_nothing(
-    mirror_dir: Path, cache_dir: Path, spec: ModelSpec
-) -> None:
+def test_second_call_fetches_and_hashes_nothing(mirror_dir: Path, cache_dir: Path, spec: ModelSpec) -> None:
     fetch_model(MODEL_NAME, cache_dir=cache_dir, source=str(mirror_dir), reporter=QUIET)
     # A cached model needs no source at all: a missing mirror is never consulted.
     again = fetch_model(MODEL_NAME, cache_dir=cache_dir, source="/nonexistent", reporter=QUIET)
@@ -96,9 +79,7 @@ def test_corrupted_cached_file_is_detected_and_fetched_again(
     assert_complete(path, spec)
 
 
-def test_truncated_cached_file_is_fetched_again(
-    mirror_dir: Path, cache_dir: Path, spec: ModelSpec
-) -> None:
+def test_truncated_cached_file_is_fetched_again(mirror_dir: Path, cache_dir: Path, spec: ModelSpec) -> None:
     path = ensure_model(MODEL_NAME, cache_dir=cache_dir, source=str(mirror_dir))
     os.truncate(path / "vocab.txt", 10)
     result = fetch_model(MODEL_NAME, cache_dir=cache_dir, source=str(mirror_dir), reporter=QUIET)
@@ -118,9 +99,7 @@ def test_truncated_part_is_resumed(mirror_dir: Path, cache_dir: Path, spec: Mode
 
 
 @pytest.mark.parametrize("junk", [b"\0" * 1_000_000, b"x" * 100_000_000], ids=["bad", "too-long"])
-def test_bad_part_is_discarded(
-    mirror_dir: Path, cache_dir: Path, spec: ModelSpec, junk: bytes
-) -> None:
+def test_bad_part_is_discarded(mirror_dir: Path, cache_dir: Path, spec: ModelSpec, junk: bytes) -> None:
     model_dir = cache_dir / MODEL_NAME / spec.revision
     model_dir.mkdir(parents=True)
     (model_dir / f"{WEIGHTS}.part").write_bytes(junk)
@@ -227,15 +206,11 @@ def test_progress_bar_and_plain_lines(mirror_dir: Path, tmp_path: Path) -> None:
     assert "86.7 MiB/86.7 MiB" in bar.getvalue()
 
     lines = io.StringIO()
-    fetch_model(
-        MODEL_NAME, cache_dir=tmp_path / "b", source=str(mirror_dir), reporter=Reporter(lines)
-    )
+    fetch_model(MODEL_NAME, cache_dir=tmp_path / "b", source=str(mirror_dir), reporter=Reporter(lines))
     assert "\r" not in lines.getvalue()
     assert "fetched model.safetensors: 86.7 MiB" in lines.getvalue()
 
 
-def test_progress_true_draws_on_stderr(
-    mirror_dir: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_progress_true_draws_on_stderr(mirror_dir: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ensure_model(MODEL_NAME, cache_dir=cache_dir, source=str(mirror_dir), progress=True)
     assert "\r" in capsys.readouterr().err

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from docintel_models import ensure_model
-
 from support import MODEL_NAME
 
 

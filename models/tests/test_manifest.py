@@ -10,7 +10,6 @@ import pytest
 
 from docintel_models import ManifestError, ModelSpec, UnknownModelError, load_manifest
 from docintel_models.manifest import DEFAULT_MANIFEST_PATH
-
 from support import sha256
 
 EXPECTED_FILES = {

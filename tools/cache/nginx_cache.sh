@@ -46,7 +46,9 @@ CONF
     ;;
   stop)
     dir=${2:?usage: nginx_cache.sh stop DIR}
-    [ -f "$dir/nginx.pid" ] && kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true
+    if [ -f "$dir/nginx.pid" ]; then
+      kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true
+    fi
     ;;
   hits)
     log=${2:?usage: nginx_cache.sh hits LOG}

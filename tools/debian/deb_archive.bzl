@@ -16,18 +16,19 @@ archive is `DOCINTEL_DEBIAN_SECURITY_MIRROR` or else the mirror's sibling
 `debian-security` folder. No mirror is ever written into the repo.
 """
 
-# How to re-pin each suite's lock (tools/debian/README.md): apt must follow the
-# suite, so Debian 12's lock is written on a Debian 12 host and sid's in the
-# build root.
+# How to re-pin a suite's lock (tools/debian/README.md): apt must follow the
+# suite, so Debian 12's locks are written on a Debian 12 host and sid's in the
+# build root. %s is the lock's name, e.g. `sid` for sid.in and sid.lock.json.
 _REPIN = {
-    "bookworm": "on a Debian 12 host: python3 tools/debian/lock.py tools/debian/bookworm.in tools/debian/bookworm.lock.json",
-    "sid": "tools/bazel run //tools/debian:lock -- --suite sid --update tools/debian/sid.in tools/debian/sid.lock.json",
+    "bookworm": "on a Debian 12 host: python3 tools/debian/lock.py tools/debian/%s.in tools/debian/%s.lock.json",
+    "sid": "tools/bazel run //tools/debian:lock -- --suite sid --update tools/debian/%s.in tools/debian/%s.lock.json",
 }
 
-def _repin(lock):
+def _repin(rctx, lock):
     """The re-pin command for a decoded lock (locks without a suite are Debian 12's)."""
     suite = lock.get("suite", "bookworm")
-    return _REPIN.get(suite, "see tools/debian/README.md")
+    name = rctx.attr.lock.name.removesuffix(".lock.json")
+    return _REPIN[suite] % (name, name) if suite in _REPIN else "see tools/debian/README.md"
 
 def _apt_sources_mirror(rctx):
     """The first non-security Debian archive URL in the apt sources, or None."""
@@ -69,7 +70,7 @@ def _lock_entries(rctx, lock):
     missing = [name for name in rctx.attr.packages if name not in by_name]
     if missing:
         fail("%s: %s not in the lock %s; add it to tools/debian/%s.in and re-pin, %s" %
-             (rctx.attr.name, ", ".join(missing), rctx.attr.lock, lock.get("suite", "bookworm"), _repin(lock)))
+             (rctx.attr.name, ", ".join(missing), rctx.attr.lock, rctx.attr.lock.name.removesuffix(".lock.json"), _repin(rctx, lock)))
     return [by_name[name] for name in rctx.attr.packages]
 
 def _fetch(rctx, entry, url, output, repin):
@@ -95,7 +96,7 @@ def _deb_archive_impl(rctx):
     entries = _lock_entries(rctx, lock)
     for entry in entries:
         deb = "debs/%s.deb" % entry["name"]
-        _fetch(rctx, entry, "%s/%s" % (mirrors[entry["archive"]], entry["path"]), deb, _repin(lock))
+        _fetch(rctx, entry, "%s/%s" % (mirrors[entry["archive"]], entry["path"]), deb, _repin(rctx, lock))
         if not rctx.attr.extract:
             continue
         members = "_members/" + entry["name"]

@@ -5,10 +5,13 @@ wheels installed as pip installs them."""
 from __future__ import annotations
 
 import _json
+import ctypes
 import gzip
 import hashlib
 import io
 import json
+import os
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -18,6 +21,22 @@ from pathlib import Path
 
 import image
 import layer
+from debian_tool import library_path, tool_command
+
+# The pinned tools oci_layer runs, and the C library they run on (BUILD.bazel
+# passes their paths).
+TOOLS = {
+    name: os.path.abspath(os.environ[f"LAYER_TEST_{name.upper()}"]) for name in ("pigz", "zstd", "strip", "objcopy")
+}
+LOADER = os.path.abspath(os.environ["LAYER_TEST_LOADER"])
+NUMPY_WHEEL = os.path.abspath(os.environ["LAYER_TEST_NUMPY_WHEEL"])
+LIBRARIES = library_path(os.environ["LAYER_TEST_LIBRARIES"].split())
+
+
+def _run_tool(name: str, *args: str, data: bytes = b"", env: dict[str, str] | None = None) -> bytes:
+    """Runs a pinned tool as layer.py does; its output."""
+    command = tool_command(TOOLS[name], args, loader=LOADER, libraries=LIBRARIES)
+    return subprocess.run(command, input=data, capture_output=True, check=True, env=env or {}).stdout
 
 
 def _tar_gz(members: dict[str, bytes]) -> bytes:
@@ -47,6 +66,18 @@ def _ar(members: dict[str, bytes]) -> bytes:
     return out
 
 
+class ToolsTest(unittest.TestCase):
+    def test_tools_load_only_the_pinned_libraries(self) -> None:
+        pinned = tuple(directory + "/" for directory in LIBRARIES.split(":"))
+        for name, program in TOOLS.items():
+            with self.subTest(tool=name):
+                command = tool_command(program, ["--version"], loader=LOADER, libraries=LIBRARIES)
+                trace = subprocess.run(command, capture_output=True, text=True, check=True, env={"LD_DEBUG": "libs"})
+                loaded = re.findall(r"calling init: (\S+)", trace.stderr)
+                self.assertTrue(loaded, trace.stderr)
+                self.assertEqual([path for path in loaded if not path.startswith(pinned)], [])
+
+
 class LayerTest(unittest.TestCase):
     def setUp(self) -> None:
         self.tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
@@ -71,11 +102,15 @@ class LayerTest(unittest.TestCase):
         self.app = self.tmp / "main.py"
         self.app.write_text("print('hi')\n")
 
-    def build(self, name: str, **spec: object) -> tuple[dict[str, object], list[str], list[str]]:
+    def build(
+        self, name: str, compression: str = "gzip", **spec: object
+    ) -> tuple[dict[str, object], list[str], list[str]]:
         (self.tmp / f"{name}.spec.json").write_text(json.dumps(spec))
-        args = ["--name", name, "--spec", str(self.tmp / f"{name}.spec.json")]
+        args = ["--name", name, "--spec", str(self.tmp / f"{name}.spec.json"), "--compression", compression]
+        args += ["--compressor", TOOLS["pigz" if compression == "gzip" else "zstd"]]
+        args += ["--strip-tool", TOOLS["strip"], "--tool-loader", LOADER, "--tool-libraries", LIBRARIES]
         for flag, suffix in (
-            ("--blob", ".tar.gz"),
+            ("--blob", ".tar.gz" if compression == "gzip" else ".tar.zst"),
             ("--descriptor", ".json"),
             ("--listing", ".listing"),
             ("--pruned", ".pruned"),
@@ -160,7 +195,7 @@ class LayerTest(unittest.TestCase):
         # A real shared library (the interpreter's own _json module) given a
         # static symbol table, as wheels ship them.
         library = self.tmp / "with_symtab.so"
-        subprocess.run(["objcopy", "--add-symbol", "docintel_test_symbol=0", _json.__file__, str(library)], check=True)
+        _run_tool("objcopy", "--add-symbol", "docintel_test_symbol=0", _json.__file__, str(library))
         self.assertIn(b".symtab", library.read_bytes())
         wheel = _wheel(self.tmp / "native-1.0-cp311-cp311-linux_x86_64.whl", {"native/_json.so": library.read_bytes()})
         self.build("native", wheels=[str(wheel)], strip=True)
@@ -170,6 +205,39 @@ class LayerTest(unittest.TestCase):
             stripped = source.read()
         self.assertEqual(stripped[:4], b"\x7fELF")
         self.assertNotIn(b".symtab", stripped)
+
+    def test_stripped_wheel_libraries_still_load(self) -> None:
+        # numpy bundles libraries that patchelf edited (auditwheel); binutils
+        # 2.40 (Debian 12) strips them into files the loader refuses ("ELF load
+        # command address/offset not page-aligned").
+        self.build("numpy", wheels=[NUMPY_WHEEL], strip=True, prune=["*/numpy/*"])
+        libraries = self.tmp / "numpy.libs"
+        libraries.mkdir()
+        with tarfile.open(self.tmp / "numpy.tar.gz") as tar:
+            for member in tar.getmembers():
+                source = tar.extractfile(member) if "/numpy.libs/" in member.name else None
+                if source is not None:
+                    (libraries / Path(member.name).name).write_bytes(source.read())
+        openblas = next(libraries.glob("libscipy_openblas*.so"))
+        ctypes.CDLL(str(openblas))  # and, through its $ORIGIN, the others
+
+    def test_zstd_layer(self) -> None:
+        descriptor, _, _ = self.build("z", compression="zstd", files=[{"src": str(self.app), "dst": "app/main.py"}])
+        blob = (self.tmp / "z.tar.zst").read_bytes()
+        self.assertEqual(descriptor["mediaType"], "application/vnd.oci.image.layer.v1.tar+zstd")
+        self.assertEqual(descriptor["digest"], "sha256:" + hashlib.sha256(blob).hexdigest())
+        tar = _run_tool("zstd", "-dc", data=blob)
+        self.assertEqual(descriptor["diffID"], "sha256:" + hashlib.sha256(tar).hexdigest())
+        with tarfile.open(fileobj=io.BytesIO(tar)) as members:
+            self.assertEqual(members.getnames(), ["app", "app/main.py"])
+
+    def test_stripping_without_a_strip_tool_is_a_clear_error(self) -> None:
+        (self.tmp / "s.spec.json").write_text(json.dumps({"strip": True}))
+        args = ["--name", "s", "--spec", str(self.tmp / "s.spec.json"), "--compressor", TOOLS["pigz"]]
+        args += ["--tool-loader", LOADER, "--tool-libraries", LIBRARIES]
+        args += [f"--{out}={self.tmp / out}" for out in ("blob", "descriptor", "listing", "pruned")]
+        with self.assertRaisesRegex(SystemExit, "no --strip-tool"):
+            layer.main(args)
 
     def test_corrupt_wheel_is_a_clear_error(self) -> None:
         wheel = self.tmp / "broken-1.0-py3-none-any.whl"

@@ -14,7 +14,7 @@ def group_requirements(group):
     """The `requirement()` targets (py_library) of every package the group's .in file names.
 
     Args:
-      group: base, ml, dev or test (one per requirements/*.in).
+      group: the name of a requirements/*.in file (base, ml, dev, test, seed, lint).
 
     Returns:
       A list of labels of @pip packages.
@@ -25,7 +25,7 @@ def group_wheels(group):
     """The `whl_requirement()` targets (the wheel files) of every package the group's .in file names.
 
     Args:
-      group: base, ml, dev or test (one per requirements/*.in).
+      group: the name of a requirements/*.in file (base, ml, dev, test, seed, lint).
 
     Returns:
       A list of labels of @pip wheels; each carries its dependencies' wheels as runfiles.

@@ -11,6 +11,11 @@ Example:
 
 A file lives in exactly one layer: paths that a layer in `below` already holds
 are left out. What `prune` removes is listed in the `<name>.pruned` output.
+
+The compressor (pigz or zstd) and strip are pinned Debian builds that run on
+their own pinned C library (@debian_build_tools): inputs of the action, so
+another version of either is another cache key, and nothing is looked up on
+the machine's PATH.
 """
 
 load(":providers.bzl", "OciLayerInfo")
@@ -31,6 +36,10 @@ def _files_into(files_into):
         for f in _all_files(target).to_list():
             files.append({"src": f.path, "dst": directory + "/" + f.basename})
     return files
+
+def _dirname(file):
+    """The directory of a file (for the loader's library path)."""
+    return file.dirname
 
 def _dirs(dirs):
     result = []
@@ -80,10 +89,21 @@ def _oci_layer_impl(ctx):
     args.add("--listing", listing)
     args.add("--pruned", pruned)
     args.add("--compression", ctx.attr.compression)
+    compressor = {"gzip": ctx.file._pigz, "zstd": ctx.file._zstd}[ctx.attr.compression]
+    tools = [compressor] + ctx.files._tool_libraries
+    args.add("--compressor", compressor)
+    if ctx.attr.strip:
+        args.add("--strip-tool", ctx.file._strip)
+        tools.append(ctx.file._strip)
+
+    # The tools run through their own C library's loader, on their libraries.
+    args.add("--tool-loader", ctx.file._tool_loader)
+    args.add_joined("--tool-libraries", ctx.files._tool_libraries, join_with = ":", map_each = _dirname, uniquify = True)
     ctx.actions.run(
         executable = ctx.executable._layer_tool,
         arguments = [args],
         inputs = inputs,
+        tools = tools,
         outputs = [blob, descriptor, listing, pruned],
         mnemonic = "OciLayer",
         progress_message = "Writing layer %{label}",
@@ -114,6 +134,11 @@ oci_layer = rule(
         "site_packages": attr.string(default = "usr/local/lib/python3.11/dist-packages", doc = "Where wheels go in the image."),
         "app_root": attr.string(default = "app", doc = "Where `app` files go in the image."),
         "_layer_tool": attr.label(default = "//tools/oci:layer", executable = True, cfg = "exec"),
+        "_pigz": attr.label(default = "@debian_build_tools//:pigz", allow_single_file = True, cfg = "exec"),
+        "_zstd": attr.label(default = "@debian_build_tools//:zstd", allow_single_file = True, cfg = "exec"),
+        "_strip": attr.label(default = "@debian_build_tools//:strip", allow_single_file = True, cfg = "exec"),
+        "_tool_loader": attr.label(default = "@debian_build_tools//:loader", allow_single_file = True, cfg = "exec"),
+        "_tool_libraries": attr.label(default = "@debian_build_tools//:libs", allow_files = True, cfg = "exec"),
     },
     provides = [OciLayerInfo],
 )

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Prints the npm registry URL that buildifier's package is fetched from
+# (MODULE.bazel: npm_archive): $DOCINTEL_NPM_REGISTRY, else npm's own
+# configuration (`npm config get registry`: its environment variable, the user's
+# and the global npmrc, npm's default), else nothing. The npm answer is kept in
+# CACHE_DIR, keyed by the npmrc files, because npm takes about a second to start.
+#
+# Usage: npm_registry.sh CACHE_DIR
+set -euo pipefail
+cache_dir=${1:?usage: npm_registry.sh CACHE_DIR}
+
+for value in "${DOCINTEL_NPM_REGISTRY:-}" "${npm_config_registry:-}" "${NPM_CONFIG_REGISTRY:-}"; do
+  if [ -n "$value" ]; then
+    echo "$value"
+    exit 0
+  fi
+done
+npm=$(command -v npm || true)
+[ -n "$npm" ] || exit 0
+
+key=$( (echo "$npm" && cat "${NPM_CONFIG_USERCONFIG:-$HOME/.npmrc}" /etc/npmrc /usr/etc/npmrc /usr/local/etc/npmrc 2>/dev/null) |
+  sha256sum | cut -c1-16)
+cached="$cache_dir/npm-registry-$key"
+if [ ! -s "$cached" ]; then
+  registry=$("$npm" config get registry 2>/dev/null || true)
+  case "$registry" in
+    http://* | https://*) ;;
+    *) exit 0 ;;
+  esac
+  rm -f "$cache_dir"/npm-registry-*
+  echo "$registry" >"$cached"
+fi
+cat "$cached"

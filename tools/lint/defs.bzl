@@ -1,0 +1,7 @@
+"""Public API of the lint gate: lint_sources in every package; lint_test in //tools/lint."""
+
+load("//tools/lint/private:run_linter.bzl", _lint_test = "lint_test")
+load("//tools/lint/private:sources.bzl", _lint_sources = "lint_sources")
+
+lint_sources = _lint_sources
+lint_test = _lint_test
