@@ -18,6 +18,7 @@ from pathlib import Path
 
 import image
 import layer
+from oci_layout import Layout
 
 
 def _tar_gz(members: dict[str, bytes]) -> bytes:
@@ -202,7 +203,8 @@ class LayerTest(unittest.TestCase):
         )
         self.assertEqual(top_digest, again)
         self.assertNotEqual(base_digest, top_digest)
-        manifest, config = image.read_image(self.tmp / "top")
+        top = Layout(self.tmp / "top")
+        manifest, config = top.manifest(), top.config()
         self.assertEqual([layer["digest"] for layer in manifest["layers"]], [os_layer["digest"], app_layer["digest"]])
         self.assertEqual(config["rootfs"]["diff_ids"], [os_layer["diffID"], app_layer["diffID"]])
         self.assertEqual(config["config"], {"User": "65532", "Env": ["A=1"]})

@@ -42,9 +42,9 @@ def _oci_image_impl(ctx):
         "annotations": ctx.attr.annotations,
         "base": base.layout.path if base else None,
         "config": config,
-        "layers": [{"blob": l.blob.path, "descriptor": l.descriptor.path} for l in layers],
+        "layers": [{"blob": layer.blob.path, "descriptor": layer.descriptor.path} for layer in layers],
     }))
-    inputs = [spec] + [l.blob for l in layers] + [l.descriptor for l in layers]
+    inputs = [spec] + [layer.blob for layer in layers] + [layer.descriptor for layer in layers]
     if base:
         inputs.append(base.layout)
     args = ctx.actions.args()
@@ -60,7 +60,7 @@ def _oci_image_impl(ctx):
         progress_message = "Writing image %{label}",
     )
     listings = depset(
-        [l.listing for l in layers],
+        [layer.listing for layer in layers],
         transitive = [base.listings] if base else [],
         order = "postorder",
     )
@@ -84,7 +84,7 @@ oci_image = rule(
         "exposed_ports": attr.string_list(doc = "Ports such as \"8000/tcp\"."),
         "labels": attr.string_dict(doc = "Config Labels."),
         "annotations": attr.string_dict(doc = "Manifest annotations."),
-        "_image_tool": attr.label(default = "//tools/oci:image", executable = True, cfg = "exec"),
+        "_image_tool": attr.label(default = "//tools/oci:image", executable = True, cfg = "exec", doc = "Writes the layout (image.py)."),
     },
     provides = [OciImageInfo],
 )
