@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The compose deployment for real, as CI runs it: loads the images Bazel built
 # (base, ml, redis, embeddings stub, minilm) into podman, then for each profile
-# brings compose.yaml up, waits for every service to be healthy, ingests three
-# documents on different topics, checks a search ranks the right one first,
-# and brings it down with its volumes. The ml profile gets its model from the
-# minilm image (mounted as the model mirror), not from the hub.
+# brings compose.yaml up, waits for every service to be healthy (the service's
+# /readyz through tools/benchmark/e2e.py, as tools/bench and
+# .ci/registry_roundtrip.sh wait for it), ingests three documents on different
+# topics, checks a search ranks the right one first, and brings it down with
+# its volumes. The ml profile gets its model from the minilm image (mounted as
+# the model mirror), not from the hub.
 #
 #   deploy/smoke_test.sh            # PODMAN_COMPOSE=... to use another podman-compose
 #
@@ -18,7 +20,8 @@ project=${SMOKE_PROJECT:-docintel-smoke}
 export DOCINTEL_PORT=${DOCINTEL_PORT:-8190} DOCINTEL_ML_PORT=${DOCINTEL_ML_PORT:-8191}
 compose=("$compose_cmd" -p "$project" -f deploy/compose.yaml)
 log=$(mktemp /tmp/docintel-smoke.XXXXXX.log)
-mounted=""
+mirror=""
+e2e() { python3 tools/benchmark/e2e.py "$@"; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 run_compose() {  # run_compose ARGS...: compose's chatter goes to $log, shown on failure
@@ -29,7 +32,7 @@ since() { echo "$(now) - $1" | bc; }
 
 cleanup() {
   "${compose[@]}" --profile ml down -v >>"$log" 2>&1 || true
-  [ -z "$mounted" ] || podman image unmount docintel/minilm:latest >/dev/null 2>&1 || true
+  [ -z "$mirror" ] || e2e unmirror docintel/minilm:latest
   rm -f "$log"
 }
 trap cleanup EXIT
@@ -73,24 +76,12 @@ wait_healthy() {  # wait_healthy STARTED SERVICE...: runs the healthchecks until
   done
 }
 
-api() {  # api PORT PATH JSON
-  curl -sf -H 'content-type: application/json' "http://127.0.0.1:$1$2" -d "$3"
-}
-
-check_search() {  # check_search PORT QUERY EXPECTED_FIRST
-  local hits first
-  hits=$(api "$1" /v1/search "{\"query\": \"$2\", \"k\": 3}") || fail "search on port $1"
-  echo "search \"$2\": $(echo "$hits" | python3 -c 'import json, sys
-print(", ".join("%s %.3f" % (h["document_id"], h["score"]) for h in json.load(sys.stdin)["hits"]))')"
-  first=$(echo "$hits" | python3 -c 'import json, sys; print(json.load(sys.stdin)["hits"][0]["document_id"])')
-  [ "$first" = "$3" ] || fail "expected $3 first, got $first"
-}
-
-ingest_and_search() {  # ingest_and_search PORT CAT_QUERY
-  api "$1" /v1/documents '{"id": "cats", "title": "Cats", "text": "Cats are small domesticated felines. A cat purrs, sleeps most of the day and chases mice."}' >/dev/null || fail "ingest cats"
-  api "$1" /v1/documents '{"id": "tax", "title": "Tax law", "text": "Income tax law sets brackets, deductions and the deadlines for filing returns."}' >/dev/null || fail "ingest tax"
-  api "$1" /v1/documents '{"id": "rust", "title": "Rust", "text": "Rust is a systems programming language with ownership and borrowing."}' >/dev/null || fail "ingest rust"
-  check_search "$1" "$2" cats
+check_service() {  # check_service SERVICE PORT QUERY: /readyz, then ingest and a search ranking cats first
+  local name
+  name=$(container "$1")
+  [ -n "$name" ] || fail "no container for service $1"
+  e2e wait "http://127.0.0.1:$2" --container "$name" || fail "$1 never became ready"
+  e2e check "http://127.0.0.1:$2" --query "$3" || fail "$1: ingest and search"
 }
 
 cleanup
@@ -98,19 +89,19 @@ cleanup
 echo "--- default profile: redis, embeddings stub, docintel (base)"
 started=$(now)
 run_compose up -d
-wait_healthy "$started" redis embeddings-stub docintel
-ingest_and_search "$DOCINTEL_PORT" "which cat purrs and chases mice?"
+wait_healthy "$started" redis embeddings-stub
+check_service docintel "$DOCINTEL_PORT" "which cat purrs and chases mice?"
 run_compose down -v
 
 echo "--- ml profile: the model comes from the minilm image, mounted as the mirror"
-mounted=$(podman image mount docintel/minilm:latest)
-export DOCINTEL_MODEL_MIRROR_DIR=$mounted/models
+mirror=$(e2e mirror docintel/minilm:latest)
+export DOCINTEL_MODEL_MIRROR_DIR=$mirror
 started=$(now)
 run_compose --profile ml up -d
-wait_healthy "$started" redis docintel-ml
-[ "$(podman inspect --format '{{.State.ExitCode}}' "$(container init-models)")" = 0 ] || fail "init-models failed"
+wait_healthy "$started" redis
 # Local embeddings know meaning: no word of the query is in the cat document.
-ingest_and_search "$DOCINTEL_ML_PORT" "which pet hunts rodents?"
+check_service docintel-ml "$DOCINTEL_ML_PORT" "which pet hunts rodents?"
+[ "$(podman inspect --format '{{.State.ExitCode}}' "$(container init-models)")" = 0 ] || fail "init-models failed"
 run_compose --profile ml down -v
 
 rm -f "$log"

@@ -1,13 +1,19 @@
-"""Unit tests of tools/bench's parsing and table (the benchmark itself runs with `tools/bench`)."""
+"""Unit tests of tools/bench's parsing, results and table (the benchmark itself runs with `tools/bench`)."""
 
 from __future__ import annotations
 
-import json
 import tempfile
 import unittest
 from pathlib import Path
 
 import bench
+import registry
+import session
+import table
+from bazel_log import Processes, packages_loaded, parse_elapsed, parse_processes
+from oci_layout import CONFIG_TYPE, MANIFEST_TYPE, TITLE, Descriptor, Layout, canonical_json
+from results import Build, Push, Results
+from steps import cold_build, container_start, noop_build, one_line_change, push, remote_cache, seed_build, sizes
 
 
 class ParseProcessesTest(unittest.TestCase):
@@ -16,158 +22,251 @@ class ParseProcessesTest(unittest.TestCase):
             "INFO: Elapsed time: 114.835s, Critical Path: 39.28s\n"
             "INFO: 31 processes: 20 internal, 11 processwrapper-sandbox.\n"
         )
-        info = bench.parse_processes(log)
-        self.assertEqual(info, {"total": 31, "internal": 20, "processwrapper-sandbox": 11, "executed": 11, "local": 11})
-        self.assertEqual(bench.parse_elapsed(log), 114.835)
+        info = parse_processes(log)
+        self.assertEqual(info, Processes(31, {"internal": 20, "processwrapper-sandbox": 11}))
+        assert info is not None
+        self.assertEqual((info.executed, info.local), (11, 11))
+        self.assertEqual(parse_elapsed(log), 114.835)
 
     def test_remote_cache_hits_and_thousands(self) -> None:
-        log = "INFO: 1,234 processes: 1,200 remote cache hit, 30 internal, 4 linux-sandbox.\n"
-        info = bench.parse_processes(log)
+        info = parse_processes("INFO: 1,234 processes: 1,200 remote cache hit, 30 internal, 4 linux-sandbox.\n")
         assert info is not None
-        self.assertEqual((info["total"], info["executed"], info["local"]), (1234, 1204, 4))
-        self.assertEqual(bench.actions(info), "1234 actions, 4 run, 1200 cache hits")
+        self.assertEqual((info.total, info.executed, info.local, info.cache_hits), (1234, 1204, 4, 1200))
+        self.assertEqual(table.actions(info), "1234 actions, 4 run, 1200 cache hits")
 
     def test_singular_and_last_line_wins(self) -> None:
-        log = "INFO: 9 processes: 9 internal.\nINFO: 1 process: 1 internal.\n"
-        self.assertEqual(bench.parse_processes(log), {"total": 1, "internal": 1, "executed": 0, "local": 0})
+        info = parse_processes("INFO: 9 processes: 9 internal.\nINFO: 1 process: 1 internal.\n")
+        self.assertEqual(info, Processes(1, {"internal": 1}))
+        self.assertEqual(table.actions(info), "1 action, 0 run")
 
     def test_packages_loaded(self) -> None:
         log = (
             "INFO: Analyzed 3 targets (159 packages loaded, 29774 targets configured).\n"
             "INFO: Analyzed 3 targets (2 packages loaded, 655 targets configured).\n"
         )
-        self.assertEqual(bench.packages_loaded(log), 2)
-        self.assertEqual(bench.packages_loaded("INFO: Analyzed target //a:b (1 package loaded)."), 1)
-        self.assertEqual(bench.packages_loaded(""), 0)
+        self.assertEqual(packages_loaded(log), 2)
+        self.assertEqual(packages_loaded("INFO: Analyzed target //a:b (1 package loaded)."), 1)
+        self.assertEqual(packages_loaded(""), 0)
 
     def test_no_line(self) -> None:
-        self.assertIsNone(bench.parse_processes("ERROR: build failed\n"))
-        self.assertEqual(bench.actions(None), "? actions")
+        self.assertIsNone(parse_processes("ERROR: build failed\n"))
+        self.assertEqual(table.actions(None), "? actions")
 
 
-class MedianTest(unittest.TestCase):
-    def test_median_and_range(self) -> None:
-        data = {"warm_seconds": 9.4, "warm_all_seconds": [9.1, 9.4, 10.2]}
-        self.assertEqual(bench.median(data, "warm"), "9.4 s (median of 3: 9.1-10.2 s)")
+class FormatTest(unittest.TestCase):
+    def test_units_and_ratio(self) -> None:
+        self.assertEqual(table.mb(50_500), "50.5 kB")
+        self.assertEqual(table.mb(1_440_700_000), "1,440.7 MB")
+        self.assertEqual(table.ratio(1440.7, 249.4), "5.8x")
+        self.assertEqual(table.ratio(1053.2, 0.055), "19,149x")
+        self.assertEqual(table.ratio(None, 1), "")
+        self.assertEqual(table.ratio(1, 0), "")
+        self.assertEqual(table.count_word(3), "three")
+        self.assertEqual(table.count_word(12), "12")
 
-    def test_one_run(self) -> None:
-        self.assertEqual(bench.median({"warm_seconds": 9.4}, "warm"), "9.4 s")
+    def test_median(self) -> None:
+        self.assertEqual(table.median_text(9.4, [9.1, 9.4, 10.2]), "9.4 s (median of 3: 9.1-10.2 s)")
+        self.assertEqual(table.median_text(9.4, [9.4]), "9.4 s")
+
+    def test_table_is_aligned(self) -> None:
+        rendered = table.render_table([table.Row("SIZES"), table.Row("ml, compressed", "225.0 MB", "678.3 MB", "3.0x")])
+        lines = rendered.splitlines()
+        self.assertEqual(len({len(line) for line in lines}), 1, rendered)
+        self.assertIn("| ml, compressed |", rendered.replace("  ", " ").replace("  ", " "))
+        self.assertTrue(lines[3].startswith("| SIZES "))
 
 
-class PushTest(unittest.TestCase):
+def write_image(path: Path, layers: dict[str, bytes]) -> Path:
+    """A layout whose manifest lists `layers` (title -> bytes)."""
+    layout = Layout.create(path)
+    descriptors = []
+    for title, data in layers.items():
+        blob = layout.put("application/vnd.oci.image.layer.v1.tar+gzip", data)
+        descriptors.append(Descriptor(blob.media_type, blob.digest, blob.size, {TITLE: title}).to_json())
+    config = layout.put(CONFIG_TYPE, b"{}").to_json()
+    manifest = {"schemaVersion": 2, "mediaType": MANIFEST_TYPE, "config": config, "layers": descriptors}
+    layout.write_index([layout.put(MANIFEST_TYPE, canonical_json(manifest))])
+    return path
+
+
+class ChangeTest(unittest.TestCase):
+    def test_layer_digests_from_layouts_and_changes(self) -> None:
+        root = Path(self.enterContext(tempfile.TemporaryDirectory()))
+        base = write_image(root / "base", {"debian": b"d", "app": b"a1"})
+        ml = write_image(root / "ml", {"debian": b"d", "app": b"a1", "torch": b"t"})
+        before = one_line_change.layer_digests([base, ml])
+        self.assertEqual(sorted(before), ["app", "debian", "torch"])
+        write_image(root / "base", {"debian": b"d", "app": b"a2"})
+        write_image(root / "ml", {"debian": b"d", "app": b"a2", "torch": b"t"})
+        self.assertEqual(one_line_change.changed_layers(before, one_line_change.layer_digests([base, ml])), ("app",))
+        self.assertEqual(one_line_change.changed_layers(before, {"app": "x"}), ("app", "debian", "torch"))
+
+    def test_change_restored_on_error_and_never_doubled(self) -> None:
+        path = Path(self.enterContext(tempfile.TemporaryDirectory())) / "x.py"
+        path.write_text('"""doc"""\n')
+        line = one_line_change.CHANGE_LINE
+        with self.assertRaises(KeyboardInterrupt), one_line_change.OneLineChange(path):
+            self.assertEqual(path.read_text(), '"""doc"""\n' + line)
+            raise KeyboardInterrupt
+        self.assertEqual(path.read_text(), '"""doc"""\n')
+        path.write_text('"""doc"""\n' + line)  # left by a killed run
+        with one_line_change.OneLineChange(path):
+            self.assertEqual(path.read_text().count(line), 1)
+        self.assertEqual(path.read_text(), '"""doc"""\n')
+
     def test_pushed_and_existing_blobs(self) -> None:
         a, b = "sha256:" + "a" * 64, "sha256:" + "b" * 64
-        log = (
-            f"2026/11/27 00:00:01 existing blob: {b}\n2026/11/27 00:00:02 pushed blob: {a}\n"
-            f"2026/11/27 00:00:03 pushed blob: {a}\n"
-        )
-        self.assertEqual(bench.parse_pushed_blobs(log), ([a], 1))
-
-
-class LayersTest(unittest.TestCase):
-    def test_digests_and_changes(self) -> None:
-        with tempfile.TemporaryDirectory() as tmp:
-            directory = Path(tmp)
-            (directory / "app.json").write_text(json.dumps({"name": "app", "digest": "sha256:1", "diffID": "x"}))
-            (directory / "app.spec.json").write_text(json.dumps({"files": []}))
-            (directory / "ml_sbom.spdx.json").write_text("[]")
-            before = bench.layer_digests(directory)
-        self.assertEqual(before, {"app": "sha256:1"})
-        after = {"app": "sha256:2", "tests": "sha256:3"}
-        self.assertEqual(bench.changed_layers(before, after), ["app", "tests"])
-        self.assertEqual(bench.changed_layers(after, after), [])
-
-    def test_image_sizes_counts_shared_layers_once(self) -> None:
-        def layer(name: str, size: int) -> dict[str, object]:
-            return {"name": name, "digest": "sha256:" + name, "compressed": size, "uncompressed": 2 * size}
-
-        report = {
-            "images": {
-                "base": {"compressed": 3, "uncompressed": 6, "layers": [layer("debian", 1), layer("app", 2)]},
-                "ml": {
-                    "compressed": 7,
-                    "uncompressed": 14,
-                    "layers": [layer("debian", 1), layer("app", 2), layer("torch", 4)],
-                },
-            }
-        }
-        sizes = bench.image_sizes(report, ["base", "ml"])
-        self.assertEqual(sizes["distinct_layers"], {"compressed": 7, "uncompressed": 14, "count": 3})
-        self.assertEqual(sizes["images"]["ml"]["compressed"], 7)
+        log = f"existing blob: {b}\npushed blob: {a}\npushed blob: {a}\n"
+        self.assertEqual(push.pushed_blobs(log), ([a], 1))
 
 
 class HostTest(unittest.TestCase):
     def test_required_tools_follow_the_options(self) -> None:
-        self.assertIn("podman", bench.required_tools(skip_seed=False, skip_container=True))
-        self.assertNotIn("podman", bench.required_tools(skip_seed=True, skip_container=True))
-        self.assertIn("redis-server", bench.required_tools(skip_seed=True, skip_container=False))
-        for tool in bench.required_tools(skip_seed=False, skip_container=False):
-            self.assertIn(tool, bench.HOST_TOOLS)
+        self.assertIn("podman", session.required_tools(skip_seed=False, skip_container=True))
+        self.assertNotIn("podman", session.required_tools(skip_seed=True, skip_container=True))
+        self.assertIn("redis-server", session.required_tools(skip_seed=True, skip_container=False))
+        for tool in session.required_tools(skip_seed=False, skip_container=False):
+            self.assertIn(tool, session.HOST_TOOLS)
 
     def test_registry_blobs(self) -> None:
-        with tempfile.TemporaryDirectory() as tmp:
-            storage = Path(tmp)
-            self.assertEqual(bench.registry_blobs(storage), 0)
-            for name in ("aa11", "bb22"):
-                blob = storage / "docker" / "registry" / "v2" / "blobs" / "sha256" / name[:2] / name
-                blob.mkdir(parents=True)
-                (blob / "data").write_bytes(b"x")
-            self.assertEqual(bench.registry_blobs(storage), 2)
+        storage = Path(self.enterContext(tempfile.TemporaryDirectory()))
+        self.assertEqual(registry.registry_blobs(storage), 0)
+        for name in ("aa11", "bb22"):
+            blob = storage / "docker" / "registry" / "v2" / "blobs" / "sha256" / name[:2] / name
+            blob.mkdir(parents=True)
+            (blob / "data").write_bytes(b"x")
+        self.assertEqual(registry.registry_blobs(storage), 2)
 
 
 class CleanupTest(unittest.TestCase):
-    def work_dir(self, *argv: str) -> tuple[Path, list[str]]:
+    def cleaned(self, *argv: str) -> tuple[Path, list[str]]:
         """Cleans up a bench whose work directory holds logs and what the steps make."""
         work = Path(self.enterContext(tempfile.TemporaryDirectory()))
         for name in ("logs", "vendor", "registry", "cache", "models", "seed"):
             (work / name / "sub").mkdir(parents=True)
             (work / name / "sub" / "file").write_bytes(b"x")
         ran: list[str] = []
-        runner = bench.Bench(
-            bench.arguments().parse_args(list(argv)), work=work, cleanups=[lambda: ran.append("server stopped")]
-        )
+        runner = session.Bench(bench.options(list(argv)), work=work)
+        runner.cleanups.append(lambda: ran.append("server stopped"))
         runner.cleanup()
         return work, ran
 
     def test_keeps_only_the_logs(self) -> None:
-        work, ran = self.work_dir()
+        work, ran = self.cleaned()
         self.assertEqual(sorted(entry.name for entry in work.iterdir()), ["logs"])
         self.assertEqual(ran, ["server stopped"])
 
     def test_keep_keeps_everything(self) -> None:
-        work, _ = self.work_dir("--keep")
+        work, _ = self.cleaned("--keep")
         self.assertEqual(len(list(work.iterdir())), 6)
 
 
-class FormatTest(unittest.TestCase):
-    def test_units_and_ratio(self) -> None:
-        self.assertEqual(bench.mb(50_500), "50.5 kB")
-        self.assertEqual(bench.mb(1_440_700_000), "1,440.7 MB")
-        self.assertEqual(bench.ratio(1440.7, 249.4), "5.8x")
-        self.assertEqual(bench.ratio(None, 1), "")
-        self.assertEqual(bench.ratio(1, 0), "")
-
-    def test_table(self) -> None:
-        table = bench.render_table([bench.Row("SIZES"), bench.Row("ml, compressed", "225.0 MB", "678.3 MB", "3.0x")])
-        lines = table.splitlines()
-        self.assertEqual(len({len(line) for line in lines}), 1, table)
-        self.assertIn("| ml, compressed |", table.replace("  ", " ").replace("  ", " "))
-        self.assertTrue(lines[3].startswith("| SIZES "))
+def build(seconds: float, total: int = 31, sandbox: int = 11, hits: int = 0, analysis: float | None = None) -> Build:
+    kinds = {"internal": total - sandbox - hits, "linux-sandbox": sandbox} | (
+        {"remote cache hit": hits} if hits else {}
+    )
+    return Build(seconds, seconds, Processes(total, kinds), analysis)
 
 
-class OneLineChangeTest(unittest.TestCase):
-    def test_restored_on_error_and_never_doubled(self) -> None:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "x.py"
-            path.write_text('"""doc"""\n')
-            with self.assertRaises(KeyboardInterrupt), bench.one_line_change(path):
-                self.assertEqual(path.read_text(), '"""doc"""\n' + bench.CHANGE_LINE)
-                raise KeyboardInterrupt
-            self.assertEqual(path.read_text(), '"""doc"""\n')
-            path.write_text('"""doc"""\n' + bench.CHANGE_LINE)  # left by a killed run
-            with bench.one_line_change(path):
-                self.assertEqual(path.read_text().count(bench.CHANGE_LINE), 1)
-            self.assertEqual(path.read_text(), '"""doc"""\n')
+def layer(name: str, compressed: int, uncompressed: int) -> sizes.LayerSize:
+    return sizes.LayerSize(name, "sha256:" + name, compressed, uncompressed)
+
+
+class TableTest(unittest.TestCase):
+    """The table from typed results: the rows (and their order) README's figures come from."""
+
+    def results(self) -> Results:
+        debian, app, torch = (
+            layer("debian", 13_400_000, 38_400_000),
+            layer("app", 50_000, 230_000),
+            layer("torch", 1, 2),
+        )
+        ours = sizes.SizeSet(
+            {
+                "base": sizes.ImageSize(13_450_000, 38_630_000, (debian, app)),
+                "ml": sizes.ImageSize(13_450_001, 38_630_002, (debian, app, torch)),
+            }
+        )
+        seed = sizes.SizeSet({"seed": sizes.ImageSize(1_000_000_000, 2_000_000_000, (layer("rootfs", 5, 6),))})
+        seed_push = Push(60.0, 1_071_800_000, 5, 1_071_900_000)
+        change_push = Push(1.0, 55_000, 4, 57_300, existing_blobs=7)
+        results = Results()
+        results.images = ("base", "ml")
+        results.add("cold_build", cold_build.ColdBuild(build(98.0, analysis=78.0)))
+        results.add("noop_build", noop_build.NoopBuild(build(0.7, sandbox=0)))
+        results.add("push", push.FirstPush(Push(30.0, 249_400_000, 11, 249_500_000, existing_blobs=0)))
+        results.add("seed_build", seed_build.SeedBuild(97.6, seed_push))
+        results.add("sizes", sizes.Sizes(ours, seed))
+        results.add("container_start", container_start.ContainerStarts({"ml": container_start.Starts(5.0, 9.4, 3.6)}))
+        seed_change = one_line_change.SeedChange(
+            102.9, ("app", "usr/local"), Push(50.0, 1_053_200_000, 4, 1_053_300_000)
+        )
+        results.add(
+            "one_line_change", one_line_change.Change(build(1.3, sandbox=4), ("app",), change_push, seed_change)
+        )
+        expunge = remote_cache.Rebuilds(build(8.1, hits=11, sandbox=0, analysis=7.0), (7.9, 8.1, 8.1))
+        clean = remote_cache.Rebuilds(build(3.3, hits=11, sandbox=0), (3.2, 3.3, 3.7))
+        results.add("remote_cache", remote_cache.RemoteCache(build(40.0), 300_000_000, clean, expunge))
+        return results
+
+    def test_rows_in_order(self) -> None:
+        labels = [row.label for row in bench.table_rows(self.results())]
+        self.assertEqual(
+            labels,
+            [
+                "cold build of base+ml, nothing cached",
+                "  of it: downloads, fetching repositories, analysis",
+                "no-op rebuild",
+                "one-line change in service/: rebuild",
+                "  layers whose digest changed",
+                "remote cache, after clean: build+upload -> rebuild",
+                "remote cache, after clean --expunge (vendored repos)",
+                "  of it: fetching repositories + analysis",
+                "seed image: podman build --no-cache (wheels at hand)",
+                "image base vs the seed's image, MB compr. / uncompr.",
+                "image ml vs the seed's image, MB compr. / uncompr.",
+                "all two (distinct layers) vs the seed's image",
+                "layers, MB compressed/uncompressed",
+                "",
+                "first push (ours: all two), bytes uploaded",
+                "push after the one-line change",
+                "ml: podman run -> /readyz 200, model fetched",
+                "ml: podman run -> /readyz 200, model cached",
+            ],
+        )
+
+    def test_figures(self) -> None:
+        rows = {row.label: row for row in bench.table_rows(self.results())}
+        self.assertEqual(rows["cold build of base+ml, nothing cached"].ours, "98.0 s, 31 actions, 11 run")
+        change = rows["one-line change in service/: rebuild"]
+        self.assertEqual(
+            (change.ours, change.seed, change.ratio), ("1.3 s, 31 actions, 4 run", "102.9 s, podman build", "79.2x")
+        )
+        self.assertEqual(rows["  layers whose digest changed"].seed, "app, usr/local")
+        expunge = rows["remote cache, after clean --expunge (vendored repos)"]
+        self.assertEqual(expunge.ours, "8.1 s (median of 3: 7.9-8.1 s), 11 hits")
+        self.assertEqual(expunge.ratio, "12.1x cold/warm")
+        self.assertEqual(rows["image base vs the seed's image, MB compr. / uncompr."].ours, "13.4 / 38.6 MB")
+        self.assertEqual(rows["layers, MB compressed/uncompressed"].ours, "debian 13.4/38.4, app 0.05/0.23")
+        self.assertEqual(rows[""].ours, "torch 0.00/0.00")
+        pushed = rows["push after the one-line change"]
+        self.assertEqual((pushed.ours, pushed.ratio), ("55.0 kB in 4 blobs (registry +57.3 kB)", "19,149x"))
+        self.assertEqual(rows["ml: podman run -> /readyz 200, model cached"].ours, "3.6 s")
+
+    def test_results_to_json_by_step(self) -> None:
+        data = self.results().to_json()
+        self.assertEqual(
+            data["cold_build"],
+            {
+                "build": {
+                    "seconds": 98.0,
+                    "bazel_elapsed": 98.0,
+                    "analysis_seconds": 78.0,
+                    "processes": {"total": 31, "by_kind": {"internal": 20, "linux-sandbox": 11}},
+                }
+            },
+        )
+        self.assertEqual(sorted(data), sorted(step.key for step in bench.STEPS))
 
 
 if __name__ == "__main__":

@@ -8,30 +8,36 @@ report measures it exactly as it measures ours.
 
 from __future__ import annotations
 
-import hashlib
+import http.client
 import json
 import shutil
 import subprocess
 import urllib.request
 from pathlib import Path
 
+from oci_layout import MANIFEST_TYPE, Descriptor, Layout, LayoutError
+
 TAG = "localhost/docintel-seed:bench"
 # The Dockerfile's LABEL: every image and stage the bench's builds leave behind.
 LABEL = "org.opencontainers.image.title=docintel-seed"
 # The final image's layers, bottom first (seed/Dockerfile).
 LAYER_NAMES = ("rootfs", "usr/local: all deps", "app: +tests, wheels, model")
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
 
 class SeedError(Exception):
     """A podman or registry step failed; the message says which."""
 
 
+def _run(*argv: str) -> subprocess.CompletedProcess[str]:
+    """Runs a host tool (tar, podman: from PATH); never raises on its exit status."""
+    return subprocess.run(argv, capture_output=True, text=True, check=False)
+
+
 def unpack_context(tarball: Path, destination: Path) -> Path:
     """Unpacks the seed_context tar into a fresh destination; the context directory."""
     shutil.rmtree(destination, ignore_errors=True)
     destination.mkdir(parents=True)
-    unpack = subprocess.run(["tar", "-xzf", str(tarball), "-C", str(destination)], capture_output=True, text=True)
+    unpack = _run("tar", "-xzf", str(tarball), "-C", str(destination))
     if unpack.returncode != 0:
         raise SeedError(f"unpacking the seed's build context {tarball} failed: {unpack.stderr.strip()}")
     return destination / "context"
@@ -49,9 +55,7 @@ def push_command(registry: str, repository: str) -> list[str]:
 
 def layer_digests() -> dict[str, str]:
     """The seed image's layers by name (LAYER_NAMES), each with its diff ID."""
-    inspect = subprocess.run(
-        ["podman", "image", "inspect", "--format", "{{json .RootFS.Layers}}", TAG], capture_output=True, text=True
-    )
+    inspect = _run("podman", "image", "inspect", "--format", "{{json .RootFS.Layers}}", TAG)
     if inspect.returncode != 0:
         raise SeedError(f"podman image inspect {TAG} failed: {inspect.stderr.strip()}")
     return named_layers(json.loads(inspect.stdout))
@@ -68,33 +72,33 @@ def named_layers(diff_ids: list[str]) -> dict[str, str]:
 def fetch_layout(registry: str, repository: str, destination: Path) -> None:
     """Copies REGISTRY/REPOSITORY:latest (an OCI manifest) into an OCI layout directory."""
     try:
-        _fetch_layout(f"http://{registry}/v2/{repository}", destination)
-    except (OSError, ValueError, KeyError) as error:
+        _fetch_layout(f"http://{registry}/v2/{repository}", Layout.create(destination))
+    except (OSError, ValueError, KeyError, LayoutError) as error:
         raise SeedError(f"copying {registry}/{repository}:latest out of the registry failed: {error}") from error
 
 
-def _fetch_layout(base: str, destination: Path) -> None:
-    shutil.rmtree(destination, ignore_errors=True)
-    blobs = destination / "blobs" / "sha256"
-    blobs.mkdir(parents=True)
-    request = urllib.request.Request(f"{base}/manifests/latest", headers={"Accept": OCI_MANIFEST})
-    with urllib.request.urlopen(request, timeout=30) as response:
+def _fetch_layout(base: str, layout: Layout) -> None:
+    with _get(f"{base}/manifests/latest", MANIFEST_TYPE) as response:
         manifest = response.read()
-    digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
-    (blobs / digest.removeprefix("sha256:")).write_bytes(manifest)
     document = json.loads(manifest)
-    for descriptor in [document["config"], *document["layers"]]:
+    for index, raw in enumerate([document["config"], *document["layers"]]):
+        descriptor = Descriptor.from_json(raw, f"the manifest's blob {index}")
         with (
-            urllib.request.urlopen(f"{base}/blobs/{descriptor['digest']}", timeout=300) as response,
-            (blobs / descriptor["digest"].removeprefix("sha256:")).open("wb") as blob,
+            _get(f"{base}/blobs/{descriptor.digest}") as response,
+            layout.blob_path(descriptor.digest).open("wb") as out,
         ):
-            shutil.copyfileobj(response, blob, 1 << 20)
-    index = {"schemaVersion": 2, "manifests": [{"mediaType": OCI_MANIFEST, "digest": digest, "size": len(manifest)}]}
-    (destination / "index.json").write_text(json.dumps(index))
-    (destination / "oci-layout").write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
+            shutil.copyfileobj(response, out, 1 << 20)
+    layout.write_index([layout.put(MANIFEST_TYPE, manifest)])
+
+
+def _get(url: str, accept: str = "*/*") -> http.client.HTTPResponse:
+    """GET of a registry API URL (plain HTTP on loopback)."""
+    request = urllib.request.Request(url, headers={"Accept": accept})  # noqa: S310 - http URLs we build
+    response: http.client.HTTPResponse = urllib.request.urlopen(request, timeout=300)  # noqa: S310
+    return response
 
 
 def remove_images() -> None:
     """Removes the seed image and the stages its builds left (all carry LABEL)."""
-    subprocess.run(["podman", "rmi", "-f", TAG], capture_output=True)
-    subprocess.run(["podman", "image", "prune", "-f", "--filter", f"label={LABEL}"], capture_output=True)
+    _run("podman", "rmi", "-f", TAG)
+    _run("podman", "image", "prune", "-f", "--filter", f"label={LABEL}")

@@ -16,6 +16,7 @@ import unittest
 from pathlib import Path
 
 import seed_image
+from oci_layout import MANIFEST_TYPE
 
 
 def digest(data: bytes) -> str:
@@ -48,7 +49,7 @@ class FetchLayoutTest(unittest.TestCase):
         self.layer = b"\x1f\x8b" + bytes(range(256)) * 64
         manifest = {
             "schemaVersion": 2,
-            "mediaType": seed_image.OCI_MANIFEST,
+            "mediaType": MANIFEST_TYPE,
             "config": {
                 "mediaType": "application/vnd.oci.image.config.v1+json",
                 "digest": digest(self.config),
@@ -100,7 +101,7 @@ class FetchLayoutTest(unittest.TestCase):
             self.assertEqual(json.loads((layout / "oci-layout").read_text()), {"imageLayoutVersion": "1.0.0"})
             for data in (self.manifest, self.config, self.layer):
                 self.assertEqual((layout / "blobs" / "sha256" / digest(data)[7:]).read_bytes(), data)
-        self.assertEqual(self.accepts[0], seed_image.OCI_MANIFEST)
+        self.assertEqual(self.accepts[0], MANIFEST_TYPE)
 
     def test_missing_image_says_which(self) -> None:
         with tempfile.TemporaryDirectory() as tmp, self.assertRaisesRegex(seed_image.SeedError, "bench/other:latest"):

@@ -20,39 +20,14 @@ inputs give the same manifest digest.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
-MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
-CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
-TITLE = "org.opencontainers.image.title"
+from oci_layout import CONFIG_TYPE, MANIFEST_TYPE, TITLE, Layout, canonical_json
+
 EPOCH = "1970-01-01T00:00:00Z"
-
-
-def _canonical(value: object) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
-
-
-def _put_blob(layout: Path, data: bytes) -> dict[str, Any]:
-    digest = hashlib.sha256(data).hexdigest()
-    (layout / "blobs" / "sha256" / digest).write_bytes(data)
-    return {"digest": "sha256:" + digest, "size": len(data)}
-
-
-def _blob_path(layout: Path, digest: str) -> Path:
-    return layout / "blobs" / "sha256" / digest.removeprefix("sha256:")
-
-
-def read_image(layout: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The manifest and config of the single image in an OCI layout."""
-    index = json.loads((layout / "index.json").read_text())
-    manifest = json.loads(_blob_path(layout, index["manifests"][0]["digest"]).read_text())
-    config = json.loads(_blob_path(layout, manifest["config"]["digest"]).read_text())
-    return manifest, config
 
 
 def _merge_env(base: list[str], new: list[str]) -> list[str]:
@@ -63,24 +38,23 @@ def _merge_env(base: list[str], new: list[str]) -> list[str]:
 
 def build(spec: dict[str, Any], output: Path) -> str:
     """Writes the layout; returns the manifest digest."""
-    shutil.rmtree(output, ignore_errors=True)
-    (output / "blobs" / "sha256").mkdir(parents=True)
+    out = Layout.create(output)
     layers: list[dict[str, Any]] = []
     diff_ids: list[str] = []
     history: list[dict[str, Any]] = []
     config: dict[str, Any] = {}
     if spec.get("base"):
-        base = Path(spec["base"])
-        base_manifest, base_config = read_image(base)
+        base = Layout(Path(spec["base"]))
+        base_manifest, base_config = base.manifest(), base.config()
         layers = base_manifest["layers"]
         diff_ids = base_config["rootfs"]["diff_ids"]
         history = base_config.get("history", [])
         config = base_config.get("config", {})
         for layer in layers:
-            shutil.copyfile(_blob_path(base, layer["digest"]), _blob_path(output, layer["digest"]))
+            out.put_file(base.blob_path(layer["digest"]), layer["digest"])
     for layer in spec["layers"]:
         descriptor = json.loads(Path(layer["descriptor"]).read_text())
-        shutil.copyfile(layer["blob"], _blob_path(output, descriptor["digest"]))
+        out.put_file(Path(layer["blob"]), descriptor["digest"])
         layers.append(
             {
                 "mediaType": descriptor["mediaType"],
@@ -104,23 +78,14 @@ def build(spec: dict[str, Any], output: Path) -> str:
     manifest: dict[str, Any] = {
         "schemaVersion": 2,
         "mediaType": MANIFEST_TYPE,
-        "config": {"mediaType": CONFIG_TYPE, **_put_blob(output, _canonical(image_config))},
+        "config": out.put(CONFIG_TYPE, canonical_json(image_config)).to_json(),
         "layers": layers,
     }
     if spec.get("annotations"):
         manifest["annotations"] = spec["annotations"]
-    manifest_descriptor = {"mediaType": MANIFEST_TYPE, **_put_blob(output, _canonical(manifest))}
-    (output / "index.json").write_bytes(
-        _canonical(
-            {
-                "schemaVersion": 2,
-                "mediaType": "application/vnd.oci.image.index.v1+json",
-                "manifests": [manifest_descriptor],
-            }
-        )
-    )
-    (output / "oci-layout").write_bytes(_canonical({"imageLayoutVersion": "1.0.0"}))
-    return str(manifest_descriptor["digest"])
+    manifest_descriptor = out.put(MANIFEST_TYPE, canonical_json(manifest))
+    out.write_index([manifest_descriptor])
+    return manifest_descriptor.digest
 
 
 def main(argv: list[str]) -> int:

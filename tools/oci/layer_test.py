@@ -22,6 +22,7 @@ from pathlib import Path
 import image
 import layer
 from debian_tool import library_path, tool_command
+from oci_layout import Layout
 
 # The pinned tools oci_layer runs, and the C library they run on (BUILD.bazel
 # passes their paths).
@@ -270,7 +271,8 @@ class LayerTest(unittest.TestCase):
         )
         self.assertEqual(top_digest, again)
         self.assertNotEqual(base_digest, top_digest)
-        manifest, config = image.read_image(self.tmp / "top")
+        top = Layout(self.tmp / "top")
+        manifest, config = top.manifest(), top.config()
         self.assertEqual([layer["digest"] for layer in manifest["layers"]], [os_layer["digest"], app_layer["digest"]])
         self.assertEqual(config["rootfs"]["diff_ids"], [os_layer["diffID"], app_layer["diffID"]])
         self.assertEqual(config["config"], {"User": "65532", "Env": ["A=1"]})

@@ -17,6 +17,7 @@ import sys
 import tarfile
 from pathlib import Path
 
+from oci_layout import Layout
 from tar_header import header
 
 _REF_NAME = "org.opencontainers.image.ref.name"
@@ -29,9 +30,10 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 def write_tarball(layout: Path, output: Path, repo_tags: list[str]) -> None:
     """Writes the loadable tarball of the single image in `layout`."""
-    index = json.loads((layout / "index.json").read_text())
+    image = Layout(layout)
+    index = image.index()
+    manifest = image.manifest()
     descriptor = dict(index["manifests"][0])
-    manifest = json.loads((layout / "blobs" / "sha256" / descriptor["digest"][7:]).read_text())
     if repo_tags:
         descriptor["annotations"] = {
             _CONTAINERD_NAME: repo_tags[0],
@@ -45,7 +47,7 @@ def write_tarball(layout: Path, output: Path, repo_tags: list[str]) -> None:
         }
     ]
     with tarfile.open(output, "w", format=tarfile.PAX_FORMAT) as tar:
-        for blob in sorted((layout / "blobs" / "sha256").iterdir()):
+        for blob in image.blobs():
             with blob.open("rb") as f:
                 tar.addfile(header("blobs/sha256/" + blob.name, size=blob.stat().st_size), f)
         _add_bytes(tar, "index.json", json.dumps({**index, "manifests": [descriptor]}, sort_keys=True).encode())

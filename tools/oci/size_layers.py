@@ -13,8 +13,6 @@ import contextlib
 import gzip
 import hashlib
 import io
-import json
-import re
 import shutil
 import subprocess
 import tarfile
@@ -27,20 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol, TextIO
 
+from oci_layout import Descriptor, Layout, LayoutError
+
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
-TITLE = "org.opencontainers.image.title"
 METRICS = ("compressed", "uncompressed")  # the two sizes of a layer
-INDEX_TYPES = frozenset(
-    {
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-    }
-)
 PROGRESS_BYTES = 20 * 10**6  # layers at least this big (compressed) announce themselves
 CHUNK = 1 << 20
-_DIGEST = re.compile(r"^sha256:([0-9a-f]{64})$")
 _PACKAGE_DIRS = frozenset({"site-packages", "dist-packages"})
 _DEBIAN_ROOTS = frozenset({"bin", "boot", "etc", "lib", "lib32", "lib64", "libx32", "sbin", "usr", "var"})
 _MODULE_SUFFIXES = (".py", ".so", ".pyd", ".libs")
@@ -97,98 +89,19 @@ class Contents:
 
 def read_image(name: str, directory: Path) -> Image:
     """Reads the layout at `directory`; every layer blob must be present."""
-    where = f"image {name!r} ({directory})"
-    if not directory.is_dir():
-        raise InputError(f"{where}: no such directory; build the image or fix --image {name}=DIR")
-    if not (directory / "oci-layout").is_file():
-        raise InputError(
-            f"{where}: not an OCI image layout (no oci-layout file); "
-            "pass the directory holding oci-layout, index.json and blobs/"
-        )
-    manifest = _image_manifest(directory, where)
-    layers = manifest.get("layers")
-    if not isinstance(layers, list):
-        raise InputError(f"{where}: the image manifest has no layers list; rebuild the image")
-    return Image(name, directory, tuple(_layer(directory, where, i, d) for i, d in enumerate(layers)))
-
-
-def _image_manifest(directory: Path, where: str) -> dict[str, object]:
-    """The manifest that index.json's first entry leads to (through nested indexes)."""
-    document = _json_file(directory / "index.json", where)
-    while True:
-        manifests = document.get("manifests")
-        if not isinstance(manifests, list) or not manifests:
-            raise InputError(f"{where}: index.json lists no manifests; rebuild the image")
-        descriptor = _descriptor(manifests[0], where, "manifests[0]")
-        path = _blob_path(directory, where, descriptor, "manifest")
-        _check_digest(path, descriptor["digest"], where)
-        document = _json_file(path, where)
-        if document.get("mediaType", descriptor.get("mediaType")) not in INDEX_TYPES:
-            return document
-
-
-def _layer(directory: Path, where: str, index: int, raw: object) -> LayerDesc:
-    """A layer descriptor checked and resolved to its blob file."""
-    descriptor = _descriptor(raw, where, f"layers[{index}]")
-    annotations = descriptor.get("annotations")
-    title = annotations.get(TITLE) if isinstance(annotations, dict) else None
-    digest = str(descriptor["digest"])
-    name = title if isinstance(title, str) and title else digest.split(":", 1)[1][:12]
-    blob = _blob_path(directory, where, descriptor, f"layer {name!r}")
-    size = descriptor["size"]
-    assert isinstance(size, int)
-    return LayerDesc(index, name, digest, str(descriptor.get("mediaType", "")), size, blob)
-
-
-def _descriptor(raw: object, where: str, field: str) -> dict[str, object]:
-    """Checks an OCI descriptor's digest and size fields."""
-    if not isinstance(raw, dict):
-        raise InputError(f"{where}: {field} is not a descriptor object; rebuild the image")
-    if not isinstance(raw.get("digest"), str) or not _DIGEST.match(raw["digest"]):
-        raise InputError(f"{where}: {field} has no sha256 digest (got {raw.get('digest')!r}); rebuild the image")
-    size = raw.get("size")
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise InputError(f"{where}: {field} has no valid size (got {size!r}); rebuild the image")
-    return raw
-
-
-def _blob_path(directory: Path, where: str, descriptor: dict[str, object], what: str) -> Path:
-    """The blob file of a descriptor, which must exist with the declared size."""
-    digest = str(descriptor["digest"])
-    path = directory / "blobs" / "sha256" / digest.split(":", 1)[1]
-    if not path.is_file():
-        raise InputError(
-            f"{where}: blob {digest} of the {what} is missing; the layout is incomplete, rebuild the image"
-        )
-    if path.stat().st_size != descriptor["size"]:
-        raise InputError(
-            f"{where}: blob {digest} of the {what} is {path.stat().st_size} bytes, "
-            f"its descriptor says {descriptor['size']}; the blob is corrupt, rebuild the image"
-        )
-    return path
-
-
-def _json_file(path: Path, where: str) -> dict[str, object]:
-    """A JSON object read from `path`."""
+    layout = Layout(directory)
     try:
-        document = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise InputError(f"{where}: {path.name} is missing; not a complete OCI layout, rebuild the image") from None
-    except (ValueError, OSError) as error:
-        raise InputError(f"{where}: {path.name} is not valid JSON ({error}); rebuild the image") from None
-    if not isinstance(document, dict):
-        raise InputError(f"{where}: {path.name} is not a JSON object; rebuild the image")
-    return document
+        layers = tuple(_layer(layout, index, d) for index, d in enumerate(layout.layers()))
+    except LayoutError as error:
+        raise InputError(f"image {name!r} ({directory}): {error}") from None
+    return Image(name, directory, layers)
 
 
-def _check_digest(path: Path, digest: object, where: str) -> None:
-    """Raises unless the (small) file hashes to `digest`."""
-    actual = hashlib.sha256(path.read_bytes()).hexdigest()
-    if f"sha256:{actual}" != digest:
-        raise InputError(
-            f"{where}: blob {digest} ({path}) does not match its digest (sha256 is {actual}); "
-            "the blob is corrupt, rebuild the image"
-        )
+def _layer(layout: Layout, index: int, descriptor: Descriptor) -> LayerDesc:
+    """A layer descriptor resolved to its blob file."""
+    name = descriptor.title or descriptor.hex[:12]
+    blob = layout.blob(descriptor, f"layer {name!r}")
+    return LayerDesc(index, name, descriptor.digest, descriptor.media_type, descriptor.size, blob)
 
 
 # --- packages --------------------------------------------------------------------
@@ -323,6 +236,7 @@ def _zstd(raw: _Tap, layer: LayerDesc) -> Iterator[_Readable]:
         )
     with tempfile.TemporaryFile() as errors:
         pipe = subprocess.PIPE
+        # The zstd found on PATH with fixed arguments; no input reaches the command line.
         process = subprocess.Popen([exe, "-dc"], stdin=pipe, stdout=pipe, stderr=errors)
         assert process.stdin is not None
         assert process.stdout is not None

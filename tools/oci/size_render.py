@@ -7,12 +7,9 @@ well-formed XML. Sizes in JSON are bytes; everywhere else the limits' unit.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
 
 from size_layers import METRICS
-
-if TYPE_CHECKING:
-    from size_report import Limit, Limits, Report, Row, Sum, Violation
+from size_model import Limit, Limits, Report, Row, Sum, Violation
 
 TOP = 10  # packages listed per layer
 WIDTH = 960
@@ -158,7 +155,8 @@ class _Canvas:
         title = f"<title>{_e(tip)}</title>" if tip else ""
         width, height = max(size[0], 0.0), size[1]
         self.parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" fill="{fill}" stroke="white" stroke-width="0.5">{title}</rect>'
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" fill="{fill}" '
+            f'stroke="white" stroke-width="0.5">{title}</rect>'
         )
 
     def size(self, size: int) -> str:

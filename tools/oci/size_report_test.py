@@ -3,163 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-import gzip
-import hashlib
 import io
 import json
-import random
-import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 import unittest
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
 import size_layers
 import size_report
+from size_testdata import APP, DEBIAN, GZIP, TORCH, Fixture, layer, write_layout
 
-GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
-ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
-TAR = "application/vnd.oci.image.layer.v1.tar"
-SITE = "usr/local/lib/python3.11/site-packages"
 SVG = "{http://www.w3.org/2000/svg}"
-ZSTD_MISSING = "no zstd binary on PATH, so no zstd layer can be written or read"
-
-
-def noise(size: int, seed: int) -> bytes:
-    """Incompressible bytes, so compressed and uncompressed sizes are alike."""
-    return random.Random(seed).randbytes(size)
-
-
-def tar_bytes(files: dict[str, bytes]) -> bytes:
-    """An uncompressed tar of `files` (with their parent directories)."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
-        for path, data in files.items():
-            info = tarfile.TarInfo(path)
-            info.size, info.mtime, info.mode = len(data), 0, 0o644
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-@dataclass(frozen=True)
-class Blob:
-    """A layer blob ready to go into layouts: its bytes, media type and tar."""
-
-    title: str | None
-    data: bytes
-    media_type: str
-    tar: bytes
-
-    @property
-    def digest(self) -> str:
-        """The blob's sha256 digest."""
-        return "sha256:" + hashlib.sha256(self.data).hexdigest()
-
-
-def layer(title: str | None, files: dict[str, bytes], media_type: str = GZIP) -> Blob:
-    """A layer blob compressed as `media_type` says (gzip, zstd or plain tar)."""
-    tar = tar_bytes(files)
-    if media_type == GZIP:
-        data = gzip.compress(tar, mtime=0)
-    elif media_type == ZSTD:
-        data = subprocess.run(
-            [shutil.which("zstd") or "zstd", "-q", "-c"], input=tar, capture_output=True, check=True
-        ).stdout
-    else:
-        data = tar
-    return Blob(title, data, media_type, tar)
-
-
-def put(directory: Path, data: bytes) -> dict[str, object]:
-    """Stores a blob in a layout; returns its digest and size."""
-    digest = hashlib.sha256(data).hexdigest()
-    blobs = directory / "blobs" / "sha256"
-    blobs.mkdir(parents=True, exist_ok=True)
-    (blobs / digest).write_bytes(data)
-    return {"digest": f"sha256:{digest}", "size": len(data)}
-
-
-def write_layout(directory: Path, layers: list[Blob]) -> Path:
-    """An OCI image layout with `layers`, a config and a manifest, all with true digests."""
-    (directory / "oci-layout").parent.mkdir(parents=True, exist_ok=True)
-    (directory / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
-    descriptors = []
-    for blob in layers:
-        annotations = {} if blob.title is None else {"org.opencontainers.image.title": blob.title}
-        descriptors.append({"mediaType": blob.media_type, **put(directory, blob.data), "annotations": annotations})
-    diff_ids = ["sha256:" + hashlib.sha256(blob.tar).hexdigest() for blob in layers]
-    config = {"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": diff_ids}}
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {
-            "mediaType": "application/vnd.oci.image.config.v1+json",
-            **put(directory, json.dumps(config).encode()),
-        },
-        "layers": descriptors,
-    }
-    descriptor = {"mediaType": manifest["mediaType"], **put(directory, json.dumps(manifest).encode())}
-    (directory / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [descriptor]}))
-    return directory
-
-
-DEBIAN = layer(
-    "debian",
-    {
-        "usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0": noise(20_000, 1),
-        "usr/lib/x86_64-linux-gnu/libssl.so.3": noise(6_000, 2),
-        "usr/bin/python3.11": noise(4_000, 3),
-        "etc/passwd": b"root:x:0:0:root:/root:/sbin/nologin\n",
-    },
-)
-TORCH = layer(
-    "torch",
-    {
-        f"{SITE}/torch/lib/libtorch_cpu.so": noise(60_000, 4),
-        f"{SITE}/torch/__init__.py": b"# torch\n" * 100,
-        f"{SITE}/torch-2.1.0+cpu.dist-info/RECORD": noise(1_000, 5),
-        f"{SITE}/numpy/core/_multiarray_umath.so": noise(9_000, 6),
-        f"{SITE}/numpy-1.26.4.dist-info/METADATA": noise(500, 7),
-    },
-)
-APP = layer("app", {"app/docintel/main.py": noise(3_000, 8), "app/docintel/api.py": noise(1_000, 9)})
-
-
-class Fixture(unittest.TestCase):
-    """Two images in a temp dir: base = debian + app, ml = debian + torch + app (shared)."""
-
-    def setUp(self) -> None:
-        temp = tempfile.TemporaryDirectory()
-        self.addCleanup(temp.cleanup)
-        self.root = Path(temp.name)
-        self.base = write_layout(self.root / "base", [DEBIAN, APP])
-        self.ml = write_layout(self.root / "ml", [DEBIAN, TORCH, APP])
-
-    def limits(self, **sections: object) -> Path:
-        """A limits file in MB with the given sections."""
-        path = self.root / "limits.json"
-        path.write_text(json.dumps({"unit": "MB", **sections}))
-        return path
-
-    def run_main(self, *argv: str, limits: Path | None = None) -> tuple[int, str, str]:
-        """main() in-process on both images: (exit code, stdout, stderr)."""
-        images = ["--image", f"base={self.base}", "--image", f"ml={self.ml}"]
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = size_report.main([*images, "--limits", str(limits or self.limits()), *argv])
-        return code, out.getvalue(), err.getvalue()
-
-    def report(self, limits: Path | None = None) -> dict[str, object]:
-        """The --json report."""
-        code, out, _ = self.run_main("--json", limits=limits)
-        self.assertEqual(code, 0)
-        data: dict[str, object] = json.loads(out)
-        return data
 
 
 class GateTest(Fixture):
@@ -355,66 +212,6 @@ class InputTest(Fixture):
         (self.ml / "blobs" / "sha256" / APP.digest[7:]).unlink()
         self.assert_input_error(["--image", f"ml={self.ml}", *limits], f"blob {APP.digest}", "missing")
         self.assert_input_error(["--image", f"a={self.base}", "--image", f"a={self.base}", *limits], "twice")
-
-
-class LayerTest(unittest.TestCase):
-    """Measuring layers: media types, missing titles, package grouping."""
-
-    def measure(self, blob: Blob) -> size_layers.Contents:
-        """Writes `blob` into a layout and measures it."""
-        with tempfile.TemporaryDirectory() as temp:
-            image = size_layers.read_image("x", write_layout(Path(temp), [blob]))
-            return size_layers.measure(image.layers[0])
-
-    def test_plain_tar_and_missing_title(self) -> None:
-        blob = layer(None, {"opt/tool/bin/run": b"x" * 10}, TAR)
-        with tempfile.TemporaryDirectory() as temp:
-            image = size_layers.read_image("x", write_layout(Path(temp), [blob]))
-        self.assertEqual(image.layers[0].name, blob.digest[7:19])
-        self.assertEqual(self.measure(blob), size_layers.Contents(len(blob.tar), {"opt/tool/": 10}))
-
-    @unittest.skipUnless(shutil.which("zstd"), ZSTD_MISSING)
-    def test_zstd_layer(self) -> None:
-        blob = layer("torch", {f"{SITE}/torch/x.so": noise(5_000, 10), "usr/share/doc/a/b": b"c"}, ZSTD)
-        packages = {"torch": 5_000, "usr/share/doc/": 1}
-        self.assertEqual(self.measure(blob), size_layers.Contents(len(blob.tar), packages))
-
-    @unittest.skipUnless(shutil.which("zstd"), ZSTD_MISSING)
-    def test_corrupt_zstd_layer_names_the_blob(self) -> None:
-        good = layer("torch", {"a/b/c": noise(5_000, 11)}, ZSTD)
-        bad = Blob("torch", good.data[:20] + bytes(len(good.data) - 20), ZSTD, good.tar)
-        with tempfile.TemporaryDirectory() as temp:
-            directory = write_layout(Path(temp), [good])
-            (directory / "blobs" / "sha256" / good.digest[7:]).write_bytes(bad.data)
-            image = size_layers.read_image("x", directory)
-            with self.assertRaisesRegex(size_layers.InputError, f"blob {good.digest} .* does not match"):
-                size_layers.measure(image.layers[0])
-
-    def test_zstd_binary_missing(self) -> None:
-        blob = Blob("z", b"\x28\xb5\x2f\xfd", ZSTD, b"")
-        with tempfile.TemporaryDirectory() as temp:
-            image = size_layers.read_image("x", write_layout(Path(temp), [blob]))
-            missing = self.assertRaisesRegex(size_layers.InputError, "no zstd binary is on PATH")
-            with mock.patch.object(shutil, "which", return_value=None), missing:
-                size_layers.measure(image.layers[0])
-
-    def test_package_of(self) -> None:
-        cases = {
-            f"{SITE}/torch/lib/libtorch.so": "torch",
-            f"{SITE}/Jinja2-3.1.2.dist-info/RECORD": "jinja2",
-            f"{SITE}/six.py": "six",
-            f"{SITE}/numpy.libs/libgfortran.so": "numpy",
-            "usr/lib/python3/dist-packages/yaml/__init__.py": "yaml",
-            "usr/lib/x86_64-linux-gnu/libc.so.6": "usr/lib/x86_64-linux-gnu/",
-            "./usr/share/zoneinfo/Etc/UTC": "usr/share/zoneinfo/",
-            "usr/bin/python3.11": "usr/bin/",
-            "usr/local/bin/uvicorn": "usr/local/",
-            "app/docintel/api/routes.py": "app/docintel/",
-            "app/main.py": "app/",
-            "README": "/",
-        }
-        for path, package in cases.items():
-            self.assertEqual(size_layers.package_of(path), package, path)
 
 
 class CommandLineTest(Fixture):

@@ -84,7 +84,7 @@ oci_image = rule(
         "exposed_ports": attr.string_list(doc = "Ports such as \"8000/tcp\"."),
         "labels": attr.string_dict(doc = "Config Labels."),
         "annotations": attr.string_dict(doc = "Manifest annotations."),
-        "_image_tool": attr.label(default = "//tools/oci:image", executable = True, cfg = "exec"),
+        "_image_tool": attr.label(default = "//tools/oci:image", executable = True, cfg = "exec", doc = "Writes the layout (image.py)."),
     },
     provides = [OciImageInfo],
 )

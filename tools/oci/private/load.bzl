@@ -14,6 +14,7 @@ tarball sits behind an output group so a plain build does not pay for it.
 """
 
 load(":providers.bzl", "OciImageInfo")
+load(":runfiles.bzl", "RUNFILES_LIB", "rlocation_path", "runner_runfiles")
 
 def _oci_load_impl(ctx):
     image = ctx.attr.image[OciImageInfo]
@@ -36,13 +37,12 @@ def _oci_load_impl(ctx):
         output = runner,
         substitutions = {
             "{{image}}": str(ctx.attr.image.label),
-            "{{tarball}}": ctx.label.name + "/tarball.tar",
-            "{{tarball_path}}": tarball.short_path,
+            "{{tarball}}": rlocation_path(ctx, tarball),
         },
         is_executable = True,
     )
     return [
-        DefaultInfo(executable = runner, runfiles = ctx.runfiles([tarball])),
+        DefaultInfo(executable = runner, runfiles = runner_runfiles(ctx, [tarball])),
         OutputGroupInfo(tarball = depset([tarball])),
     ]
 
@@ -52,8 +52,9 @@ oci_load = rule(
     attrs = {
         "image": attr.label(mandatory = True, providers = [OciImageInfo], doc = "The oci_image to load."),
         "repo_tags": attr.string_list(doc = "Names the loaded image gets, e.g. \"docintel/ml:latest\"."),
-        "_load_tool": attr.label(default = "//tools/oci:load", executable = True, cfg = "exec"),
-        "_runner": attr.label(default = "load.sh.tpl", allow_single_file = True),
+        "_load_tool": attr.label(default = "//tools/oci:load", executable = True, cfg = "exec", doc = "Writes the tarball (load.py)."),
+        "_runfiles_lib": RUNFILES_LIB,
+        "_runner": attr.label(default = "load.sh.tpl", allow_single_file = True, doc = "The runner's template."),
     },
     executable = True,
 )

@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Loads {{image}} into the local container engine (docker or podman).
 set -euo pipefail
-tarball="$(cd "$(dirname "$0")" && pwd)/{{tarball}}"
-[ -f "$tarball" ] || tarball="${RUNFILES_DIR:-$0.runfiles}/_main/{{tarball_path}}"
+
+# Files come from the Bash runfiles library (@bazel_tools//tools/bash/runfiles).
+f=bazel_tools/tools/bash/runfiles/runfiles.bash
+# shellcheck source=/dev/null
+source "${RUNFILES_DIR:-$0.runfiles}/$f" 2>/dev/null ||
+  source "$(grep -sm1 "^$f " "${RUNFILES_MANIFEST_FILE:-$0.runfiles_manifest}" | cut -d' ' -f2-)" ||
+  { echo "$0: cannot find the Bash runfiles library ($f)" >&2; exit 1; }
+
+tarball=$(rlocation "{{tarball}}")
 for engine in ${DOCINTEL_CONTAINER_ENGINE:-docker podman}; do
   if command -v "$engine" >/dev/null; then
     exec "$engine" load --input "$tarball"

@@ -18,3 +18,10 @@ OciImageInfo = provider(
         "listings": "depset of File: the listings of every layer, bottom first.",
     },
 )
+
+StampSettingInfo = provider(
+    doc = "Whether Bazel runs with --stamp (stamp.bzl's maybe_stamp reads it).",
+    fields = {
+        "value": "bool: True under --stamp.",
+    },
+)

@@ -6,43 +6,76 @@ Example:
         name = "push_ml",
         image = ":ml",
         repository = "registry.example/docintel/ml",
-        remote_tags = ":tags",
     )
 
-`bazel run :push_ml -- --repository HOST/NAME --tag v1` overrides both.
+`bazel run :push_ml -- --repository HOST/NAME --tag v1` overrides the
+repository and adds a tag. The tags are `remote_tags`' lines if given, else
+`latest`, with the git commit before it when stamping (`--stamp`, or
+`stamp = 1`). crane is the pinned Debian package @crane, a label of the rule.
 Credentials come from the Docker config (~/.docker/config.json).
 """
 
 load(":providers.bzl", "OciImageInfo")
+load(":runfiles.bzl", "RUNFILES_LIB", "rlocation_path", "runner_runfiles")
+load(":stamp.bzl", "STAMP_ATTRS", "maybe_stamp")
 
-def _oci_push_impl(ctx):
-    image = ctx.attr.image[OciImageInfo]
+# What oci_push and oci_push_all have in common.
+PUSH_ATTRS = dict(STAMP_ATTRS, **{
+    "repository": attr.string(doc = "REGISTRY/NAME to push to; `--repository` at run time overrides it. Make variables are expanded, e.g. `$(PUSH_REPOSITORY)` from `--define`."),
+    "remote_tags": attr.label(allow_single_file = True, doc = "File with one tag per line; default: `latest`, after the git commit when stamping."),
+    "_crane": attr.label(default = "@crane//:crane", allow_single_file = True, executable = True, cfg = "target", doc = "crane, pinned."),
+    "_runfiles_lib": RUNFILES_LIB,
+    "_runner": attr.label(default = "push.sh.tpl", allow_single_file = True, doc = "The runner's template."),
+})
+
+def push_runner(ctx, images, names):
+    """Writes the runner that pushes `images` and returns its DefaultInfo.
+
+    Args:
+      ctx: the context of a rule with PUSH_ATTRS.
+      images: list of OciImageInfo to push, in order.
+      names: per image, its sub-repository under the repository; an empty
+        list pushes the one image to the repository itself.
+
+    Returns:
+      DefaultInfo with the executable runner and its runfiles.
+    """
     runner = ctx.actions.declare_file(ctx.label.name + ".sh")
-    tags = ctx.file.remote_tags
+    stamp = maybe_stamp(ctx)
+    status = [stamp.stable_status_file] if stamp else []
+    tags = [ctx.file.remote_tags] if ctx.file.remote_tags else []
+
+    def words(files):
+        return " ".join([rlocation_path(ctx, f) for f in files])
+
     ctx.actions.expand_template(
         template = ctx.file._runner,
         output = runner,
         substitutions = {
-            "{{digest}}": image.digest.short_path,
-            "{{image}}": str(ctx.attr.image.label),
+            "{{crane}}": rlocation_path(ctx, ctx.executable._crane),
+            "{{digests}}": words([image.digest for image in images]),
             "{{label}}": str(ctx.label),
-            "{{layout}}": image.layout.short_path,
-            "{{repository}}": ctx.attr.repository,
-            "{{tags}}": tags.short_path if tags else "",
+            "{{layouts}}": words([image.layout for image in images]),
+            "{{names}}": " ".join(names),
+            "{{repository}}": ctx.expand_make_variables("repository", ctx.attr.repository, {}),
+            "{{stable_status}}": words(status),
+            "{{tags}}": words(tags),
         },
         is_executable = True,
     )
-    files = [image.layout, image.digest] + ([tags] if tags else [])
-    return [DefaultInfo(executable = runner, runfiles = ctx.runfiles(files))]
+    files = [ctx.executable._crane] + status + tags
+    for image in images:
+        files += [image.layout, image.digest]
+    return DefaultInfo(executable = runner, runfiles = runner_runfiles(ctx, files))
+
+def _oci_push_impl(ctx):
+    return [push_runner(ctx, [ctx.attr.image[OciImageInfo]], [])]
 
 oci_push = rule(
     doc = "`bazel run` pushes the image by digest, then points each remote tag at it.",
     implementation = _oci_push_impl,
-    attrs = {
+    attrs = dict(PUSH_ATTRS, **{
         "image": attr.label(mandatory = True, providers = [OciImageInfo], doc = "The oci_image to push."),
-        "repository": attr.string(doc = "REGISTRY/NAME to push to; `--repository` at run time overrides it."),
-        "remote_tags": attr.label(allow_single_file = True, doc = "File with one tag per line (default: latest)."),
-        "_runner": attr.label(default = "push.sh.tpl", allow_single_file = True),
-    },
+    }),
     executable = True,
 )

@@ -1,0 +1,10 @@
+# shellcheck shell=bash
+# The CI remote cache's address has one home: .bazelrc's `build:ci
+# --remote_cache=` line (a bazelrc cannot read a variable). Scripts source this
+# file to read it from there: CI_CACHE_URL (http://127.0.0.1:PORT), CI_CACHE_PORT.
+CI_CACHE_URL=$(sed -n 's|^build:ci --remote_cache=||p' "$(dirname "${BASH_SOURCE[0]}")/../.bazelrc")
+CI_CACHE_PORT=${CI_CACHE_URL##*:}
+if [ -z "$CI_CACHE_URL" ] || [ -z "$CI_CACHE_PORT" ]; then
+  echo "ci_cache.sh: no 'build:ci --remote_cache=http://HOST:PORT' line in .bazelrc; restore it" >&2
+  return 1
+fi

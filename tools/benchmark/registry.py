@@ -1,0 +1,62 @@
+"""The bench's loopback registry (tools/oci/local_registry.sh) and what its storage holds."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+from commands import host
+
+LOCAL_REGISTRY = Path(__file__).resolve().parents[1] / "oci" / "local_registry.sh"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def tree_bytes(root: Path) -> int:
+    """Bytes in the regular files under root (what a registry or a cache stores)."""
+    total = 0
+    for directory, _, files in os.walk(root):
+        for name in files:
+            path = Path(directory, name)
+            if not path.is_symlink():
+                total += path.stat().st_size
+    return total
+
+
+def registry_blobs(storage: Path) -> int:
+    """How many blobs (layers, configs, manifests) a docker-registry's filesystem storage holds."""
+    return sum(1 for _ in (storage / "docker" / "registry" / "v2" / "blobs").glob("sha256/*/*/data"))
+
+
+class Registry:
+    """A docker-registry on a free loopback port, its storage under `directory`."""
+
+    def __init__(self, directory: Path) -> None:
+        """Starts it; stop() stops it."""
+        self.directory = directory
+        self.address = f"127.0.0.1:{free_port()}"
+        port = self.address.rsplit(":", 1)[1]
+        host([str(LOCAL_REGISTRY), "start", str(directory), port], check=True)
+
+    @property
+    def storage(self) -> Path:
+        """The registry's storage directory."""
+        return self.directory / "storage"
+
+    def stored_bytes(self) -> int:
+        """Bytes the registry stores."""
+        return tree_bytes(self.storage)
+
+    def blobs(self) -> int:
+        """Blobs the registry stores."""
+        return registry_blobs(self.storage)
+
+    def stop(self) -> None:
+        """Stops the registry."""
+        host([str(LOCAL_REGISTRY), "stop", str(self.directory)])

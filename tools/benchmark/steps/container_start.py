@@ -1,0 +1,106 @@
+"""Container start: each image that embeds with a local model, from `podman run` to a 200 from /readyz.
+
+The image is loaded into podman, a loopback redis-server started, and the
+image run (tools/benchmark/e2e.py) with --network host and an empty model
+volume at /models: the first start fetches the model from its model image
+(mounted as the mirror), the second finds it cached. An ingest and a search
+then check the service answers right.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import e2e
+from commands import BenchError, say, stop
+from registry import free_port
+from results import Results
+from session import Bench, ImageEntry, Step
+from table import Row, seconds
+
+# No word of it is in the cat document: only real embeddings rank that first.
+SEMANTIC_QUERY = "which pet hunts rodents?"
+
+
+@dataclass(frozen=True)
+class Starts:
+    """One image's load and its two starts."""
+
+    podman_load_seconds: float
+    first_start_seconds: float
+    second_start_seconds: float
+
+
+@dataclass(frozen=True)
+class ContainerStarts:
+    """Starts per image."""
+
+    images: dict[str, Starts]
+
+
+def run(bench: Bench) -> ContainerStarts:
+    """Starts every image that has a model, twice."""
+    redis_port = free_port()
+    server = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    with (bench.work / "logs" / "redis.log").open("w") as log:
+        redis = subprocess.Popen(server, stdout=log, stderr=log)
+    bench.cleanups.append(lambda: stop(redis))
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    return ContainerStarts({e.name: _starts(bench, e, e.model, redis_url) for e in bench.images if e.model})
+
+
+def _starts(bench: Bench, entry: ImageEntry, model: str, redis_url: str) -> Starts:
+    say(f"    loading {entry.name} and its model image into podman ...")
+    bench.bazel.run("build", entry.load, model, "--output_groups=tarball", name=f"{entry.name}-load-build")
+    load = bench.command(
+        ["podman", "load", "-i", str(bench.bazel.output(entry.load, "/tarball.tar"))], name="podman-load"
+    )
+    model_load = bench.command(
+        ["podman", "load", "-i", str(bench.bazel.output(model, "/tarball.tar"))], name="model-load"
+    )
+    model_image = e2e.loaded_image(model_load.log)
+    mirror = e2e.mount_model(model_image)
+    bench.cleanups.append(lambda: e2e.unmount_model(model_image))
+    cache = bench.work / "models" / entry.name
+    cache.mkdir(parents=True)
+    cache.chmod(0o777)
+    container, port = f"docintel-bench-{os.getpid()}-{entry.name}", free_port()
+    bench.cleanups.append(lambda: e2e.remove(container))
+
+    def start(label: str, mirror: Path | None) -> float:
+        say(f"    {entry.name}: {label} start ({'model fetched from its image' if mirror else 'model cached'}) ...")
+        took = e2e.start(entry.repo_tag, name=container, port=port, redis_url=redis_url, models=cache, mirror=mirror)
+        say(f"    {entry.name}: {label} start: ready in {seconds(took)}")
+        return took
+
+    first = start("first", mirror)
+    if not any(path.is_file() for path in cache.rglob("*")):
+        raise BenchError(f"the first start of {entry.name} did not fetch the model into {cache}")
+    second = start("second", None)
+    hits = e2e.check(f"http://127.0.0.1:{port}", SEMANTIC_QUERY)
+    say(f"    {entry.name}: search {SEMANTIC_QUERY!r} ranks {hits[0].document_id} first")
+    e2e.remove(container)
+    return Starts(load.seconds, first, second)
+
+
+def rows(results: Results) -> list[Row]:
+    """Per image: start to ready with the model fetched, and cached."""
+    starts = results.get(ContainerStarts)
+    if starts is None:
+        return []
+    lines = []
+    for name, start in starts.images.items():
+        lines.append(Row(f"{name}: podman run -> /readyz 200, model fetched", seconds(start.first_start_seconds)))
+        lines.append(Row(f"{name}: podman run -> /readyz 200, model cached", seconds(start.second_start_seconds)))
+    return lines
+
+
+STEP = Step(
+    "container_start",
+    "container start -> /readyz of each image with a local model",
+    run,
+    wanted=lambda options: not options.skip_container,
+)

@@ -1,0 +1,221 @@
+"""OCI image layouts: the one module our tools read and write them through.
+
+An image layout (the OCI image spec's image-layout) is a directory holding
+`oci-layout`, `index.json` and `blobs/sha256/<hex>`. Ours hold one image:
+the manifest index.json's first entry leads to (through nested indexes).
+
+    layout = Layout(path)
+    layout.manifest(), layout.config(), layout.layers(), layout.blob(descriptor)
+
+    out = Layout.create(path)                     # an empty layout
+    config = out.put(CONFIG_TYPE, canonical_json(config_document))
+    out.write_index([out.put(MANIFEST_TYPE, canonical_json(manifest))])
+
+Reading checks what it reads: a descriptor needs a sha256 digest and a size,
+a blob must be there with that size, and a JSON blob must hash to its digest.
+What fails raises LayoutError, whose message says what is wrong and what to do.
+Layer blobs are only checked for size here; whoever streams them hashes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
+CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
+INDEX_TYPE = "application/vnd.oci.image.index.v1+json"
+INDEX_TYPES = frozenset({INDEX_TYPE, "application/vnd.docker.distribution.manifest.list.v2+json"})
+TITLE = "org.opencontainers.image.title"
+LAYOUT_VERSION = {"imageLayoutVersion": "1.0.0"}
+_DIGEST = re.compile(r"^sha256:([0-9a-f]{64})$")
+_REBUILD = "rebuild the image"
+
+
+class LayoutError(Exception):
+    """A layout is missing, incomplete or corrupt; the message says which and what to do."""
+
+
+def canonical_json(value: object) -> bytes:
+    """JSON with sorted keys and no spaces: the same value always gives the same bytes (and digest)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """An OCI content descriptor: what a blob is, its digest and its size."""
+
+    media_type: str
+    digest: str
+    size: int
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def hex(self) -> str:
+        """The digest's hex part: the blob's file name."""
+        return self.digest.removeprefix("sha256:")
+
+    @property
+    def title(self) -> str | None:
+        """The `org.opencontainers.image.title` annotation (our layers' names), if any."""
+        return self.annotations.get(TITLE)
+
+    def to_json(self) -> dict[str, object]:
+        """The descriptor as a JSON object (annotations only when there are some)."""
+        document: dict[str, object] = {"mediaType": self.media_type, "digest": self.digest, "size": self.size}
+        if self.annotations:
+            document["annotations"] = dict(self.annotations)
+        return document
+
+    @classmethod
+    def from_json(cls, raw: object, what: str) -> Descriptor:
+        """A descriptor from JSON, checked: a sha256 digest and a size >= 0 (`what` names it in errors)."""
+        if not isinstance(raw, dict):
+            raise LayoutError(f"{what} is not a descriptor object; {_REBUILD}")
+        digest, size = raw.get("digest"), raw.get("size")
+        if not isinstance(digest, str) or not _DIGEST.match(digest):
+            raise LayoutError(f"{what} has no sha256 digest (got {digest!r}); {_REBUILD}")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise LayoutError(f"{what} has no valid size (got {size!r}); {_REBUILD}")
+        annotations = raw.get("annotations")
+        strings = {str(k): str(v) for k, v in annotations.items()} if isinstance(annotations, dict) else {}
+        return cls(str(raw.get("mediaType", "")), digest, size, strings)
+
+
+class Layout:
+    """An OCI image layout directory holding one image."""
+
+    def __init__(self, path: Path) -> None:
+        """A layout at `path`; nothing is read until asked for."""
+        self.path = path
+
+    # --- reading ------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raises unless `path` looks like a layout (a directory with an oci-layout file)."""
+        if not self.path.is_dir():
+            raise LayoutError("no such directory; build the image or fix the path")
+        if not (self.path / "oci-layout").is_file():
+            raise LayoutError(
+                "not an OCI image layout (no oci-layout file); "
+                "pass the directory holding oci-layout, index.json and blobs/"
+            )
+
+    def blob_path(self, digest: str) -> Path:
+        """Where the blob of `digest` lives (or would live) in this layout."""
+        return self.path / "blobs" / "sha256" / digest.removeprefix("sha256:")
+
+    def blob(self, descriptor: Descriptor, what: str = "blob") -> Path:
+        """The file of a descriptor's blob, which must exist with the declared size."""
+        path = self.blob_path(descriptor.digest)
+        if not path.is_file():
+            raise LayoutError(
+                f"blob {descriptor.digest} of the {what} is missing; the layout is incomplete, {_REBUILD}"
+            )
+        size = path.stat().st_size
+        if size != descriptor.size:
+            raise LayoutError(
+                f"blob {descriptor.digest} of the {what} is {size} bytes, its descriptor says "
+                f"{descriptor.size}; the blob is corrupt, {_REBUILD}"
+            )
+        return path
+
+    def read_json(self, descriptor: Descriptor, what: str) -> dict[str, Any]:
+        """A JSON object blob (a manifest, config or index), checked against its digest."""
+        path = self.blob(descriptor, what)
+        data = path.read_bytes()
+        actual = hashlib.sha256(data).hexdigest()
+        if f"sha256:{actual}" != descriptor.digest:
+            raise LayoutError(
+                f"blob {descriptor.digest} ({path}) does not match its digest (sha256 is {actual}); "
+                f"the blob is corrupt, {_REBUILD}"
+            )
+        return _json_object(data, path.name)
+
+    def index(self) -> dict[str, Any]:
+        """index.json as it is."""
+        self.check()
+        try:
+            data = (self.path / "index.json").read_bytes()
+        except FileNotFoundError:
+            raise LayoutError(f"index.json is missing; not a complete OCI layout, {_REBUILD}") from None
+        return _json_object(data, "index.json")
+
+    def manifest_descriptor(self) -> Descriptor:
+        """The descriptor of the image manifest: index.json's first entry, through nested indexes."""
+        return self._image()[0]
+
+    def manifest(self) -> dict[str, Any]:
+        """The image manifest."""
+        return self._image()[1]
+
+    def _image(self) -> tuple[Descriptor, dict[str, Any]]:
+        """The image manifest and its descriptor, following index.json's first entries."""
+        document, what = self.index(), "index.json"
+        while True:
+            manifests = document.get("manifests")
+            if not isinstance(manifests, list) or not manifests:
+                raise LayoutError(f"{what} lists no manifests; {_REBUILD}")
+            descriptor = Descriptor.from_json(manifests[0], f"{what}'s manifests[0]")
+            document = self.read_json(descriptor, "manifest")
+            if document.get("mediaType", descriptor.media_type) not in INDEX_TYPES:
+                return descriptor, document
+            what = f"index {descriptor.digest}"
+
+    def config(self) -> dict[str, Any]:
+        """The image config."""
+        return self.read_json(Descriptor.from_json(self.manifest().get("config"), "the manifest's config"), "config")
+
+    def layers(self) -> list[Descriptor]:
+        """The manifest's layer descriptors, bottom first."""
+        layers = self.manifest().get("layers")
+        if not isinstance(layers, list):
+            raise LayoutError(f"the image manifest has no layers list; {_REBUILD}")
+        return [Descriptor.from_json(raw, f"layers[{index}]") for index, raw in enumerate(layers)]
+
+    def blobs(self) -> list[Path]:
+        """Every blob file in the layout, by name (an absent layout has none)."""
+        directory = self.path / "blobs" / "sha256"
+        return sorted(directory.iterdir()) if directory.is_dir() else []
+
+    # --- writing ------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path) -> Layout:
+        """An empty layout at `path` (whatever was there is removed)."""
+        shutil.rmtree(path, ignore_errors=True)
+        (path / "blobs" / "sha256").mkdir(parents=True)
+        (path / "oci-layout").write_bytes(canonical_json(LAYOUT_VERSION))
+        return cls(path)
+
+    def put(self, media_type: str, data: bytes) -> Descriptor:
+        """Stores `data` as a blob; its descriptor."""
+        descriptor = Descriptor(media_type, "sha256:" + hashlib.sha256(data).hexdigest(), len(data))
+        self.blob_path(descriptor.digest).write_bytes(data)
+        return descriptor
+
+    def put_file(self, source: Path, digest: str) -> None:
+        """Copies a blob whose digest is known (a built layer, another layout's blob)."""
+        shutil.copyfile(source, self.blob_path(digest))
+
+    def write_index(self, manifests: list[Descriptor]) -> None:
+        """Writes index.json listing `manifests`."""
+        index = {"schemaVersion": 2, "mediaType": INDEX_TYPE, "manifests": [m.to_json() for m in manifests]}
+        (self.path / "index.json").write_bytes(canonical_json(index))
+
+
+def _json_object(data: bytes, name: str) -> dict[str, Any]:
+    """`data` parsed as a JSON object."""
+    try:
+        document = json.loads(data)
+    except ValueError as error:
+        raise LayoutError(f"{name} is not valid JSON ({error}); {_REBUILD}") from None
+    if not isinstance(document, dict):
+        raise LayoutError(f"{name} is not a JSON object; {_REBUILD}")
+    return document
