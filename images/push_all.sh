@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bazel run //images:push -- --repository REGISTRY/NAME [--tag TAG]... [--insecure]
 #
-# Pushes base, ml and dev to REGISTRY/NAME/base, .../ml and .../dev. The
-# default repository comes from `--define=PUSH_REPOSITORY=...` (user.bazelrc).
+# Pushes base, ml, ml_onnx and dev to REGISTRY/NAME/base, .../ml, .../ml_onnx
+# and .../dev. The default repository comes from
+# `--define=PUSH_REPOSITORY=...` (user.bazelrc).
 # Layers shared by the images (and already in the registry) go up once.
 set -euo pipefail
 
@@ -23,6 +24,6 @@ if [ -z "$repository" ]; then
 fi
 
 export RUNFILES_DIR=${RUNFILES_DIR:-$0.runfiles}
-for image in base ml dev; do
+for image in base ml ml_onnx dev; do
   "$RUNFILES_DIR/_main/images/push_$image.sh" --repository "$repository/$image" "${passthrough[@]}"
 done
