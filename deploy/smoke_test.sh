@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The compose deployment for real, as CI runs it: loads the images Bazel built
-# (base, ml, redis, embeddings stub, minilm) into podman, then for each profile
-# brings compose.yaml up, waits for every service to be healthy, ingests three
-# documents on different topics, checks a search ranks the right one first,
-# and brings it down with its volumes. The ml profile gets its model from the
-# minilm image (mounted as the model mirror), not from the hub.
+# (base, ml, ml_onnx, redis, embeddings stub, minilm, minilm-onnx) into podman,
+# then for each profile brings compose.yaml up, waits for every service to be
+# healthy, ingests three documents on different topics, checks a search ranks
+# the right one first, and brings it down with its volumes. The ml and onnx
+# profiles get their model from the model images (mounted as the model
+# mirror), not from the hub, and must rank by meaning: their queries share no
+# word with the document they must find.
 #
 #   deploy/smoke_test.sh            # PODMAN_COMPOSE=... to use another podman-compose
+#   SMOKE_PROFILES="onnx" deploy/smoke_test.sh    # some of: default ml onnx
+#   DOCINTEL_PORT, DOCINTEL_ML_PORT, DOCINTEL_ONNX_PORT: the host ports (8190-8192)
 #
 # Needs root podman, podman-compose >= 1.5 (profiles; healthchecks exec'd
 # without a shell) and container name resolution (deploy/README.md).
@@ -15,10 +19,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 compose_cmd=${PODMAN_COMPOSE:-podman-compose}
 project=${SMOKE_PROJECT:-docintel-smoke}
+profiles=${SMOKE_PROFILES:-default ml onnx}
 export DOCINTEL_PORT=${DOCINTEL_PORT:-8190} DOCINTEL_ML_PORT=${DOCINTEL_ML_PORT:-8191}
+export DOCINTEL_ONNX_PORT=${DOCINTEL_ONNX_PORT:-8192}
 compose=("$compose_cmd" -p "$project" -f deploy/compose.yaml)
 log=$(mktemp /tmp/docintel-smoke.XXXXXX.log)
-mounted=""
+mounted=()
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 run_compose() {  # run_compose ARGS...: compose's chatter goes to $log, shown on failure
@@ -28,9 +34,14 @@ now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
 
 cleanup() {
-  "${compose[@]}" --profile ml down -v >>"$log" 2>&1 || true
-  [ -z "$mounted" ] || podman image unmount docintel/minilm:latest >/dev/null 2>&1 || true
+  "${compose[@]}" --profile ml --profile onnx down -v >>"$log" 2>&1 || true
+  for image in "${mounted[@]}"; do podman image unmount "$image" >/dev/null 2>&1 || true; done
   rm -f "$log"
+}
+wanted() { [[ " $profiles " == *" $1 "* ]]; }
+mount_image() {  # mount_image IMAGE: prints where its files are
+  mounted+=("$1")
+  podman image mount "$1"
 }
 trap cleanup EXIT
 
@@ -40,12 +51,17 @@ version=$("$compose_cmd" --version 2>/dev/null | sed -n 's/^podman-composer\{0,1
   fail "podman-compose $version is too old: >= 1.5 has profiles and runs healthchecks without a shell"
 
 echo "--- build and load the images"
-tools/bazel build --output_groups=tarball \
-  //images:base_load //images:ml_load //deploy:redis_load //deploy:embeddings_stub_load //models:minilm_load
-for tarball in images/base_load images/ml_load deploy/redis_load deploy/embeddings_stub_load models/minilm_load; do
-  podman load -q -i "bazel-bin/$tarball/tarball.tar"
+loads=(images:base_load deploy:redis_load deploy:embeddings_stub_load)
+images=(redis:8 base:latest embeddings-stub:latest)
+if wanted ml; then loads+=(images:ml_load models:minilm_load) images+=(ml:latest minilm:latest); fi
+if wanted onnx; then loads+=(images:ml_onnx_load models:minilm_onnx_load) images+=(ml_onnx:latest minilm-onnx:latest); fi
+labels=()
+for load in "${loads[@]}"; do labels+=("//$load"); done
+tools/bazel build --output_groups=tarball "${labels[@]}"
+for load in "${loads[@]}"; do
+  podman load -q -i "bazel-bin/${load/://}/tarball.tar"
 done
-for image in redis:8 base:latest embeddings-stub:latest ml:latest minilm:latest; do
+for image in "${images[@]}"; do
   echo "docintel/$image: $(podman image inspect --format '{{.Size}}' "docintel/$image" | awk '{printf "%.1f MB", $1 / 1e6}')"
 done
 
@@ -86,32 +102,58 @@ print(", ".join("%s %.3f" % (h["document_id"], h["score"]) for h in json.load(sy
   [ "$first" = "$3" ] || fail "expected $3 first, got $first"
 }
 
-ingest_and_search() {  # ingest_and_search PORT CAT_QUERY
+ingest() {  # ingest PORT: three documents on different topics
   api "$1" /v1/documents '{"id": "cats", "title": "Cats", "text": "Cats are small domesticated felines. A cat purrs, sleeps most of the day and chases mice."}' >/dev/null || fail "ingest cats"
   api "$1" /v1/documents '{"id": "tax", "title": "Tax law", "text": "Income tax law sets brackets, deductions and the deadlines for filing returns."}' >/dev/null || fail "ingest tax"
   api "$1" /v1/documents '{"id": "rust", "title": "Rust", "text": "Rust is a systems programming language with ownership and borrowing."}' >/dev/null || fail "ingest rust"
-  check_search "$1" "$2" cats
+}
+
+# Local embeddings know meaning: no word of either query is in the document it
+# must find. The word-hash stub scores the first 0 for every document and
+# ranks rust first for the second (its "how" and "to" match nothing relevant).
+check_semantic_search() {  # check_semantic_search PORT
+  check_search "$1" "which pet hunts rodents?" cats
+  check_search "$1" "how do I pay less to the government each year?" tax
 }
 
 cleanup
 
-echo "--- default profile: redis, embeddings stub, docintel (base)"
-started=$(now)
-run_compose up -d
-wait_healthy "$started" redis embeddings-stub docintel
-ingest_and_search "$DOCINTEL_PORT" "which cat purrs and chases mice?"
-run_compose down -v
+if wanted default; then
+  echo "--- default profile: redis, embeddings stub, docintel (base)"
+  started=$(now)
+  run_compose up -d
+  wait_healthy "$started" redis embeddings-stub docintel
+  ingest "$DOCINTEL_PORT"
+  check_search "$DOCINTEL_PORT" "which cat purrs and chases mice?" cats
+  run_compose down -v
+fi
 
-echo "--- ml profile: the model comes from the minilm image, mounted as the mirror"
-mounted=$(podman image mount docintel/minilm:latest)
-export DOCINTEL_MODEL_MIRROR_DIR=$mounted/models
-started=$(now)
-run_compose --profile ml up -d
-wait_healthy "$started" redis docintel-ml
-[ "$(podman inspect --format '{{.State.ExitCode}}' "$(container init-models)")" = 0 ] || fail "init-models failed"
-# Local embeddings know meaning: no word of the query is in the cat document.
-ingest_and_search "$DOCINTEL_ML_PORT" "which pet hunts rodents?"
-run_compose --profile ml down -v
+if wanted ml; then
+  echo "--- ml profile: the model comes from the minilm image, mounted as the mirror"
+  DOCINTEL_MODEL_MIRROR_DIR=$(mount_image docintel/minilm:latest)/models
+  export DOCINTEL_MODEL_MIRROR_DIR
+  started=$(now)
+  run_compose --profile ml up -d
+  wait_healthy "$started" redis docintel-ml
+  [ "$(podman inspect --format '{{.State.ExitCode}}' "$(container init-models)")" = 0 ] || fail "init-models failed"
+  ingest "$DOCINTEL_ML_PORT"
+  check_semantic_search "$DOCINTEL_ML_PORT"
+  run_compose --profile ml down -v
+fi
+
+if wanted onnx; then
+  echo "--- onnx profile: ONNX Runtime, no torch; the model comes from the minilm-onnx image"
+  DOCINTEL_ONNX_MODEL_MIRROR_DIR=$(mount_image docintel/minilm-onnx:latest)/models
+  export DOCINTEL_ONNX_MODEL_MIRROR_DIR
+  started=$(now)
+  run_compose --profile onnx up -d
+  wait_healthy "$started" redis docintel-onnx
+  [ "$(podman inspect --format '{{.State.ExitCode}}' "$(container init-models-onnx)")" = 0 ] ||
+    fail "init-models-onnx failed"
+  ingest "$DOCINTEL_ONNX_PORT"
+  check_semantic_search "$DOCINTEL_ONNX_PORT"
+  run_compose --profile onnx down -v
+fi
 
 rm -f "$log"
-echo "PASSED: both profiles up, healthy, ingest and search ranked right, down"
+echo "PASSED: profiles $profiles up, healthy, ingest and search ranked right, down"
