@@ -12,32 +12,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 from pathlib import Path
 
-from image_root import loader_command, unpack
+from image_root import UnpackedImageTest, loader_command
 
 BINARIES = ("usr/bin/redis-server", "usr/bin/redis-cli")
 
 
-class RedisImageTest(unittest.TestCase):
+class RedisImageTest(UnpackedImageTest):
     """Runs the unpacked image's binaries with the image's own loader and libraries."""
-
-    layout: Path
-    tmp: tempfile.TemporaryDirectory[str]
-    root: Path
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.root = Path(cls.tmp.name) / "root"
-        unpack(cls.layout, cls.root)
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        cls.tmp.cleanup()
 
     def command(self, binary: str, *args: str, list_libraries: bool = False) -> list[str]:
         """`binary args` of the image, through the image's loader and libraries.

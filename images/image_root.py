@@ -1,10 +1,10 @@
 """An image's own programs, run without a container runtime.
 
-`unpack` extracts every layer of an OCI layout's image into a directory;
-`loader_command` runs a binary of that directory through the image's own
-dynamic loader and libraries, so nothing of the host's (or the build root's)
-is used. Which loader and library directory: whatever the image holds, for
-any architecture.
+`unpack` extracts every layer of an OCI layout's image into a directory
+(`UnpackedImageTest` does it once for a test class); `loader_command` runs a
+binary of that directory through the image's own dynamic loader and
+libraries, so nothing of the host's (or the build root's) is used. Which
+loader and library directory: whatever the image holds, for any architecture.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from __future__ import annotations
 import gzip
 import json
 import tarfile
+import tempfile
+import unittest
 from pathlib import Path
 from typing import Any
 
-__all__ = ["image_config", "loader_command", "unpack"]
+__all__ = ["UnpackedImageTest", "image_config", "loader_command", "unpack"]
 
 # Where Debian puts the dynamic loader: /lib64 (amd64) or /lib (arm64), merged into /usr.
 _LOADERS = ("usr/lib64/ld-linux-*.so*", "usr/lib/ld-linux-*.so*")
@@ -56,3 +58,23 @@ def loader_command(root: Path) -> list[str]:
     if not loaders or not libraries:
         raise FileNotFoundError(f"{root} holds no dynamic loader (usr/lib*/ld-linux-*) or libc (usr/lib/*-linux-gnu)")
     return [str(loaders[0]), "--library-path", str(libraries[0])]
+
+
+class UnpackedImageTest(unittest.TestCase):
+    """Tests of one image, unpacked once into `root` (a temporary directory) for the whole class."""
+
+    layout: Path
+    tmp: tempfile.TemporaryDirectory[str]
+    root: Path
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        """Unpacks `layout` into `root`."""
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.root = Path(cls.tmp.name) / "root"
+        unpack(cls.layout, cls.root)
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        """Removes `root`."""
+        cls.tmp.cleanup()

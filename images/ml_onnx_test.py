@@ -16,7 +16,6 @@ import json
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 import urllib.error
@@ -24,7 +23,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from image_root import image_config, unpack
+from image_root import UnpackedImageTest, image_config, unpack
 
 # Never to be found in the image, nor imported by the embedder: the point of this image.
 FORBIDDEN = ("torch", "transformers", "sentence_transformers", "scipy", "sklearn", "sympy", "mpmath")
@@ -60,27 +59,18 @@ def _dot(a: list[float], b: list[float]) -> float:
     return sum(x * y for x, y in zip(a, b, strict=True))
 
 
-class MlOnnxImageTest(unittest.TestCase):
+class MlOnnxImageTest(UnpackedImageTest):
     """Runs the unpacked ml_onnx image's service and embedder, the model from the model image."""
 
-    layout: Path
     model_layout: Path
     redis_server: Path
-    tmp: tempfile.TemporaryDirectory[str]
-    root: Path
 
     @classmethod
     def setUpClass(cls) -> None:
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.root = Path(cls.tmp.name) / "root"
-        unpack(cls.layout, cls.root)
+        super().setUpClass()
         unpack(cls.model_layout, cls.root)  # /models, as a volume seeded from the model image
         unpack(cls.model_layout, cls.root / "tmp" / "seed")  # and as a mirror
         Path(cls.tmp.name).chmod(0o755)  # the image's user must reach its root
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        cls.tmp.cleanup()
 
     def run_in_image(self, *command: str, env: dict[str, str], **options: Any) -> subprocess.Popen[str]:
         """`command` in the unpacked image as its user, with the image's environment and `env` on top."""

@@ -1,7 +1,7 @@
 """all-MiniLM-L6-v2's files, as manifest.json lists them (minilm_image_test
 checks both agree), from the PyPI package pinned by hash in
 requirements_lock.txt; and its ONNX variant's, whose model.onnx is exported
-here (//models:minilm_onnx)."""
+here (//models:minilm_onnx_model)."""
 
 MINILM_FILES = [
     "1_Pooling/config.json",
@@ -44,4 +44,4 @@ def minilm_onnx_files(directory):
     Returns:
       A dict of label -> path.
     """
-    return dict({"//models:minilm_onnx": directory + "/model.onnx"}.items() + minilm_files(directory, MINILM_ONNX_SHARED_FILES).items())
+    return dict({"//models:minilm_onnx_model": directory + "/model.onnx"}.items() + minilm_files(directory, MINILM_ONNX_SHARED_FILES).items())

@@ -1,6 +1,6 @@
 """The ONNX variant's entry: all-MiniLM-L6-v2's files plus the model.onnx this build exports.
 
-DOCINTEL_TEST_ONNX_MODEL names the built model.onnx (//models:minilm_onnx).
+DOCINTEL_TEST_ONNX_MODEL names the built model.onnx (//models:minilm_onnx_model).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ ONNX_FILE = "model.onnx"
 def built_onnx() -> Path:
     value = os.environ.get("DOCINTEL_TEST_ONNX_MODEL")
     if not value:
-        pytest.fail("DOCINTEL_TEST_ONNX_MODEL is not set: it names the model.onnx of //models:minilm_onnx")
+        pytest.fail("DOCINTEL_TEST_ONNX_MODEL is not set: it names the model.onnx of //models:minilm_onnx_model")
     return Path(value)
 
 
@@ -41,8 +41,8 @@ def onnx_mirror(mirror_dir: Path, built_onnx: Path, tmp_path: Path) -> Path:
 
 def test_entry_is_built_not_downloaded(onnx_spec: ModelSpec) -> None:
     assert onnx_spec.source.kind == "bazel"
-    assert onnx_spec.source.target == "//models:minilm_onnx"
-    assert onnx_spec.source.origin == "bazel://models:minilm_onnx"
+    assert onnx_spec.source.target == "//models:minilm_onnx_model"
+    assert onnx_spec.source.origin == "bazel://models:minilm_onnx_model"
     assert onnx_spec.dimension == 384
 
 
@@ -72,11 +72,11 @@ def test_the_hub_is_never_asked(cache_dir: Path) -> None:
     with pytest.raises(SourceUnavailableError) as info:
         ensure_model(ONNX_MODEL, cache_dir=cache_dir, source="hub")
     message = str(info.value)
-    assert "is not on the hub: it is built by //models:minilm_onnx" in message
+    assert "is not on the hub: it is built by //models:minilm_onnx_model" in message
     assert "DOCINTEL_MODEL_MIRROR" in message
 
 
-@pytest.mark.parametrize("target", ["models:minilm_onnx", "//models", "@repo//x:y", ""])
+@pytest.mark.parametrize("target", ["models:minilm_onnx_model", "//models", "@repo//x:y", ""])
 def test_bazel_source_needs_a_label(tmp_path: Path, manifest: Manifest, target: str) -> None:
     data = json.loads(manifest.path.read_text())
     data["models"][1]["source"]["target"] = target

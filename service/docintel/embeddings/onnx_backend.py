@@ -2,7 +2,8 @@
 
 Nothing heavy is imported until the first use: then ``docintel_models`` makes
 sure the model's files (``model.onnx``, ``tokenizer.json`` and the pipeline's
-config) are present and verified under ``model_dir``, ``tokenizers`` loads
+config) are present and verified under ``model_dir``
+(:mod:`docintel.embeddings.volume_model`), ``tokenizers`` loads
 ``tokenizer.json`` and ONNX Runtime opens ``model.onnx`` on the CPU. Around the
 graph runs the model's own pipeline (:mod:`docintel.embeddings.sentence_pipeline`):
 truncation at its ``max_seq_length``, padding to the longest text of each
@@ -11,8 +12,6 @@ batch, masked mean pooling and L2 normalisation.
 
 from __future__ import annotations
 
-import importlib
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +21,10 @@ import numpy as np
 
 from docintel.core.cpus import available_cpus
 from docintel.core.metrics import Metrics
-from docintel.embeddings.base import Embedder, EmbeddingMatrix
+from docintel.embeddings.base import EmbeddingMatrix
 from docintel.embeddings.cache import EmbeddingCache
-from docintel.embeddings.sentence_pipeline import SentencePipeline, pool, read_pipeline
+from docintel.embeddings.sentence_pipeline import PipelineError, SentencePipeline, pool, read_pipeline
+from docintel.embeddings.volume_model import VolumeModelEmbedder, import_runtime
 from docintel.errors import EmbedderUnavailableError, EmbeddingError
 
 __all__ = ["ONNX_IMAGE_REQUIRED", "OnnxEmbedder"]
@@ -48,7 +48,7 @@ class _Model:
     threads: int
 
 
-class OnnxEmbedder(Embedder):
+class OnnxEmbedder(VolumeModelEmbedder[_Model]):
     """An ONNX model run by ONNX Runtime on the CPU, loaded lazily from a verified local directory."""
 
     backend = "onnx"
@@ -64,13 +64,10 @@ class OnnxEmbedder(Embedder):
         metrics: Metrics | None = None,
     ) -> None:
         """Remember what to load; loading happens on first use. ``threads=None``: the container's CPUs."""
-        super().__init__(batch_size=batch_size, cache=cache, metrics=metrics)
-        self._model_name = model_name
-        self._model_dir = model_dir
+        super().__init__(
+            model_name=model_name, model_dir=model_dir, batch_size=batch_size, cache=cache, metrics=metrics
+        )
         self._threads = threads
-        self._model: _Model | None = None
-        self._load_lock = threading.Lock()
-        self._run_lock = threading.Lock()
 
     @property
     def dimension(self) -> int:
@@ -104,37 +101,18 @@ class OnnxEmbedder(Embedder):
                 raise EmbeddingError(f"onnx model {self._model_name} failed on {len(batch)} texts: {exc}") from exc
         return pool(model.pipeline, np.asarray(hidden, dtype=np.float32), inputs["attention_mask"])
 
-    def _loaded(self) -> _Model:
-        """The loaded model, importing and loading it on first call."""
-        if self._model is not None:
-            return self._model
-        with self._load_lock:
-            if self._model is None:
-                self._model = self._load()
-        return self._model
-
     def _load(self) -> _Model:
         """Fetch/verify the model files, then open them."""
+        onnxruntime, tokenizers = import_runtime(
+            ["onnxruntime", "tokenizers"],
+            image_libraries=("onnxruntime", "tokenizers"),
+            unavailable=ONNX_IMAGE_REQUIRED,
+        )
+        path = self._model_files()
         try:
-            onnxruntime = importlib.import_module("onnxruntime")
-            tokenizers = importlib.import_module("tokenizers")
-        except ModuleNotFoundError as exc:
-            if exc.name in ("onnxruntime", "tokenizers"):
-                raise EmbedderUnavailableError(ONNX_IMAGE_REQUIRED) from exc
-            raise EmbedderUnavailableError(f"importing onnxruntime or tokenizers failed: {exc}") from exc
-        except Exception as exc:  # a shared library failing to load
-            raise EmbedderUnavailableError(f"importing onnxruntime or tokenizers failed: {exc}") from exc
-        try:
-            models = importlib.import_module("docintel_models")
-        except ImportError as exc:
-            raise EmbedderUnavailableError("the onnx embedder needs the docintel_models package") from exc
-        try:
-            path = Path(models.ensure_model(self._model_name, cache_dir=self._model_dir))
             pipeline = read_pipeline(path)
-        except Exception as exc:
-            raise EmbedderUnavailableError(
-                f"onnx model {self._model_name!r} is not available in {self._model_dir}: {exc}"
-            ) from exc
+        except PipelineError as exc:
+            raise EmbedderUnavailableError(f"onnx model {self._model_name!r} in {path}: {exc}") from exc
         threads = self._threads or available_cpus()
         try:
             tokenizer = tokenizers.Tokenizer.from_file(str(path / TOKENIZER_FILE))

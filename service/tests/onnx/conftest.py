@@ -34,7 +34,7 @@ def onnx_mirror(minilm_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     """A mirror directory with the ONNX variant's files: symlinks to the model's and the built model.onnx."""
     built = os.environ.get("DOCINTEL_TEST_ONNX_MODEL")
     if not built:
-        pytest.fail("DOCINTEL_TEST_ONNX_MODEL is not set: it names the model.onnx of //models:minilm_onnx")
+        pytest.fail("DOCINTEL_TEST_ONNX_MODEL is not set: it names the model.onnx of //models:minilm_onnx_model")
     mirror = tmp_path_factory.mktemp("mirror")
     for path in minilm_dir.rglob("*"):
         if path.is_file() and path.name != "model.safetensors":

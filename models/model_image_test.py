@@ -1,6 +1,6 @@
 """A model image holds exactly manifest.json's files of one model, in the cache layout.
 
-    minilm_image_test.py IMAGE_LAYOUT MANIFEST.json MODEL_NAME
+    model_image_test.py IMAGE_LAYOUT MANIFEST.json MODEL_NAME
 
 Reads the layers straight from the OCI layout: every regular file must be
 `models/<name>/<revision>/<path>` of a manifest entry with its size and sha256,
@@ -58,7 +58,7 @@ def expected_files(manifest: dict[str, Any], model: str) -> dict[str, tuple[int,
     return {f"{root}/{f['path']}": (f["size"], f["sha256"]) for f in spec["files"]}
 
 
-class MinilmImageTest(unittest.TestCase):
+class ModelImageTest(unittest.TestCase):
     """Compares the image's layers with the manifest's entry for the model."""
 
     layout: Path
@@ -92,7 +92,7 @@ class MinilmImageTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    MinilmImageTest.layout = Path(sys.argv[1])
-    MinilmImageTest.manifest = json.loads(Path(sys.argv[2]).read_text())
-    MinilmImageTest.model = sys.argv[3]
+    ModelImageTest.layout = Path(sys.argv[1])
+    ModelImageTest.manifest = json.loads(Path(sys.argv[2]).read_text())
+    ModelImageTest.model = sys.argv[3]
     unittest.main(argv=sys.argv[:1])
