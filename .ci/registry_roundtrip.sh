@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The images' round trip on a real registry and a real container runtime:
-# starts Debian's docker-registry on loopback, pushes base, ml and dev with
+# starts Debian's docker-registry on loopback, pushes base, ml, ml_onnx and dev with
 # `tools/bazel run //images:push`, pulls ml back with podman, and runs it with
 # an empty model cache: it must fetch the model from the mirror, answer
 # /healthz, /readyz and a search (the cat document first); a second start
@@ -28,7 +28,7 @@ tools/oci/local_registry.sh start "$work/registry" "$port"
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >"$work/redis.log" 2>&1 &
 pids+=($!)
 
-echo "--- push base, ml and dev to $repo"
+echo "--- push base, ml, ml_onnx and dev to $repo"
 started=$(now)
 tools/bazel run //images:push -- --repository "$repo"
 echo "push took $(echo "$(now) - $started" | bc) s; registry holds $(du -sm "$work/registry/storage" | cut -f1) MB"
