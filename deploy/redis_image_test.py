@@ -10,50 +10,19 @@ so a library missing from tools/debian/sid.in fails here, not in production.
 
 from __future__ import annotations
 
-import gzip
-import json
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 import unittest
 from pathlib import Path
 
-LOADER = "usr/lib64/ld-linux-x86-64.so.2"
-LIBRARY_PATH = "usr/lib/x86_64-linux-gnu"
+from image_root import UnpackedImageTest, loader_command
+
 BINARIES = ("usr/bin/redis-server", "usr/bin/redis-cli")
 
 
-def unpack(layout: Path, root: Path) -> None:
-    """Extracts every layer of the layout's image into `root`, bottom first."""
-    blobs = layout / "blobs" / "sha256"
-    index = json.loads((layout / "index.json").read_text())
-    manifest = json.loads((blobs / index["manifests"][0]["digest"].removeprefix("sha256:")).read_text())
-    for layer in manifest["layers"]:
-        with (
-            gzip.open(blobs / layer["digest"].removeprefix("sha256:")) as raw,
-            tarfile.open(fileobj=raw) as tar,
-        ):
-            tar.extractall(root)
-
-
-class RedisImageTest(unittest.TestCase):
+class RedisImageTest(UnpackedImageTest):
     """Runs the unpacked image's binaries with the image's own loader and libraries."""
-
-    layout: Path
-    tmp: tempfile.TemporaryDirectory[str]
-    root: Path
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.root = Path(cls.tmp.name) / "root"
-        unpack(cls.layout, cls.root)
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        cls.tmp.cleanup()
 
     def command(self, binary: str, *args: str, list_libraries: bool = False) -> list[str]:
         """`binary args` of the image, through the image's loader and libraries.
@@ -61,7 +30,7 @@ class RedisImageTest(unittest.TestCase):
         With `list_libraries`, the loader lists where each library comes from
         instead of running the binary.
         """
-        loader = [str(self.root / LOADER), "--library-path", str(self.root / LIBRARY_PATH)]
+        loader = loader_command(self.root)
         if list_libraries:
             loader.append("--list")
         return [*loader, str(self.root / binary), *args]

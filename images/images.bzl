@@ -44,6 +44,7 @@ def image(name, model = None):
 IMAGES = [
     image("base"),
     image("ml", model = "//models:minilm_load"),
+    image("ml_onnx", model = "//models:minilm_onnx_load"),
     image("dev"),
 ]
 

@@ -55,3 +55,17 @@ PYTHON_PRUNE = [
 
 # torch refuses to import without its shared-memory manager.
 PYTHON_KEEP = ["*/torch/bin/torch_shm_manager"]
+
+# onnxruntime's wheel beyond the Python binding: its C API library (35 MB; the
+# binding, onnxruntime_pybind11_state, does not link it) and its offline
+# tools for converting, quantising and fusing models, which import onnx,
+# torch or sympy, none of which the ml_onnx image has.
+# //images:ml_onnx_test runs the embedder in the image without them.
+ONNX_PRUNE = PYTHON_PRUNE + [
+    "*/onnxruntime/capi/libonnxruntime.so.*",
+    "*/onnxruntime/backend/*",
+    "*/onnxruntime/datasets/*",
+    "*/onnxruntime/quantization/*",
+    "*/onnxruntime/tools/*",
+    "*/onnxruntime/transformers/*",
+]

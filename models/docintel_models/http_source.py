@@ -121,6 +121,11 @@ class HubSource(_HttpSource):
 
     def candidates(self, spec: ModelSpec, model_file: ModelFile) -> list[tuple[int, str]]:
         """The one resolve URL of ``model_file`` at the pinned revision."""
+        if spec.source.kind != "hf":
+            raise SourceUnavailableError(
+                self.description,
+                f"{spec.name} is not on the hub: it is built by {spec.source.target} (see models/manifest.json)",
+            )
         repo, revision, path = spec.source.repo, spec.revision, model_file.path
         return [(0, f"{self.base_url}/{repo}/resolve/{revision}/{path}")]
 

@@ -103,7 +103,7 @@ def _list(manifest: Manifest, cache_dir: Path) -> None:
         )
         state = "cached" if present == len(spec.files) else f"{present}/{len(spec.files)} cached"
         print(
-            f"{spec.name}\t{spec.source.kind}:{spec.source.repo}@{spec.revision}\t"
+            f"{spec.name}\t{spec.source.origin}@{spec.revision}\t"
             f"dim={spec.dimension}\t{len(spec.files)} files\t{human_bytes(spec.total_size)}\t"
             f"{state}"
         )

@@ -7,6 +7,10 @@ The manifest is ``models/manifest.json`` (next to this package). Its shape::
                  "revision": "<commit or branch>", "dimension": 384,
                  "files": [{"path": "rel/path", "size": 123, "sha256": "<hex>"}]}]}
 
+A model built by this repository instead of downloaded has the source
+``{"kind": "bazel", "target": "//pkg:name", "note": "..."}``: the hub is
+never asked for it, only mirrors (the note says why and where to get it).
+
 ``DOCINTEL_MODEL_MANIFEST`` may point at another manifest file.
 """
 
@@ -28,7 +32,8 @@ DEFAULT_MANIFEST_PATH = Path(__file__).resolve().parent.parent / "manifest.json"
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _COMPONENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
-SOURCE_KINDS = ("hf",)
+_LABEL_RE = re.compile(r"^//[A-Za-z0-9/._-]*:[A-Za-z0-9._-]+$")
+SOURCE_KINDS = ("hf", "bazel")
 
 
 @dataclass(frozen=True)
@@ -42,10 +47,16 @@ class ModelFile:
 
 @dataclass(frozen=True)
 class ModelSource:
-    """Where a model comes from upstream: ``kind`` ``hf`` and a hub repo id."""
+    """Where a model comes from: ``hf`` and a hub repo id, or ``bazel`` and the target that builds it."""
 
     kind: str
-    repo: str
+    repo: str | None = None
+    target: str | None = None
+
+    @property
+    def origin(self) -> str:
+        """``hf:<repo>`` or ``bazel:<target>``, for listings and messages."""
+        return f"{self.kind}:{self.repo if self.kind == 'hf' else self.target}"
 
 
 @dataclass(frozen=True)
@@ -134,9 +145,7 @@ def _parse_model(raw: Any, where: str) -> ModelSpec:
     kind = _string(source_raw, "kind", f"{where}: source")
     if kind not in SOURCE_KINDS:
         raise ManifestError(f"{where}: source kind must be one of {SOURCE_KINDS}, got {kind!r}")
-    repo = _string(source_raw, "repo", f"{where}: source")
-    if not _REPO_RE.match(repo):
-        raise ManifestError(f"{where}: source repo must look like 'org/name', got {repo!r}")
+    source = _parse_source(source_raw, kind, f"{where}: source")
     revision = _string(data, "revision", where)
     if not _COMPONENT_RE.match(revision):
         raise ManifestError(f"{where}: revision must be a commit hash or branch name")
@@ -156,11 +165,23 @@ def _parse_model(raw: Any, where: str) -> ModelSpec:
         files.append(model_file)
     return ModelSpec(
         name=name,
-        source=ModelSource(kind=kind, repo=repo),
+        source=source,
         revision=revision,
         dimension=dimension,
         files=tuple(files),
     )
+
+
+def _parse_source(data: dict[str, Any], kind: str, where: str) -> ModelSource:
+    if kind == "hf":
+        repo = _string(data, "repo", where)
+        if not _REPO_RE.match(repo):
+            raise ManifestError(f"{where}: source repo must look like 'org/name', got {repo!r}")
+        return ModelSource(kind=kind, repo=repo)
+    target = _string(data, "target", where)
+    if not _LABEL_RE.match(target):
+        raise ManifestError(f"{where}: source target must be a Bazel label like '//pkg:name', got {target!r}")
+    return ModelSource(kind=kind, target=target)
 
 
 def _parse_file(raw: Any, where: str) -> ModelFile:

@@ -37,16 +37,16 @@ def test_cli_fetch_verify_list(mirror_dir: Path, cache_dir: Path, spec: ModelSpe
     assert f"fetched {len(spec.files)} file(s), 87.3 MiB" in fetched.stdout
     assert "fetched model.safetensors" in fetched.stderr  # plain progress lines: not a TTY
 
-    again = run("--all", "--quiet", env={"DOCINTEL_MODEL_DIR": str(cache_dir)})
+    again = run("--model", MODEL_NAME, "--quiet", env={"DOCINTEL_MODEL_DIR": str(cache_dir)})
     assert again.returncode == 0, again.stderr
     assert "fetched 0 file(s), 0 B" in again.stdout
     assert again.stderr == ""
 
-    assert run("--verify-only", "--cache-dir", str(cache_dir)).returncode == 0
+    assert run("--verify-only", "--model", MODEL_NAME, "--cache-dir", str(cache_dir)).returncode == 0
     assert "cached" in run("--list", "--cache-dir", str(cache_dir)).stdout
 
     flip_byte(cache_dir / MODEL_NAME / spec.revision / "vocab.txt", 5)
-    broken = run("--verify-only", "--cache-dir", str(cache_dir))
+    broken = run("--verify-only", "--model", MODEL_NAME, "--cache-dir", str(cache_dir))
     assert broken.returncode == 1
     assert "vocab.txt (checksum mismatch)" in broken.stdout
     assert broken.stderr.count("\n") == 1 and broken.stderr.startswith("init_models: error:")
@@ -56,7 +56,7 @@ def test_cli_errors_are_one_line(cache_dir: Path, tmp_path: Path) -> None:
     unknown = run("--model", "nope", "--cache-dir", str(cache_dir))
     assert unknown.returncode == 1
     assert unknown.stderr.strip().splitlines() == [
-        "init_models: error: unknown model 'nope'; known models: all-MiniLM-L6-v2"
+        "init_models: error: unknown model 'nope'; known models: all-MiniLM-L6-v2, all-MiniLM-L6-v2-onnx"
     ]
     unreachable = run("--cache-dir", str(cache_dir), "--mirror", str(tmp_path / "none"), "--quiet")
     assert unreachable.returncode == 1

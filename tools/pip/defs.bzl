@@ -1,7 +1,11 @@
-"""The pip targets of one dependency group (requirements/<group>.in): group_requirements, group_wheels."""
+"""The pip targets of one dependency group (requirements/<group>.in): group_requirements, group_wheels;
+and wheels_without_deps, a group's wheel files without those of their dependencies."""
 
 load("@pip//:requirements.bzl", "requirement", "whl_requirement")
 load("@requirement_groups//:groups.bzl", "GROUPS")
+load(":wheels_without_deps.bzl", _wheels_without_deps = "wheels_without_deps")
+
+wheels_without_deps = _wheels_without_deps
 
 def _group_packages(group):
     """The package names the group's .in file names."""

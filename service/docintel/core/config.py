@@ -39,7 +39,7 @@ class Settings(BaseSettings):
 
     api_key: SecretStr | None = None
 
-    embedder: Literal["openai", "local"] = "openai"
+    embedder: Literal["openai", "local", "onnx"] = "openai"
     openai_base_url: str = "https://api.openai.com/v1"
     openai_api_key: SecretStr | None = None
     embedding_model: str = "text-embedding-3-small"
@@ -52,6 +52,9 @@ class Settings(BaseSettings):
 
     model_dir: Path = Path("/models")
     local_model: str = "all-MiniLM-L6-v2"
+    onnx_model: str = "all-MiniLM-L6-v2-onnx"
+    # ONNX Runtime's intra-op threads; unset: the CPUs the container may use.
+    onnx_threads: int | None = Field(default=None, ge=1, le=1024)
 
     chunk_size: int = Field(default=800, ge=1)
     chunk_overlap: int = Field(default=100, ge=0)
@@ -77,4 +80,6 @@ class Settings(BaseSettings):
         """The model name the embedding cache is keyed by (backend-qualified)."""
         if self.embedder == "local":
             return f"local/{self.local_model}"
+        if self.embedder == "onnx":
+            return f"onnx/{self.onnx_model}"
         return f"openai/{self.embedding_model}"

@@ -9,6 +9,7 @@ from docintel.core.metrics import Metrics
 from docintel.embeddings.base import Embedder
 from docintel.embeddings.cache import EmbeddingCache
 from docintel.embeddings.local_backend import LocalEmbedder
+from docintel.embeddings.onnx_backend import OnnxEmbedder
 from docintel.embeddings.openai_backend import OpenAIEmbedder
 from docintel.store.keys import Keys
 
@@ -28,6 +29,15 @@ def create_embedder(settings: Settings, *, client: redis.Redis, metrics: Metrics
             model_name=settings.local_model,
             model_dir=settings.model_dir,
             batch_size=settings.embedding_batch_size,
+            cache=cache,
+            metrics=metrics,
+        )
+    if settings.embedder == "onnx":
+        return OnnxEmbedder(
+            model_name=settings.onnx_model,
+            model_dir=settings.model_dir,
+            batch_size=settings.embedding_batch_size,
+            threads=settings.onnx_threads,
             cache=cache,
             metrics=metrics,
         )

@@ -1,6 +1,6 @@
-"""The model image holds exactly manifest.json's files, in the cache layout.
+"""A model image holds exactly manifest.json's files of one model, in the cache layout.
 
-    minilm_image_test.py IMAGE_LAYOUT MANIFEST.json
+    model_image_test.py IMAGE_LAYOUT MANIFEST.json MODEL_NAME
 
 Reads the layers straight from the OCI layout: every regular file must be
 `models/<name>/<revision>/<path>` of a manifest entry with its size and sha256,
@@ -58,11 +58,12 @@ def expected_files(manifest: dict[str, Any], model: str) -> dict[str, tuple[int,
     return {f"{root}/{f['path']}": (f["size"], f["sha256"]) for f in spec["files"]}
 
 
-class MinilmImageTest(unittest.TestCase):
-    """Compares the image's layers with the manifest's entry for all-MiniLM-L6-v2."""
+class ModelImageTest(unittest.TestCase):
+    """Compares the image's layers with the manifest's entry for the model."""
 
     layout: Path
     manifest: dict[str, Any]
+    model: str
     members: dict[str, tuple[tarfile.TarInfo, str | None]]
     expected: dict[str, tuple[int, str]]
 
@@ -70,7 +71,7 @@ class MinilmImageTest(unittest.TestCase):
     def setUpClass(cls) -> None:
         """Reads the image once for all tests."""
         cls.members = image_members(cls.layout)
-        cls.expected = expected_files(cls.manifest, "all-MiniLM-L6-v2")
+        cls.expected = expected_files(cls.manifest, cls.model)
 
     def test_files_are_the_manifest_files(self) -> None:
         """No file is missing, none is extra (README.md, data_config.json stay out)."""
@@ -91,6 +92,7 @@ class MinilmImageTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    MinilmImageTest.layout = Path(sys.argv[1])
-    MinilmImageTest.manifest = json.loads(Path(sys.argv[2]).read_text())
+    ModelImageTest.layout = Path(sys.argv[1])
+    ModelImageTest.manifest = json.loads(Path(sys.argv[2]).read_text())
+    ModelImageTest.model = sys.argv[3]
     unittest.main(argv=sys.argv[:1])

@@ -1,0 +1,80 @@
+"""An image's own programs, run without a container runtime.
+
+`unpack` extracts every layer of an OCI layout's image into a directory
+(`UnpackedImageTest` does it once for a test class); `loader_command` runs a
+binary of that directory through the image's own dynamic loader and
+libraries, so nothing of the host's (or the build root's) is used. Which
+loader and library directory: whatever the image holds, for any architecture.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tarfile
+import tempfile
+import unittest
+from pathlib import Path
+from typing import Any
+
+__all__ = ["UnpackedImageTest", "image_config", "loader_command", "unpack"]
+
+# Where Debian puts the dynamic loader: /lib64 (amd64) or /lib (arm64), merged into /usr.
+_LOADERS = ("usr/lib64/ld-linux-*.so*", "usr/lib/ld-linux-*.so*")
+
+
+def _manifest(layout: Path) -> dict[str, Any]:
+    blobs = layout / "blobs" / "sha256"
+    index = json.loads((layout / "index.json").read_text())
+    manifest: dict[str, Any] = json.loads((blobs / index["manifests"][0]["digest"].removeprefix("sha256:")).read_text())
+    return manifest
+
+
+def image_config(layout: Path) -> dict[str, Any]:
+    """The `config` object (Env, Entrypoint, ...) of the layout's image."""
+    blobs = layout / "blobs" / "sha256"
+    digest = _manifest(layout)["config"]["digest"].removeprefix("sha256:")
+    config: dict[str, Any] = json.loads((blobs / digest).read_text())["config"]
+    return config
+
+
+def unpack(layout: Path, root: Path) -> None:
+    """Extracts every layer of the layout's image into `root`, bottom first."""
+    blobs = layout / "blobs" / "sha256"
+    for layer in _manifest(layout)["layers"]:
+        with (
+            gzip.open(blobs / layer["digest"].removeprefix("sha256:")) as raw,
+            tarfile.open(fileobj=raw) as tar,
+        ):
+            tar.extractall(root)  # noqa: S202 - an image this repository built, links and all
+
+
+def loader_command(root: Path) -> list[str]:
+    """The image's dynamic loader with the image's library directory: prefix a binary of `root` with it."""
+    loaders = sorted(
+        p for pattern in ("usr/lib64/ld-linux-*.so*", "usr/lib/ld-linux-*.so*") for p in root.glob(pattern)
+    )
+    libraries = sorted(p.parent for p in root.glob("usr/lib/*-linux-gnu/libc.so.6"))
+    if not loaders or not libraries:
+        raise FileNotFoundError(f"{root} holds no dynamic loader (usr/lib*/ld-linux-*) or libc (usr/lib/*-linux-gnu)")
+    return [str(loaders[0]), "--library-path", str(libraries[0])]
+
+
+class UnpackedImageTest(unittest.TestCase):
+    """Tests of one image, unpacked once into `root` (a temporary directory) for the whole class."""
+
+    layout: Path
+    tmp: tempfile.TemporaryDirectory[str]
+    root: Path
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        """Unpacks `layout` into `root`."""
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.root = Path(cls.tmp.name) / "root"
+        unpack(cls.layout, cls.root)
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        """Removes `root`."""
+        cls.tmp.cleanup()

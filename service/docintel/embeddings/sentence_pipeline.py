@@ -1,0 +1,107 @@
+"""A sentence-transformers model directory's pipeline, read from its own files, and its arithmetic.
+
+``modules.json`` lists the modules a sentence-transformers model applies in
+order; for all-MiniLM-L6-v2 they are Transformer (settings in
+``sentence_bert_config.json``) -> Pooling (``1_Pooling/config.json``) ->
+Normalize. :func:`read_pipeline` reads those files, and :func:`pool` does the
+Pooling and Normalize steps on the Transformer's token embeddings with numpy,
+so an ONNX graph of the Transformer alone gives the model's sentence vectors.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["PipelineError", "SentencePipeline", "pool", "read_pipeline"]
+
+_TRANSFORMER = "sentence_transformers.models.Transformer"
+_POOLING = "sentence_transformers.models.Pooling"
+_NORMALIZE = "sentence_transformers.models.Normalize"
+_MEAN = "pooling_mode_mean_tokens"
+
+
+class PipelineError(ValueError):
+    """The model directory describes a pipeline this embedder cannot run, or is unreadable."""
+
+
+@dataclass(frozen=True)
+class SentencePipeline:
+    """What the model's files say to do around the Transformer module."""
+
+    max_seq_length: int
+    lower_case: bool
+    dimension: int
+    normalize: bool
+
+
+def read_pipeline(model_dir: Path) -> SentencePipeline:
+    """The pipeline of ``model_dir``: Transformer -> Pooling (mean tokens) [-> Normalize].
+
+    Raises :class:`PipelineError` naming the file for anything else.
+    """
+    modules = _json(model_dir / "modules.json")
+    if not isinstance(modules, list):
+        raise PipelineError(f"{model_dir / 'modules.json'}: expected a list of modules")
+    types = [str(module.get("type", "")) if isinstance(module, dict) else "" for module in modules]
+    if types not in ([_TRANSFORMER, _POOLING], [_TRANSFORMER, _POOLING, _NORMALIZE]):
+        raise PipelineError(
+            f"{model_dir / 'modules.json'} lists {types}; the onnx embedder runs Transformer -> Pooling "
+            "[-> Normalize] only: use DOCINTEL_EMBEDDER=local for this model"
+        )
+    transformer_path = model_dir / str(modules[0].get("path", "")) / "sentence_bert_config.json"
+    transformer = _object(transformer_path)
+    pooling_path = model_dir / str(modules[1].get("path", "")) / "config.json"
+    pooling = _object(pooling_path)
+    modes = sorted(key for key, value in pooling.items() if key.startswith("pooling_mode_") and value is True)
+    if modes != [_MEAN]:
+        raise PipelineError(f"{pooling_path}: pooling modes {modes}; the onnx embedder does {_MEAN} only")
+    return SentencePipeline(
+        max_seq_length=_positive(transformer, "max_seq_length", transformer_path),
+        lower_case=bool(transformer.get("do_lower_case", False)),
+        dimension=_positive(pooling, "word_embedding_dimension", pooling_path),
+        normalize=len(types) == 3,
+    )
+
+
+def pool(
+    pipeline: SentencePipeline, token_embeddings: npt.NDArray[np.float32], attention_mask: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float32]:
+    """Sentence vectors: the mean of the token embeddings where the mask is 1, then L2-normalised if asked.
+
+    ``token_embeddings`` is batch x sequence x hidden, ``attention_mask`` batch x sequence.
+    """
+    mask = attention_mask.astype(np.float32)[:, :, None]
+    summed = (token_embeddings * mask).sum(axis=1)
+    counts = np.maximum(mask.sum(axis=1), 1e-9)
+    vectors: npt.NDArray[np.float32] = (summed / counts).astype(np.float32, copy=False)
+    if pipeline.normalize:
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors = (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+    return vectors
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PipelineError(f"cannot read {path}: {exc}") from exc
+
+
+def _object(path: Path) -> dict[str, Any]:
+    data = _json(path)
+    if not isinstance(data, dict):
+        raise PipelineError(f"{path}: expected a JSON object")
+    return data
+
+
+def _positive(config: dict[str, Any], key: str, path: Path) -> int:
+    value = config.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise PipelineError(f"{path}: {key} must be a positive integer, got {value!r}")
+    return value

@@ -1,0 +1,117 @@
+"""Measures the image's own embedder inside its container; prints one JSON object.
+
+    podman exec -i CONTAINER /usr/bin/python3.11 - BATCHES QUERIES < measure_embedder.py
+
+Runs in the image (no shell there: python3.11 reads this file from stdin) with
+the image's environment, so DOCINTEL_EMBEDDER picks the embedder (`local`:
+sentence-transformers on torch, `onnx`: ONNX Runtime) and DOCINTEL_MODEL_DIR
+the model volume. No Redis: the embedding cache is off, every text is
+embedded. Figures:
+
+- load: the first call, model files verified and loaded;
+- throughput: BATCHES batches of 32 distinct texts of about 128 tokens, after
+  one warm-up batch: texts per second;
+- latency: QUERIES distinct one-line queries embedded one at a time: p50, p90.
+
+The texts come from a seeded generator, the same in every image.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+BATCH = 32
+WORDS_PER_TEXT = 124  # about 128 tokens with this vocabulary (the output says how many exactly)
+_WORDS = (
+    "the a of and to in is was for on with as by at from that this it be are were which have has had not but "
+    "or an all new more one two first time year people city state water system program market report study "
+    "house school music river model energy health policy science history company service student family "
+    "research country game light power road language network garden doctor teacher bridge "
+    "winter summer forest ocean mountain village station library museum kitchen window camera engine budget "
+    "quickly slowly carefully often never always sometimes together without between during after before"
+)
+VOCABULARY = _WORDS.split()
+
+
+def texts(count: int, rng: random.Random, words: int) -> list[str]:
+    """``count`` distinct texts of ``words`` words."""
+    return [f"{index}: " + " ".join(rng.choice(VOCABULARY) for _ in range(words)) for index in range(count)]
+
+
+def make_embedder() -> tuple[Any, str]:
+    """The embedder the image's environment selects, without a cache; and the model's directory name."""
+    from docintel.core.config import Settings
+
+    settings = Settings()
+    if settings.embedder == "onnx":
+        from docintel.embeddings.onnx_backend import OnnxEmbedder
+
+        model = settings.onnx_model
+        embedder: Any = OnnxEmbedder(model_name=model, model_dir=settings.model_dir, batch_size=BATCH)
+    elif settings.embedder == "local":
+        from docintel.embeddings.local_backend import LocalEmbedder
+
+        model = settings.local_model
+        embedder = LocalEmbedder(model_name=model, model_dir=settings.model_dir, batch_size=BATCH)
+    else:
+        raise SystemExit(f"DOCINTEL_EMBEDDER={settings.embedder}: not a local embedder")
+    return embedder, str(settings.model_dir / model / "main")
+
+
+def token_counts(model_dir: str, items: Sequence[str]) -> list[int]:
+    """Tokens per text, [CLS] and [SEP] included, untruncated (tokenizers is in both images)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(f"{model_dir}/tokenizer.json")
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return [len(encoding.ids) for encoding in tokenizer.encode_batch(list(items))]
+
+
+def main(argv: Sequence[str]) -> None:
+    """Measure and print the JSON figures."""
+    batches, queries = int(argv[0]), int(argv[1])
+    rng = random.Random(2026)
+    corpus = texts(BATCH * (batches + 1), rng, WORDS_PER_TEXT)
+    questions = [f"question {index}: " + " ".join(rng.choice(VOCABULARY) for _ in range(8)) for index in range(queries)]
+    embedder, model_dir = make_embedder()
+    started = time.perf_counter()
+    embedder.embed(["warm up"])
+    load = time.perf_counter() - started
+    embedder.embed(corpus[:BATCH])
+    measured = corpus[BATCH:]
+    started = time.perf_counter()
+    for start in range(0, len(measured), BATCH):
+        embedder.embed(measured[start : start + BATCH])
+    seconds = time.perf_counter() - started
+    latencies = []
+    for question in questions:
+        started = time.perf_counter()
+        embedder.embed([question])
+        latencies.append(time.perf_counter() - started)
+    latencies.sort()
+    tokens = token_counts(model_dir, measured)
+    print(
+        json.dumps(
+            {
+                "backend": embedder.backend,
+                "ready": embedder.check_ready(),
+                "load_seconds": load,
+                "texts": len(measured),
+                "tokens_per_text": statistics.mean(tokens),
+                "texts_per_second": len(measured) / seconds,
+                "query_p50_ms": 1000 * statistics.median(latencies),
+                "query_p90_ms": 1000 * latencies[int(0.9 * (len(latencies) - 1))],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
