@@ -37,7 +37,7 @@ INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAME = "last_hidden_state"
 
 
-class _Encoder(torch.nn.Module):
+class _Encoder(torch.nn.Module):  # type: ignore[misc]  # torch is untyped here (not a mypy dependency)
     """The BERT encoder with positional inputs, returning only the token embeddings."""
 
     def __init__(self, model: torch.nn.Module) -> None:

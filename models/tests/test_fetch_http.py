@@ -42,6 +42,7 @@ def test_hub_url_scheme_via_hf_endpoint(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root = tmp_path / "hub"
+    assert spec.source.repo is not None
     link_mirror(mirror_dir, root / spec.source.repo / "resolve" / spec.revision)
     with serve_directory(root) as (url, state):
         monkeypatch.setenv("HF_ENDPOINT", url)

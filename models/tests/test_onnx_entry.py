@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
-from support import link_mirror, sha256
 
 from docintel_models import Manifest, ManifestError, ModelSpec, SourceUnavailableError, ensure_model, load_manifest
+from support import link_mirror, sha256
 
 ONNX_MODEL = "all-MiniLM-L6-v2-onnx"
 ONNX_FILE = "model.onnx"

@@ -34,7 +34,7 @@ containers and scratch directory, and leaves both images loaded.
 """
 
 # This tool runs podman and redis-server, found on PATH, with arguments it makes itself.
-# ruff: noqa: S603, S607
+# ruff: noqa: S607
 
 from __future__ import annotations
 
