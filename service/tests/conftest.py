@@ -1,4 +1,4 @@
-"""Shared fixtures: real Redis 7 and 8 servers, the embeddings stub, app clients.
+"""Shared fixtures: real Redis 7 and 8 servers and the embeddings stub (app clients: api/conftest.py).
 
 Redis binaries come from DOCINTEL_TEST_REDIS_7 and DOCINTEL_TEST_REDIS_8; a
 missing variable fails the tests that need it (it is never skipped).
@@ -9,19 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from docintel.core.config import Settings
-from docintel.main import create_app
 from tests.support.embedding_stub import EmbeddingStub
 from tests.support.redis_server import RedisServer, redis_binary
-
-STUB_MODEL = "stub-embedding"
 
 # Hypothesis keeps its caches under service/.hypothesis whatever the current directory, and no
 # example database: runs do not depend on what an earlier run happened to find.
@@ -110,51 +104,3 @@ def stub(_stub_server: EmbeddingStub) -> EmbeddingStub:
     """The embeddings stub, reset to normal behaviour."""
     _stub_server.reset()
     return _stub_server
-
-
-@pytest.fixture
-def make_settings(stub: EmbeddingStub) -> Callable[..., Settings]:
-    """Settings pointing at the stub and a given Redis, with fast retries."""
-
-    def build(redis_url: str, **overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "redis_url": redis_url,
-            "openai_base_url": stub.url,
-            "embedding_model": STUB_MODEL,
-            "embedding_timeout": 2.0,
-            "embedding_max_retries": 2,
-            "embedding_retry_backoff": 0.01,
-            "redis_socket_timeout": 2.0,
-        }
-        values.update(overrides)
-        return Settings(**values)
-
-    return build
-
-
-@pytest.fixture
-def make_client(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., TestClient]]:
-    """Build TestClients (lifespan entered) for a Redis URL and setting overrides."""
-    clients: list[TestClient] = []
-
-    def build(redis_url: str, **overrides: Any) -> TestClient:
-        client = TestClient(create_app(make_settings(redis_url, **overrides)))
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield build
-    for client in clients:
-        client.__exit__(None, None, None)
-
-
-@pytest.fixture
-def client(redis_server: RedisServer, make_client: Callable[..., TestClient]) -> TestClient:
-    """An app client on each Redis version."""
-    return make_client(redis_server.url)
-
-
-@pytest.fixture
-def client8(redis8: RedisServer, make_client: Callable[..., TestClient]) -> TestClient:
-    """An app client on Redis 8 only."""
-    return make_client(redis8.url)

@@ -13,7 +13,6 @@ from docintel.embeddings.factory import create_embedder
 from docintel.store.documents import DocumentStore
 from docintel.store.keys import Keys
 from docintel.store.redis_client import create_redis
-from docintel.store.vectors import VectorIndex
 
 __all__ = ["AppContext"]
 
@@ -34,7 +33,7 @@ class AppContext:
         client = create_redis(settings)
         metrics = Metrics()
         keys = Keys(settings.key_prefix)
-        store = DocumentStore(client, keys=keys, index=VectorIndex(client, keys=keys))
+        store = DocumentStore(client, keys=keys)
         embedder = create_embedder(settings, client=client, metrics=metrics)
         return cls(settings=settings, redis=client, metrics=metrics, embedder=embedder, store=store)
 

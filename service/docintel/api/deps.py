@@ -6,7 +6,6 @@ import hmac
 from email.message import Message
 from typing import Annotated, cast
 
-import redis
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
@@ -21,7 +20,6 @@ __all__ = [
     "ContextDep",
     "EmbedderDep",
     "MetricsDep",
-    "RedisDep",
     "SettingsDep",
     "StoreDep",
     "get_context",
@@ -44,11 +42,6 @@ def get_settings(context: ContextDep) -> Settings:
     return context.settings
 
 
-def get_redis(context: ContextDep) -> redis.Redis:
-    """The app's pooled Redis client."""
-    return context.redis
-
-
 def get_embedder(context: ContextDep) -> Embedder:
     """The configured embedder."""
     return context.embedder
@@ -65,7 +58,6 @@ def get_metrics(context: ContextDep) -> Metrics:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-RedisDep = Annotated[redis.Redis, Depends(get_redis)]
 EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
 StoreDep = Annotated[DocumentStore, Depends(get_store)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]

@@ -60,8 +60,10 @@ async def _docintel_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DocintelError)
     if exc.status_code >= 500:
         logger.warning("request failed", extra={"code": exc.code, "error": exc.message, "path": request.url.path})
-    headers = {"WWW-Authenticate": 'Bearer realm="docintel"'} if isinstance(exc, AuthenticationError) else None
-    return error_response(exc.status_code, exc.code, exc.message, headers=headers)
+    headers = {"WWW-Authenticate": 'Bearer realm="docintel"'} if isinstance(exc, AuthenticationError) else {}
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
+    return error_response(exc.status_code, exc.code, exc.message, headers=headers or None)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

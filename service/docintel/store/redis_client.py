@@ -14,7 +14,15 @@ from redis.retry import Retry
 from docintel.core.config import Settings
 from docintel.errors import StoreUnavailableError
 
-__all__ = ["as_text", "create_redis", "is_unavailable_error", "raw_command", "redis_errors", "watch"]
+__all__ = [
+    "as_text",
+    "create_redis",
+    "is_unavailable_error",
+    "is_unknown_command",
+    "raw_command",
+    "redis_errors",
+    "watch",
+]
 
 # Server replies that mean "temporarily unable to serve", not "you sent garbage".
 _UNAVAILABLE_REPLIES = ("LOADING", "READONLY", "MASTERDOWN", "MISCONF", "OOM", "BUSY", "TRYAGAIN")
@@ -39,10 +47,15 @@ def create_redis(settings: Settings) -> redis.Redis:
 
 
 def is_unavailable_error(exc: BaseException) -> bool:
-    """True if ``exc`` means Redis cannot serve right now (down, loading, read-only...)."""
+    """True if ``exc`` means Redis cannot serve right now (down, hung, loading, read-only...)."""
     if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
         return True
     return isinstance(exc, redis.ResponseError) and str(exc).startswith(_UNAVAILABLE_REPLIES)
+
+
+def is_unknown_command(exc: BaseException) -> bool:
+    """True for Redis' reply to a command it does not have (e.g. VADD on Redis 7)."""
+    return isinstance(exc, redis.ResponseError) and "unknown command" in str(exc).lower()
 
 
 @contextmanager
@@ -52,7 +65,9 @@ def redis_errors(action: str) -> Iterator[None]:
         yield
     except redis.RedisError as exc:
         if is_unavailable_error(exc):
-            raise StoreUnavailableError(f"Redis is unavailable while {action}: {exc}") from exc
+            raise StoreUnavailableError(
+                f"Redis is unavailable while {action}: {exc}; retry once Redis answers again"
+            ) from exc
         raise
 
 

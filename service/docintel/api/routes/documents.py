@@ -34,7 +34,7 @@ from docintel.schemas import (
     DocumentSummary,
 )
 from docintel.services import documents as service
-from docintel.store.documents import DocumentRecord
+from docintel.store.records import DocumentRecord
 
 __all__ = ["router"]
 
@@ -45,7 +45,7 @@ router = APIRouter(
     responses=ERROR_RESPONSES,
 )
 
-_INGEST_ERRORS = describe_errors(413, 415, 502, 504)
+_INGEST_ERRORS = describe_errors(409, 413, 415, 502, 504)
 _READ_CHUNK = 1024 * 1024
 
 
@@ -138,7 +138,7 @@ def read_document(document_id: str, store: StoreDep) -> DocumentPublic:
 @router.delete(
     "/{document_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=describe_errors(404),
+    responses=describe_errors(404, 409),
     summary="Delete a document with its chunks and vectors",
 )
 def delete_document(document_id: str, store: StoreDep, metrics: MetricsDep) -> Response:

@@ -28,7 +28,7 @@ def readyz(store: StoreDep, embedder: EmbedderDep, response: Response) -> Readin
     try:
         store.ping()
         checks["redis"] = "ok"
-        checks["index"] = store.index.mode().value
+        checks["index"] = store.index_name()
         checks["embedder"] = embedder.check_ready()
     except DocintelError as exc:
         response.status_code = 503

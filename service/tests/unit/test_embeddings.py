@@ -1,20 +1,16 @@
-"""The OpenAI-compatible backend against a real HTTP stub, and the embedder base class."""
+"""The OpenAI-compatible backend against a real HTTP stub (no Redis), and the embedder base class."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import httpx
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 
 from docintel.core.metrics import Metrics
 from docintel.embeddings.base import Embedder
 from docintel.embeddings.openai_backend import OpenAIEmbedder, embeddings_url
 from docintel.errors import EmbeddingDimensionError, EmbeddingError, EmbeddingTimeoutError
 from tests.support.embedding_stub import EmbeddingStub, stub_vector
-from tests.support.redis_server import RedisServer
 
 
 def make_embedder(stub: EmbeddingStub, **overrides: object) -> OpenAIEmbedder:
@@ -184,73 +180,3 @@ def test_openai_sdk_like_transport_errors_are_wrapped() -> None:
     )
     with pytest.raises(EmbeddingError, match="invalid JSON"):
         embedder.embed(["x"])
-
-
-# -- through the app: failures are reported and nothing is stored -----------------------------
-
-
-def test_api_timeout_is_504_and_nothing_stored(
-    redis_server: RedisServer, make_client: Callable[..., TestClient], stub: EmbeddingStub
-) -> None:
-    client = make_client(redis_server.url, embedding_timeout=0.2, embedding_max_retries=1)
-    stub.state.delay = 0.5
-    response = client.post("/v1/documents", json={"id": "t", "title": "t", "text": "slow text"})
-    assert response.status_code == 504
-    assert response.json()["error"]["code"] == "embedding_timeout"
-    stub.state.delay = 0
-    assert client.get("/v1/documents/t").status_code == 404
-    assert client.get("/v1/documents").json()["total"] == 0
-
-
-def test_wrong_dimension_is_502_and_nothing_stored(client: TestClient, stub: EmbeddingStub) -> None:
-    assert client.post("/v1/documents", json={"id": "ok", "title": "t", "text": "first"}).status_code == 201
-    stub.state.wrong_dimension = True
-    response = client.post("/v1/documents", json={"id": "bad", "title": "t", "text": "second text"})
-    assert response.status_code == 502
-    error = response.json()["error"]
-    assert error["code"] == "embedding_dimension_mismatch"
-    assert "65-dimensional" in error["message"]
-    replace = client.post("/v1/documents", json={"id": "ok", "title": "new", "text": "replacement text"})
-    assert replace.status_code == 502
-    stub.state.wrong_dimension = False
-    assert client.get("/v1/documents/bad").status_code == 404
-    assert client.get("/v1/documents/ok").json()["title"] == "t"
-    assert client.get("/v1/documents").json()["total"] == 1
-
-
-def test_configured_dimension_mismatch_is_502(redis8: RedisServer, make_client: Callable[..., TestClient]) -> None:
-    client = make_client(redis8.url, embedding_dimension=128)
-    response = client.post("/v1/documents", json={"title": "t", "text": "x"})
-    assert response.status_code == 502
-    assert "expected 128" in response.json()["error"]["message"]
-
-
-def test_upstream_errors_are_502(client8: TestClient, stub: EmbeddingStub) -> None:
-    stub.fail_next(10, status=500)
-    response = client8.post("/v1/search", json={"query": "anything"})
-    assert response.status_code == 502
-    assert response.json()["error"]["code"] == "embedding_failed"
-
-
-def test_retries_make_ingest_succeed(client8: TestClient, stub: EmbeddingStub) -> None:
-    stub.fail_next(2, status=502)
-    response = client8.post("/v1/documents", json={"title": "t", "text": "eventually stored"})
-    assert response.status_code == 201
-    assert stub.state.attempts == 3
-
-
-def test_index_dimension_mismatch_is_502(
-    redis_server: RedisServer, make_client: Callable[..., TestClient], stub: EmbeddingStub
-) -> None:
-    first = make_client(redis_server.url)
-    assert first.post("/v1/documents", json={"id": "a", "title": "t", "text": "x"}).status_code == 201
-    stub.reset(dimension=32)
-    second = make_client(redis_server.url, embedding_model="other-model")
-    response = second.post("/v1/documents", json={"id": "b", "title": "t", "text": "y"})
-    assert response.status_code == 502
-    assert response.json()["error"]["code"] == "index_dimension_mismatch"
-    assert "32" in response.json()["error"]["message"]
-    assert second.get("/v1/documents/b").status_code == 404
-    search = second.post("/v1/search", json={"query": "x"})
-    assert search.status_code == 502
-    assert search.json()["error"]["code"] == "index_dimension_mismatch"

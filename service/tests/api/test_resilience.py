@@ -7,7 +7,6 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from docintel.store.vectors import IndexMode
 from tests.support.embedding_stub import EmbeddingStub
 from tests.support.redis_server import RedisServer, free_port
 
@@ -71,13 +70,13 @@ def test_capability_is_redetected_when_server_changes(
     client = make_client(server.url)
     store = client.app.state.context.store  # type: ignore[attr-defined]
     client.post("/v1/documents", json={"id": "a", "title": "t", "text": "first server"})
-    assert store.index.mode() is (IndexMode.VECTORSET if first == "8" else IndexMode.EXACT)
+    assert store.index_name() == ("vectorset" if first == "8" else "exact")
 
     server.stop()
     assert client.get("/readyz").status_code == 503  # the failure drops the cached capability
     server_factory(second, port=port)
     assert client.post("/v1/documents", json={"id": "b", "title": "t", "text": "second server"}).status_code == 201
-    assert store.index.mode() is (IndexMode.VECTORSET if second == "8" else IndexMode.EXACT)
+    assert store.index_name() == ("vectorset" if second == "8" else "exact")
     hits = client.post("/v1/search", json={"query": "second server"}).json()["hits"]
     assert [hit["document_id"] for hit in hits] == ["b"]
 
@@ -116,7 +115,7 @@ def test_swap_detected_by_writes(
         assert client.post("/v1/documents", json={"id": "b", "title": "t", "text": "on seven"}).status_code == 201
         hits = client.post("/v1/search", json={"query": "on seven"}).json()["hits"]
         assert [hit["document_id"] for hit in hits] == ["b"]
-    assert client.app.state.context.store.index.mode() is IndexMode.EXACT  # type: ignore[attr-defined]
+    assert client.app.state.context.store.index_name() == "exact"  # type: ignore[attr-defined]
 
 
 def test_readyz_reports_unreachable_embedder(redis8: RedisServer, make_client: Callable[..., TestClient]) -> None:

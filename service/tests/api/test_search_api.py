@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from docintel.store.vectors import IndexMode
 from tests.support.embedding_stub import EmbeddingStub, stub_vector
 from tests.support.redis_server import RedisServer
 
@@ -114,14 +113,14 @@ def test_blank_query_is_422(client: TestClient) -> None:
 def test_index_path_matches_server_version(loaded: TestClient, redis_server: RedisServer) -> None:
     store = loaded.app.state.context.store  # type: ignore[attr-defined]
     version = redis_server.version()
-    expected = IndexMode.VECTORSET if version.startswith("8.") else IndexMode.EXACT
-    assert store.index.mode() is expected
+    expected = "vectorset" if version.startswith("8.") else "exact"
+    assert store.index_name() == expected
     loaded.post("/v1/search", json={"query": "ocean"})
     metrics = loaded.get("/metrics").text
-    assert f'docintel_searches_total{{path="{expected.value}"}} 1.0' in metrics
-    assert loaded.get("/readyz").json()["checks"]["index"] == expected.value
+    assert f'docintel_searches_total{{path="{expected}"}} 1.0' in metrics
+    assert loaded.get("/readyz").json()["checks"]["index"] == expected
     with redis_server.client() as redis_client:
-        if expected is IndexMode.VECTORSET:
+        if expected == "vectorset":
             assert redis_client.execute_command("VCARD", "docintel:vset") == 3
             assert not redis_client.exists("docintel:vectors")
         else:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
+from docintel.api.errors import install_exception_handlers
+from docintel.errors import ConflictError
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
@@ -86,3 +90,17 @@ def test_nothing_stored_after_rejections(client8: TestClient) -> None:
     client8.post("/v1/documents", json={"title": "t", "text": " "})
     client8.post("/v1/documents", content=b"{", headers={"Content-Type": "application/json"})
     assert client8.get("/v1/documents").json()["total"] == 0
+
+
+def test_conflict_is_409_and_retryable() -> None:
+    app = FastAPI()
+    install_exception_handlers(app)
+
+    @app.get("/contended")
+    def contended() -> None:
+        raise ConflictError("document 'd' kept being changed by concurrent writes; retry the request")
+
+    response = TestClient(app).get("/contended")
+    error = assert_error(response, 409, "write_conflict")
+    assert "retry" in error["message"]
+    assert response.headers["retry-after"] == "1"

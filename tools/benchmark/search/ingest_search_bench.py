@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Ingest/search benchmark of docintel on Redis 7 (exact search) and Redis 8 (vector sets).
+r"""Ingest/search benchmark of docintel on Redis 7 (exact search) and Redis 8 (vector sets).
 
 For each Redis version it starts a real redis-server (or uses ``--redisN-url``),
 starts the OpenAI-compatible embeddings stub over real loopback HTTP (or uses
@@ -12,7 +12,11 @@ ASGI** (Starlette's TestClient; no uvicorn socket in between):
 
 It prints ingest throughput (chunks/s) and search latency p50/p99 per version.
 
-    PYTHONPATH=service python service/bench/ingest_search_bench.py \\
+    tools/bazel run //tools/benchmark/search:ingest_search_bench -- --chunks 10000 --queries 500
+
+or, outside Bazel (with the service's dependencies installed):
+
+    PYTHONPATH=service python tools/benchmark/search/ingest_search_bench.py \
         --redis7 /usr/bin/redis-server --redis8 /usr/local/bin/redis8-server --chunks 10000 --queries 500
 """
 
@@ -28,16 +32,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
-if str(SERVICE_DIR) not in sys.path:
-    sys.path.insert(0, str(SERVICE_DIR))
+from fastapi.testclient import TestClient
+from tests.support.embedding_stub import EmbeddingStub
+from tests.support.redis_server import RedisServer
 
-from fastapi.testclient import TestClient  # noqa: E402
-
-from docintel.core.config import Settings  # noqa: E402
-from docintel.main import create_app  # noqa: E402
-from tests.support.embedding_stub import EmbeddingStub  # noqa: E402
-from tests.support.redis_server import RedisServer  # noqa: E402
+from docintel.api.context import AppContext
+from docintel.core.config import Settings
+from docintel.main import create_app
 
 TOPICS = {
     "geology": "volcano magma lava eruption crust basalt tectonic plate fault earthquake mineral granite",
@@ -53,8 +54,10 @@ FILLER = ["the", "of", "and", "with", "across", "during", "under", "between", "a
 PARAGRAPHS_PER_DOC = 20
 
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
+    """The figures of one Redis version."""
+
     version: str
     path: str
     chunks: int
@@ -67,10 +70,12 @@ class Result:
 
     @property
     def chunks_per_second(self) -> float:
+        """Ingest throughput."""
         return self.chunks / self.ingest_seconds
 
 
 def paragraph(rng: random.Random, topic: str, target_chars: int = 650) -> str:
+    """About ``target_chars`` of sentences mixing ``topic``'s words with filler."""
     words = TOPICS[topic].split()
     out: list[str] = []
     length = 0
@@ -83,22 +88,26 @@ def paragraph(rng: random.Random, topic: str, target_chars: int = 650) -> str:
 
 
 def document(rng: random.Random, number: int) -> dict[str, object]:
+    """A document body for ``POST /v1/documents``: one topic, ``PARAGRAPHS_PER_DOC`` paragraphs."""
     topic = rng.choice(list(TOPICS))
     text = "\n\n".join(paragraph(rng, topic) for _ in range(PARAGRAPHS_PER_DOC))
     return {"id": f"bench-{number:05d}", "title": f"{topic} #{number}", "text": text, "metadata": {"topic": topic}}
 
 
 def percentile(values: list[float], fraction: float) -> float:
+    """The ``fraction`` quantile of ``values`` (nearest rank)."""
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
 
 
 def progress(message: str) -> None:
+    """Report progress on stderr (the table goes to stdout)."""
     print(message, file=sys.stderr, flush=True)
 
 
-def run_one(version: str, redis_url: str, embeddings_url: str, chunk_target: int, queries: int, seed: int) -> Result:
+def run_one(*, version: str, redis_url: str, embeddings_url: str, chunk_target: int, queries: int, seed: int) -> Result:
+    """Ingest ``chunk_target`` chunks into an empty prefix, then time ``queries`` searches."""
     settings = Settings(
         redis_url=redis_url,
         openai_base_url=embeddings_url,
@@ -107,12 +116,14 @@ def run_one(version: str, redis_url: str, embeddings_url: str, chunk_target: int
         key_prefix="docintel-bench",
     )
     rng = random.Random(seed)
-    with TestClient(create_app(settings)) as client:
-        with client.app.state.context.redis.pipeline() as pipe:  # type: ignore[attr-defined]
-            for key in client.app.state.context.redis.scan_iter(match="docintel-bench:*"):  # type: ignore[attr-defined]
+    app = create_app(settings)
+    context: AppContext = app.state.context
+    with TestClient(app) as client:
+        with context.redis.pipeline() as pipe:
+            for key in context.redis.scan_iter(match="docintel-bench:*"):
                 pipe.delete(key)
             pipe.execute()
-        path = client.app.state.context.store.index.mode().value  # type: ignore[attr-defined]
+        path = context.store.index_name()
         progress(f"[redis {version}] index path: {path}; ingesting {chunk_target} chunks ...")
         stored = documents = 0
         next_report = chunk_target / 10
@@ -151,19 +162,20 @@ def run_one(version: str, redis_url: str, embeddings_url: str, chunk_target: int
             if (number + 1) % max(1, queries // 5) == 0:
                 progress(f"[redis {version}]   {number + 1} searches, p50 so far {statistics.median(latencies):.2f} ms")
     return Result(
-        version,
-        path,
-        stored,
-        documents,
-        ingest_seconds,
-        percentile(latencies, 0.50),
-        percentile(latencies, 0.99),
-        statistics.fmean(latencies),
-        first_ms,
+        version=version,
+        path=path,
+        chunks=stored,
+        documents=documents,
+        ingest_seconds=ingest_seconds,
+        p50_ms=percentile(latencies, 0.50),
+        p99_ms=percentile(latencies, 0.99),
+        mean_ms=statistics.fmean(latencies),
+        first_ms=first_ms,
     )
 
 
 def main() -> None:
+    """Run the benchmark on both Redis versions and print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--redis7",
@@ -205,7 +217,16 @@ def main() -> None:
                     url = server.url
                     progress(f"[redis {version}] started {binary} ({server.version()}) at {url}")
                 try:
-                    results.append(run_one(version, url, embeddings_url, args.chunks, args.queries, args.seed))
+                    results.append(
+                        run_one(
+                            version=version,
+                            redis_url=url,
+                            embeddings_url=embeddings_url,
+                            chunk_target=args.chunks,
+                            queries=args.queries,
+                            seed=args.seed,
+                        )
+                    )
                 finally:
                     if server is not None:
                         server.stop()

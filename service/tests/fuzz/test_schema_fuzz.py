@@ -12,16 +12,15 @@ the strategy is drawn inside an ordinary Hypothesis test instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import CHECKS
 
-from docintel.core.config import Settings
 from docintel.main import create_app
+from tests.support.app import app_settings
+from tests.support.embedding_stub import EmbeddingStub
 from tests.support.redis_server import RedisServer
 
 API_KEY = "fuzz-key"
@@ -42,8 +41,11 @@ EXCLUDED = {("POST", "/v1/documents/upload"): ["positive_data_acceptance", "nega
 
 
 @pytest.fixture
-def api_schema(redis8: RedisServer, make_settings: Callable[..., Settings]) -> schemathesis.BaseSchema:
-    app = create_app(make_settings(redis8.url, chunk_size=200, chunk_overlap=20, api_key=API_KEY))
+def api_schema(redis8: RedisServer, stub: EmbeddingStub) -> schemathesis.BaseSchema:
+    settings = app_settings(
+        embeddings_url=stub.url, redis_url=redis8.url, chunk_size=200, chunk_overlap=20, api_key=API_KEY
+    )
+    app = create_app(settings)
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
