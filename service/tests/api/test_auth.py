@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,7 +30,7 @@ PROTECTED = [
 
 
 @pytest.mark.parametrize(("method", "path", "kwargs"), PROTECTED)
-def test_protected_without_key_is_401(secured: TestClient, method: str, path: str, kwargs: dict) -> None:
+def test_protected_without_key_is_401(secured: TestClient, method: str, path: str, kwargs: dict[str, Any]) -> None:
     response = getattr(secured, method)(path, **kwargs)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from fastapi.testclient import TestClient
@@ -64,7 +65,7 @@ def test_id_is_generated_when_absent(client: TestClient) -> None:
     assert client.get(f"/v1/documents/{first['id']}").json()["text"] == "alpha"
 
 
-def test_chunking_settings_apply(redis_server: RedisServer, make_client) -> None:
+def test_chunking_settings_apply(redis_server: RedisServer, make_client: Callable[..., TestClient]) -> None:
     small = make_client(redis_server.url, chunk_size=120, chunk_overlap=20)
     chunks = small.post("/v1/documents", json={"title": "t", "text": long_text(6)}).json()["chunks"]
     assert chunks >= 6

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx2
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -10,7 +13,7 @@ from docintel.api.errors import install_exception_handlers
 from docintel.errors import ConflictError
 
 
-def assert_error(response, status: int, code: str | None = None) -> dict:
+def assert_error(response: httpx2.Response, status: int, code: str | None = None) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
@@ -20,7 +23,8 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     assert body["error"]["message"]
     if code is not None:
         assert body["error"]["code"] == code
-    return body["error"]
+    error: dict[str, Any] = body["error"]
+    return error
 
 
 def test_unknown_route_is_json_404(client8: TestClient) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -18,7 +19,9 @@ PDF = make_pdf(
 )
 
 
-def upload(client: TestClient, content: bytes, filename: str | None, content_type: str | None, **form: str):
+def upload(
+    client: TestClient, content: bytes, filename: str | None, content_type: str | None, **form: str
+) -> httpx2.Response:
     file_tuple = (filename, content, content_type) if content_type else (filename, content)
     return client.post("/v1/documents/upload", files={"file": file_tuple}, data=form)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from pydantic import JsonValue
 
 from docintel.schemas import SearchHit
 from docintel.store import DocumentStore
@@ -16,7 +17,9 @@ def vectors(texts: list[str]) -> np.ndarray:
     return np.stack([stub_vector(text, DIM) for text in texts]).astype(np.float32)
 
 
-def put(store: DocumentStore, document_id: str, chunks: list[str], metadata: dict | None = None) -> None:
+def put(
+    store: DocumentStore, document_id: str, chunks: list[str], metadata: dict[str, JsonValue] | None = None
+) -> None:
     store.put_document(
         document_id=document_id,
         title=document_id.upper(),

@@ -97,12 +97,12 @@ def test_timeout_during_exec_is_outcome_unknown_and_not_replayed(
 
         def writes(p: Pipeline) -> None:
             p.incr("applied")
-            admin.execute_command("CLIENT", "PAUSE", 1500, "ALL")  # Redis hangs while EXEC is on its way
+            admin.client_pause(1500, all=True)  # Redis hangs while EXEC is on its way
 
         return Attempt(None, writes)
 
     with pytest.raises(WriteOutcomeUnknownError, match="may or may not have been applied"):
         transact(client, keys=["n"], read=read, conflict_message="retry")
     assert calls == 1  # never replayed
-    admin.execute_command("CLIENT", "UNPAUSE")
+    admin.client_unpause()
     assert int(admin.get("applied") or 0) <= 1

@@ -141,7 +141,7 @@ def test_unicode_examples(text: str, size: int, overlap: int) -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    text=st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=400),
+    text=st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=400),
     size=st.integers(min_value=1, max_value=120),
     overlap_fraction=st.floats(min_value=0, max_value=0.9),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import httpx
 import numpy as np
 import pytest
@@ -150,7 +152,7 @@ class _Fixed(Embedder):
     def dimension(self) -> int:
         return 2
 
-    def _embed(self, batch):
+    def _embed(self, batch: Sequence[str]) -> np.ndarray:
         return np.asarray(self.rows[: len(batch)], dtype=np.float32)
 
 
