@@ -19,6 +19,7 @@ __all__ = [
     "EmbeddingTimeoutError",
     "IndexDimensionMismatchError",
     "PayloadTooLargeError",
+    "PdfTooComplexError",
     "RequestTimeoutError",
     "StoreUnavailableError",
     "UnprocessableContentError",
@@ -89,6 +90,12 @@ class UnprocessableContentError(DocintelError):
 
     status_code = 422
     code = "unprocessable_content"
+
+
+class PdfTooComplexError(UnprocessableContentError):
+    """Extracting a PDF's text would cost more CPU than its budget allows."""
+
+    code = "pdf_too_complex"
 
 
 class EmbeddingError(DocintelError):

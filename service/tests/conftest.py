@@ -24,12 +24,12 @@ hypothesis_settings.register_profile("docintel", database=None)
 hypothesis_settings.load_profile("docintel")
 
 
-def _start_server(version: str, workdir: Path, port: int | None = None) -> RedisServer:
+def _start_server(version: str, workdir: Path, port: int | None = None, password: str | None = None) -> RedisServer:
     try:
         binary = redis_binary(version)
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
-    server = RedisServer(binary, workdir, port=port).start()
+    server = RedisServer(binary, workdir, port=port, password=password).start()
     actual = server.version()
     if not actual.startswith(f"{version}."):
         server.stop()
@@ -70,6 +70,14 @@ def redis_server(request: pytest.FixtureRequest) -> RedisServer:
 
 
 @pytest.fixture
+def redis7(redis7_server: RedisServer) -> RedisServer:
+    """The Redis 7 server, emptied (for tests of the exact-search path)."""
+    with redis7_server.client() as client:
+        client.flushall()
+    return redis7_server
+
+
+@pytest.fixture
 def redis8(redis8_server: RedisServer) -> RedisServer:
     """The Redis 8 server, emptied (for tests where the version does not matter)."""
     with redis8_server.client() as client:
@@ -82,8 +90,8 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., RedisServer]]:
     """Start private servers (for stop/restart tests); all are stopped afterwards."""
     started: list[RedisServer] = []
 
-    def start(version: str, port: int | None = None) -> RedisServer:
-        server = _start_server(version, tmp_path / f"redis-{version}-{len(started)}", port=port)
+    def start(version: str, port: int | None = None, password: str | None = None) -> RedisServer:
+        server = _start_server(version, tmp_path / f"redis-{version}-{len(started)}", port=port, password=password)
         started.append(server)
         return server
 

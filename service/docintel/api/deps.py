@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from email.message import Message
 from typing import Annotated, cast
 
@@ -13,7 +12,7 @@ from docintel.api.context import AppContext
 from docintel.core.config import Settings
 from docintel.core.metrics import Metrics
 from docintel.embeddings.base import Embedder
-from docintel.errors import AuthenticationError, UnsupportedMediaTypeError
+from docintel.errors import UnprocessableContentError, UnsupportedMediaTypeError
 from docintel.store.documents import DocumentStore
 
 __all__ = [
@@ -22,10 +21,11 @@ __all__ = [
     "MetricsDep",
     "SettingsDep",
     "StoreDep",
+    "declare_api_key",
     "get_context",
-    "require_api_key",
     "require_json",
     "require_multipart",
+    "require_single_file",
 ]
 
 
@@ -66,19 +66,17 @@ _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <DOCI
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: <DOCINTEL_API_KEY>`")
 
 
-def require_api_key(
-    settings: SettingsDep,
+def declare_api_key(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key_header)],
 ) -> None:
-    """When ``DOCINTEL_API_KEY`` is set, require it as a Bearer token or ``X-API-Key``."""
-    if settings.api_key is None:
-        return
-    expected = settings.api_key.get_secret_value().encode("utf-8")
-    offered = [value for value in (bearer.credentials if bearer else None, api_key) if value]
-    if not any(hmac.compare_digest(value.encode("utf-8"), expected) for value in offered):
-        message = "invalid API key" if offered else "missing API key (use Authorization: Bearer or X-API-Key)"
-        raise AuthenticationError(message)
+    """Declare the two ways to send the API key in the OpenAPI schema.
+
+    The key itself is checked by :class:`~docintel.api.middleware.ApiKeyMiddleware`
+    on the request head, before the body is read; by the time a route's
+    dependencies run, the request has passed it.
+    """
+    del bearer, api_key
 
 
 def _media_type(request: Request) -> tuple[str, str] | None:
@@ -110,3 +108,10 @@ def require_multipart(request: Request) -> None:
             "expected a multipart/form-data body with a 'file' field, "
             f"got {request.headers.get('content-type') or 'no Content-Type'!r}"
         )
+
+
+async def require_single_file(request: Request) -> None:
+    """Reject uploads with more than one ``file`` part (only one document is ingested per upload)."""
+    form = await request.form()
+    if len(form.getlist("file")) > 1:
+        raise UnprocessableContentError("send exactly one file part named 'file'; upload each document separately")

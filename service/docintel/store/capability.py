@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import redis
 
-from docintel.errors import StoreUnavailableError
+from docintel.errors import DocintelError, StoreUnavailableError
 from docintel.store.exact_index import ExactIndex
 from docintel.store.index import VectorIndex
 from docintel.store.keys import Keys
@@ -79,6 +79,13 @@ class IndexSelector:
                 if attempt:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def run_quietly(self, action: str, operation: Callable[[VectorIndex], object]) -> None:
+        """:meth:`run` for work whose failure must not fail the request (cleanup): failures are logged."""
+        try:
+            self.run(action, operation)
+        except (DocintelError, redis.RedisError) as exc:
+            logger.warning("cleanup failed; a later write will finish it", extra={"action": action, "error": str(exc)})
 
     def _detect(self) -> VectorIndex:
         """Probe the server for vector-set commands."""

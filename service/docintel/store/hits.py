@@ -15,15 +15,18 @@ from docintel.store.redis_client import as_text
 __all__ = ["resolve_hits"]
 
 
-def resolve_hits(client: redis.Redis, *, keys: Keys, matches: Sequence[VectorMatch]) -> list[SearchHit]:
+def resolve_hits(
+    client: redis.Redis, *, keys: Keys, matches: Sequence[VectorMatch]
+) -> tuple[list[SearchHit], set[str]]:
     """Chunk text, title and metadata for ``matches``, read in one MULTI (a consistent snapshot).
 
     A match whose generation is not the document's live one (being written,
     replaced or deleted meanwhile) is dropped, so a hit never shows a text the
-    document does not have.
+    document does not have; the second value lists those generations.
     """
+    stale: set[str] = set()
     if not matches:
-        return []
+        return [], stale
     documents = list(dict.fromkeys(match.document_id for match in matches))
     with client.pipeline(transaction=True) as pipe:
         for document_id in documents:
@@ -36,6 +39,7 @@ def resolve_hits(client: redis.Redis, *, keys: Keys, matches: Sequence[VectorMat
     for match, text in zip(matches, replies[len(documents) :], strict=True):
         generation, title, metadata = fields[match.document_id]
         if text is None or generation is None or as_text(generation) != match.generation:
+            stale.add(match.generation)
             continue
         hits.append(
             SearchHit(
@@ -47,4 +51,4 @@ def resolve_hits(client: redis.Redis, *, keys: Keys, matches: Sequence[VectorMat
                 metadata=json.loads(metadata) if metadata is not None else {},
             )
         )
-    return hits
+    return hits, stale

@@ -33,11 +33,17 @@ Vector = npt.NDArray[np.float32]
 
 @dataclass(frozen=True, slots=True)
 class VectorQuery:
-    """A nearest-neighbour query: the best ``count`` chunks having all ``filter_tags``."""
+    """A nearest-neighbour query: the best ``count`` chunks having all ``filter_tags``.
+
+    Matches of ``exclude_generations`` (generations the store found not to be
+    live, e.g. a large document being written) are skipped by the index itself,
+    so they cannot crowd out live matches.
+    """
 
     vector: Vector
     count: int
     filter_tags: frozenset[str] = frozenset()
+    exclude_generations: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

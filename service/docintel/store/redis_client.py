@@ -31,17 +31,18 @@ _UNAVAILABLE_REPLIES = ("LOADING", "READONLY", "MASTERDOWN", "MISCONF", "OOM", "
 def create_redis(settings: Settings) -> redis.Redis:
     """Build a pooled Redis client for ``settings.redis_url``.
 
-    The client never caches a dead connection: redis-py drops a connection that
-    failed and opens a new one on the next command, and retries a failed command
-    twice with a short backoff, so a restarted server is picked up without
-    restarting the service while an absent one fails fast (→ 503).
+    A command that finds its pooled connection dead (the server restarted) is
+    retried on a fresh connection, so a restarted server is picked up without
+    restarting the service.  A *timeout* is never retried: a hung server then
+    costs one ``redis_socket_timeout``, not three, before the request gets its
+    503.  A transaction whose EXEC fails is not replayed either: the store
+    decides what an unknown outcome means (see ``store/transactions.py``).
     """
     return redis.Redis.from_url(
         settings.redis_url,
         socket_timeout=settings.redis_socket_timeout,
         socket_connect_timeout=settings.redis_connect_timeout,
-        retry=Retry(ExponentialBackoff(cap=0.25, base=0.05), retries=2),
-        retry_on_error=[redis.ConnectionError, redis.TimeoutError],
+        retry=Retry(ExponentialBackoff(cap=0.25, base=0.05), retries=2, supported_errors=(redis.ConnectionError,)),
         decode_responses=False,
     )
 

@@ -16,12 +16,16 @@ from docintel.store.redis_client import as_text, raw_command
 
 __all__ = ["VectorSetIndex"]
 
+_FILTER_EF = 2000
+
 
 class VectorSetIndex(VectorIndex):
     """One vector set per prefix; elements ``id␟generation␟index``, filter tags as attributes.
 
     Vectors are stored unquantised (``NOQUANT``), so ``VSIM`` scores are exact
-    cosine similarities of the stored vectors.
+    cosine similarities of the stored vectors.  Each element's attributes hold
+    its generation (``g``) and its document's filter tags (``t…: 1``), so a
+    query can filter by tags and skip generations that are not live.
     """
 
     name = "vectorset"
@@ -41,14 +45,11 @@ class VectorSetIndex(VectorIndex):
         vectors: Vector,
         tags: frozenset[str],
     ) -> None:
-        """Queue one ``VADD`` per vector, with the tags as its attributes."""
-        attributes = json.dumps(dict.fromkeys(sorted(tags), 1)) if tags else None
+        """Queue one ``VADD`` per vector, with the generation and tags as its attributes."""
+        attributes = json.dumps({"g": generation, **dict.fromkeys(sorted(tags), 1)})
         for offset, row in enumerate(vectors):
             name = element_name(document_id, generation, first_index + offset)
-            args: list[Any] = ["VADD", self._keys.vset, "FP32", row.tobytes(), name, "NOQUANT"]
-            if attributes is not None:
-                args += ["SETATTR", attributes]
-            raw_command(pipe, *args)
+            raw_command(pipe, "VADD", self._keys.vset, "FP32", row.tobytes(), name, "NOQUANT", "SETATTR", attributes)
 
     def stage_remove(self, pipe: Pipeline, *, document_id: str, generation: str, indexes: range) -> None:
         """Queue one ``VREM`` per element."""
@@ -76,9 +77,14 @@ class VectorSetIndex(VectorIndex):
             "EF",
             max(200, 4 * query.count),
         ]
-        if query.filter_tags:
-            expression = " and ".join(f".{tag} == 1" for tag in sorted(query.filter_tags))
-            args += ["FILTER", expression, "FILTER-EF", max(2000, 100 * query.count)]
+        conditions = [f".{tag} == 1" for tag in sorted(query.filter_tags)]
+        if query.exclude_generations:
+            excluded = ", ".join(f'"{generation}"' for generation in sorted(query.exclude_generations))  # hex tokens
+            conditions.append(f"!(.g in [{excluded}])")
+        if conditions:
+            # FILTER-EF bounds the work a filtered search may do (and so its latency), at the price of fewer
+            # than COUNT matches when the filter rejects most of the neighbourhood.
+            args += ["FILTER", " and ".join(conditions), "FILTER-EF", max(_FILTER_EF, 100 * query.count)]
         try:
             reply = raw_command(self._redis, *args)
         except redis.ResponseError as exc:

@@ -67,6 +67,17 @@ def test_auth_is_checked_before_validation(secured: TestClient) -> None:
     assert secured.post("/v1/search", json={"query": ""}).status_code == 401
 
 
+@pytest.mark.parametrize("path", ["/v1/documents", "/v1/search"])
+def test_auth_is_checked_before_the_body_is_parsed(secured: TestClient, path: str) -> None:
+    response = secured.post(path, content=b"{not json", headers={"Content-Type": "application/json"})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+
+
+def test_unknown_routes_under_v1_need_the_key(secured: TestClient) -> None:
+    assert secured.get("/v1/nothing-here").status_code == 401
+
+
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"])
 def test_public_endpoints_need_no_key(secured: TestClient, path: str) -> None:
     assert secured.get(path).status_code == 200

@@ -162,3 +162,31 @@ def test_embedding_cache_embeds_identical_text_once(client8: TestClient, stub: E
     assert stub.texts_embedded == embedded
     metrics = client8.get("/metrics").text
     assert "docintel_embedding_cache_hits_total" in metrics
+
+
+def embedding_keys(server: RedisServer) -> list[bytes]:
+    return redis_keys(server, "docintel:emb:*")
+
+
+def test_deleting_documents_drops_their_cached_embeddings(client: TestClient, redis_server: RedisServer) -> None:
+    for number in range(20):
+        text = "\n\n".join(f"Document {number}, part {part}: " + "words " * 120 for part in range(3))
+        assert client.post("/v1/documents", json={"id": f"d{number}", "title": "t", "text": text}).status_code == 201
+    assert len(embedding_keys(redis_server)) >= 60
+    for number in range(20):
+        assert client.delete(f"/v1/documents/d{number}").status_code == 204
+    assert embedding_keys(redis_server) == []
+
+
+def test_replacing_keeps_the_embeddings_still_in_use(
+    client: TestClient, redis_server: RedisServer, stub: EmbeddingStub
+) -> None:
+    kept, dropped, added = ("Kept part " + "k " * 400, "Dropped part " + "d " * 400, "Added part " + "a " * 400)
+    assert (
+        client.post("/v1/documents", json={"id": "r", "title": "t", "text": f"{kept}\n\n{dropped}"}).status_code == 201
+    )
+    assert client.post("/v1/documents", json={"id": "r", "title": "t", "text": f"{kept}\n\n{added}"}).status_code == 201
+    assert len(embedding_keys(redis_server)) == client.get("/v1/documents/r").json()["chunks"]
+    embedded = stub.texts_embedded
+    assert client.post("/v1/documents", json={"id": "r", "title": "t", "text": f"{kept}\n\n{added}"}).status_code == 201
+    assert stub.texts_embedded == embedded  # nothing re-embedded: the cache still has every chunk

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
+import numpy as np
 from fastapi.testclient import TestClient
 
+from tests.support.app import STUB_MODEL
 from tests.support.embedding_stub import EmbeddingStub
 from tests.support.redis_server import RedisServer
 
@@ -73,5 +76,59 @@ def test_index_dimension_mismatch_is_502(
     assert "32" in response.json()["error"]["message"]
     assert second.get("/v1/documents/b").status_code == 404
     search = second.post("/v1/search", json={"query": "x"})
+    assert search.status_code == 502
+    assert search.json()["error"]["code"] == "index_dimension_mismatch"
+
+
+def test_zero_vectors_are_rejected_and_never_cached(client: TestClient, stub: EmbeddingStub) -> None:
+    text = "a text the model maps to nothing"
+    stub.state.zero_for = frozenset({text})
+    response = client.post("/v1/documents", json={"id": "z", "title": "t", "text": text})
+    assert response.status_code == 502
+    assert response.json()["error"]["code"] == "embedding_failed"
+    assert "zero" in response.json()["error"]["message"]
+    assert client.get("/v1/documents/z").status_code == 404
+    stub.state.zero_for = frozenset()
+    assert client.post("/v1/documents", json={"id": "z", "title": "t", "text": text}).status_code == 201
+    hit = client.post("/v1/search", json={"query": text, "k": 1}).json()["hits"][0]
+    assert hit["document_id"] == "z"
+    assert hit["score"] > 0.99
+
+
+def test_a_zero_vector_in_the_cache_is_not_used(client8: TestClient, redis8: RedisServer, stub: EmbeddingStub) -> None:
+    text = "cached as zero by an older version"
+    key = f"docintel:emb:openai/{STUB_MODEL}:{hashlib.sha256(text.encode()).hexdigest()}"
+    with redis8.client() as raw:
+        raw.set(key, np.zeros(64, dtype=np.float32).tobytes())
+    assert client8.post("/v1/documents", json={"id": "c", "title": "t", "text": text}).status_code == 201
+    hit = client8.post("/v1/search", json={"query": text, "k": 1}).json()["hits"][0]
+    assert hit["score"] > 0.99
+    assert [text] in stub.state.requests
+
+
+def test_a_zero_query_vector_is_502(client8: TestClient, stub: EmbeddingStub) -> None:
+    assert client8.post("/v1/documents", json={"title": "t", "text": "something"}).status_code == 201
+    stub.state.zero_for = frozenset({"an unembeddable query"})
+    response = client8.post("/v1/search", json={"query": "an unembeddable query"})
+    assert response.status_code == 502
+    assert response.json()["error"]["code"] == "embedding_failed"
+
+
+def test_dimension_change_after_restart_is_a_clear_error(
+    redis_server: RedisServer, make_client: Callable[..., TestClient], stub: EmbeddingStub
+) -> None:
+    cached = "alpha beta " * 60  # one chunk, whose 64-dimensional embedding stays cached
+    first = make_client(redis_server.url)
+    assert first.post("/v1/documents", json={"id": "a", "title": "t", "text": cached}).json()["chunks"] == 1
+    stub.reset(dimension=32)  # the embeddings server now answers with another dimension, same model name
+    restarted = make_client(redis_server.url)
+    text = cached + "\n\n" + "gamma delta " * 60  # the cached chunk and a new one
+    response = restarted.post("/v1/documents", json={"id": "b", "title": "t", "text": text})
+    assert response.status_code == 502, response.text
+    error = response.json()["error"]
+    assert error["code"] == "index_dimension_mismatch"
+    assert "64" in error["message"]
+    assert "32" in error["message"]
+    search = restarted.post("/v1/search", json={"query": cached})
     assert search.status_code == 502
     assert search.json()["error"]["code"] == "index_dimension_mismatch"

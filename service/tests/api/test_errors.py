@@ -54,6 +54,9 @@ def test_invalid_json_is_422(client8: TestClient) -> None:
         {"text": "x"},
         {"title": "t"},
         {"title": "t", "text": 5},
+        {"title": "t", "text": "\x00"},
+        {"title": "t", "text": "\x00\x01\x1f \x7f\n\x85"},
+        {"title": "\x00\x00", "text": "x"},
         {"title": "t", "text": "x", "metadata": "not an object"},
         [],
     ],
@@ -108,3 +111,9 @@ def test_conflict_is_409_and_retryable() -> None:
     error = assert_error(response, 409, "write_conflict")
     assert "retry" in error["message"]
     assert response.headers["retry-after"] == "1"
+
+
+@pytest.mark.parametrize("path", ["/v1/documents/..%2F", "/v1/documents/", "/v1/documents/a/", "/v1/search/"])
+def test_odd_paths_get_a_json_answer(client8: TestClient, path: str) -> None:
+    response = client8.get(path, follow_redirects=False)
+    assert_error(response, 404, "not_found")

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from docintel.core.logging import JsonFormatter
 from tests.support.embedding_stub import EmbeddingStub
-from tests.support.redis_server import RedisServer, free_port
+from tests.support.live_server import LiveServer
+from tests.support.redis_server import RedisServer
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 
@@ -96,38 +93,14 @@ def test_access_log_is_emitted(client8: TestClient, caplog: pytest.LogCaptureFix
 
 
 def test_python_m_docintel_serves_and_logs_json(redis8: RedisServer, stub: EmbeddingStub, tmp_path: Path) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCINTEL_")}
-    env.update(
-        {
-            "PORT": str(port),
-            "PYTHONPATH": os.pathsep.join([str(SERVICE_DIR), env.get("PYTHONPATH", "")]),
-            "DOCINTEL_REDIS_URL": redis8.url,
-            "DOCINTEL_OPENAI_BASE_URL": stub.url,
-            "DOCINTEL_EMBEDDING_MODEL": "stub",
-        }
-    )
-    log_path = tmp_path / "stdout.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "docintel"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path
-        )
+    env = {"DOCINTEL_REDIS_URL": redis8.url, "DOCINTEL_OPENAI_BASE_URL": stub.url, "DOCINTEL_EMBEDDING_MODEL": "stub"}
+    server = LiveServer(tmp_path, env).start()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.1)
-        created = httpx.post(f"http://127.0.0.1:{port}/v1/documents", json={"title": "t", "text": "served"})
+        created = httpx.post(f"{server.url}/v1/documents", json={"title": "t", "text": "served"})
         assert created.status_code == 201
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
+    log_path = server.log_path
     lines = [line for line in log_path.read_text().splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]  # every line is one JSON object
     access = [r for r in records if r["logger"] == "docintel.access" and r.get("path") == "/v1/documents"]

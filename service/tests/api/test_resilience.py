@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -81,16 +82,23 @@ def test_capability_is_redetected_when_server_changes(
     assert [hit["document_id"] for hit in hits] == ["b"]
 
 
-def test_swap_to_redis7_without_observed_outage(
+def swapped_to_redis7(
     server_factory: Callable[..., RedisServer], make_client: Callable[..., TestClient]
-) -> None:
-    """Even if no request saw the outage, a refused VADD/VSIM triggers re-detection."""
+) -> tuple[TestClient, RedisServer]:
+    """A client that stored a document on Redis 8, whose server was then replaced by a Redis 7 on the same port."""
     port = free_port()
     server = server_factory("8", port=port)
     client = make_client(server.url)
     client.post("/v1/documents", json={"id": "a", "title": "t", "text": "on eight"})
     server.stop()
-    server_factory("7", port=port)
+    return client, server_factory("7", port=port)
+
+
+def test_swap_to_redis7_without_observed_outage(
+    server_factory: Callable[..., RedisServer], make_client: Callable[..., TestClient]
+) -> None:
+    """Even if no request saw the outage, a refused VADD/VSIM triggers re-detection."""
+    client, _ = swapped_to_redis7(server_factory, make_client)
     assert client.post("/v1/search", json={"query": "anything"}).status_code == 200
     assert client.post("/v1/documents", json={"id": "b", "title": "t", "text": "on seven"}).status_code == 201
     assert [h["document_id"] for h in client.post("/v1/search", json={"query": "on seven"}).json()["hits"]] == ["b"]
@@ -100,12 +108,7 @@ def test_swap_to_redis7_without_observed_outage(
 def test_swap_detected_by_writes(
     first_request: str, server_factory: Callable[..., RedisServer], make_client: Callable[..., TestClient]
 ) -> None:
-    port = free_port()
-    server = server_factory("8", port=port)
-    client = make_client(server.url)
-    client.post("/v1/documents", json={"id": "a", "title": "t", "text": "on eight"})
-    server.stop()
-    seven = server_factory("7", port=port)
+    client, seven = swapped_to_redis7(server_factory, make_client)
     if first_request == "delete":
         # the document is gone with the old server's data; seed one on the new server by hand
         with seven.client() as raw:
@@ -149,3 +152,24 @@ def test_app_starts_without_redis(make_client: Callable[..., TestClient]) -> Non
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code == 503
     assert client.post("/v1/search", json={"query": "x"}).status_code == 503
+
+
+@pytest.mark.parametrize("version", ["7", "8"])
+def test_hung_redis_is_503_after_one_socket_timeout(
+    version: str, server_factory: Callable[..., RedisServer], make_client: Callable[..., TestClient]
+) -> None:
+    server = server_factory(version)
+    client = make_client(server.url, redis_socket_timeout=1.0)
+    assert client.post("/v1/documents", json={"id": "a", "title": "t", "text": "before"}).status_code == 201
+    pid = server.freeze()
+    try:
+        start = time.monotonic()
+        response = client.get("/v1/documents/a")
+        elapsed = time.monotonic() - start
+    finally:
+        server.thaw(pid)
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "store_unavailable"
+    assert response.headers["retry-after"] == "1"
+    assert elapsed < 2.5  # one timeout of 1 s, not one per retry
+    assert client.get("/v1/documents/a").status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 
 import httpx2
@@ -179,3 +180,36 @@ def test_default_limit_is_20_mib(client8: TestClient) -> None:
     assert client8.app.state.context.settings.max_upload_bytes == 20 * 1024 * 1024  # type: ignore[attr-defined]
     response = upload(client8, b"z" * (20 * 1024 * 1024 + 1), "huge.txt", "text/plain")
     assert response.status_code == 413
+
+
+def test_pdf_costing_too_much_cpu_is_422_without_burning_it_here(
+    redis8: RedisServer, make_client: Callable[..., TestClient]
+) -> None:
+    client = make_client(redis8.url, pdf_cpu_seconds_per_mib=1.0)
+    heavy = make_pdf([["ab"]], repeat=150_000)  # about 4 kB, a hundred thousand text operators
+    assert len(heavy) < 20_000
+    cpu_before = time.process_time()
+    response = upload(client, heavy, "heavy.pdf", "application/pdf")
+    cpu_spent = time.process_time() - cpu_before
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "pdf_too_complex"
+    assert "CPU" in error["message"]
+    assert cpu_spent < 3.0  # the extraction ran in a separate, bounded process
+    assert upload(client, PDF, "report.pdf", "application/pdf").status_code == 201  # and the next PDF is fine
+
+
+def test_two_file_parts_are_422(client8: TestClient) -> None:
+    response = client8.post(
+        "/v1/documents/upload",
+        files=[("file", ("a.txt", b"first file", "text/plain")), ("file", ("b.txt", b"second file", "text/plain"))],
+    )
+    assert response.status_code == 422
+    assert "one file" in response.json()["error"]["message"]
+    assert client8.get("/v1/documents").json()["total"] == 0
+
+
+def test_control_characters_only_file_is_422(client8: TestClient) -> None:
+    response = upload(client8, b"\x00\x00\x01 \n", "nul.txt", "text/plain")
+    assert response.status_code == 422
+    assert client8.get("/v1/documents").json()["total"] == 0

@@ -23,6 +23,12 @@ def test_defaults() -> None:
     assert settings.api_key is None
 
 
+def test_default_timeouts_report_a_hung_redis_within_2_s() -> None:
+    settings = Settings()
+    assert settings.redis_socket_timeout <= 1.5
+    assert settings.redis_connect_timeout <= 1.5
+
+
 def test_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in {
         "PORT": "9100",

@@ -15,19 +15,25 @@ from docintel.errors import EmbeddingDimensionError, EmbeddingError, EmbeddingTi
 from tests.support.embedding_stub import EmbeddingStub, stub_vector
 
 
-def make_embedder(stub: EmbeddingStub, **overrides: object) -> OpenAIEmbedder:
+def offline_embedder(base_url: str, **overrides: object) -> OpenAIEmbedder:
+    """An embedder for a URL no stub serves."""
     values: dict[str, object] = {
-        "base_url": stub.url,
+        "base_url": base_url,
         "api_key": None,
-        "model": "stub",
+        "model": "m",
         "dimension": None,
         "timeout": 1.0,
-        "max_retries": 2,
-        "retry_backoff": 0.01,
-        "batch_size": 4,
+        "max_retries": 0,
+        "retry_backoff": 0,
+        "batch_size": 2,
     }
-    values.update(overrides)
-    return OpenAIEmbedder(**values)  # type: ignore[arg-type]
+    return OpenAIEmbedder(**{**values, **overrides})  # type: ignore[arg-type]
+
+
+def make_embedder(stub: EmbeddingStub, **overrides: object) -> OpenAIEmbedder:
+    values: dict[str, object] = {"model": "stub", "max_retries": 2, "retry_backoff": 0.01, "batch_size": 4}
+    base_url = str(overrides.pop("base_url", stub.url))
+    return offline_embedder(base_url, **{**values, **overrides})
 
 
 @pytest.mark.parametrize(
@@ -108,16 +114,7 @@ def test_timeout(stub: EmbeddingStub) -> None:
 
 
 def test_unreachable_server() -> None:
-    embedder = OpenAIEmbedder(
-        base_url="http://127.0.0.1:9/v1",
-        api_key=None,
-        model="m",
-        dimension=None,
-        timeout=1.0,
-        max_retries=0,
-        retry_backoff=0,
-        batch_size=2,
-    )
+    embedder = offline_embedder("http://127.0.0.1:9/v1")
     with pytest.raises(EmbeddingError, match="connection failed"):
         embedder.embed(["x"])
 
@@ -148,9 +145,8 @@ class _Fixed(Embedder):
         super().__init__(batch_size=8, metrics=Metrics())
         self.rows = rows
 
-    @property
-    def dimension(self) -> int:
-        return 2
+    def describe(self) -> str:
+        return "fixed rows"
 
     def _embed(self, batch: Sequence[str]) -> np.ndarray:
         return np.asarray(self.rows[: len(batch)], dtype=np.float32)
@@ -165,20 +161,22 @@ def test_empty_input() -> None:
     assert _Fixed([]).embed([]).shape[0] == 0
 
 
+def test_zero_vectors_are_rejected() -> None:
+    with pytest.raises(EmbeddingError, match="all-zero vector for 1 of 2 texts"):
+        _Fixed([[1.0, 0.0], [0.0, 0.0]]).embed(["x", "y"])
+
+
+def test_answers_in_base64_are_decoded(stub: EmbeddingStub) -> None:
+    vectors = make_embedder(stub).embed(["some words"])
+    assert stub.state.requests == [["some words"]]
+    assert stub.state.encodings == ["base64"]  # compact, and quick to decode for large documents
+    np.testing.assert_allclose(vectors[0], stub_vector("some words", 64), atol=1e-6)
+
+
 def test_openai_sdk_like_transport_errors_are_wrapped() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=b"not json")
 
-    embedder = OpenAIEmbedder(
-        base_url="http://stub/v1",
-        api_key=None,
-        model="m",
-        dimension=None,
-        timeout=1,
-        max_retries=0,
-        retry_backoff=0,
-        batch_size=2,
-        transport=httpx.MockTransport(handler),
-    )
+    embedder = offline_embedder("http://stub/v1", transport=httpx.MockTransport(handler))
     with pytest.raises(EmbeddingError, match="invalid JSON"):
         embedder.embed(["x"])

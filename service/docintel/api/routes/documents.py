@@ -18,9 +18,10 @@ from docintel.api.deps import (
     MetricsDep,
     SettingsDep,
     StoreDep,
-    require_api_key,
+    declare_api_key,
     require_json,
     require_multipart,
+    require_single_file,
 )
 from docintel.api.errors import ERROR_RESPONSES, describe_errors
 from docintel.errors import PayloadTooLargeError, UnprocessableContentError
@@ -32,6 +33,7 @@ from docintel.schemas import (
     DocumentPage,
     DocumentPublic,
     DocumentSummary,
+    is_blank,
 )
 from docintel.services import documents as service
 from docintel.store.records import DocumentRecord
@@ -41,7 +43,7 @@ __all__ = ["router"]
 router = APIRouter(
     prefix="/v1/documents",
     tags=["documents"],
-    dependencies=[Depends(require_api_key)],
+    dependencies=[Depends(declare_api_key)],
     responses=ERROR_RESPONSES,
 )
 
@@ -76,7 +78,7 @@ def create_document(
 @router.post(
     "/upload",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(require_multipart)],
+    dependencies=[Depends(require_multipart), Depends(require_single_file)],
     responses=_INGEST_ERRORS,
     summary="Ingest an uploaded text, Markdown or PDF file",
 )
@@ -95,12 +97,16 @@ async def upload_document(
     while chunk := await file.read(_READ_CHUNK):
         content.extend(chunk)
         if len(content) > limit:
-            raise PayloadTooLargeError(f"uploaded file exceeds the limit of {limit} bytes")
+            raise PayloadTooLargeError(
+                f"uploaded file exceeds the limit of {limit} bytes; send a smaller file (DOCINTEL_MAX_UPLOAD_BYTES)"
+            )
     data = bytes(content)
     kind = detect_kind(content=data, content_type=file.content_type, filename=file.filename)
-    text = await run_in_threadpool(extract_text, content=data, kind=kind)
-    if not text.strip():
-        raise UnprocessableContentError("the uploaded file contains no text")
+    text = await run_in_threadpool(
+        extract_text, content=data, kind=kind, pdf_cpu_seconds_per_mib=settings.pdf_cpu_seconds_per_mib
+    )
+    if is_blank(text):
+        raise UnprocessableContentError("the uploaded file contains no text; upload a file with text in it")
     resolved_title = _upload_title(title, file.filename)
     record = await run_in_threadpool(
         service.ingest_document,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from docintel.api.deps import EmbedderDep, MetricsDep, StoreDep, require_api_key, require_json
+from docintel.api.deps import EmbedderDep, MetricsDep, StoreDep, declare_api_key, require_json
 from docintel.api.errors import ERROR_RESPONSES, describe_errors
 from docintel.schemas import SearchRequest, SearchResponse
 from docintel.services.search import search_chunks
@@ -14,7 +14,7 @@ __all__ = ["router"]
 router = APIRouter(
     prefix="/v1/search",
     tags=["search"],
-    dependencies=[Depends(require_api_key)],
+    dependencies=[Depends(declare_api_key)],
     responses=ERROR_RESPONSES,
 )
 
