@@ -25,6 +25,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from engines import LoadError, pick_engine
@@ -41,7 +42,7 @@ def host_platform() -> str:
     return f"{platform.system().lower()}/{_ARCHITECTURES.get(machine, machine)}"
 
 
-def check_platform(config: dict[str, object], requested: str | None) -> str | None:
+def check_platform(config: Mapping[str, object], requested: str | None) -> str | None:
     """A warning when the image is for another platform than the host's; LoadError if --platform asked for another.
 
     Our layouts hold one image; for an image index this is where the
