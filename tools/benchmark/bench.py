@@ -13,8 +13,8 @@ one module each in tools/benchmark/steps/:
                   remote cache: wall time and Bazel's "INFO: N processes"
   2. no-op        the same build again
   3. push         a loopback docker-registry; `bazel run //images:push`:
-                  bytes uploaded (sizes of the blobs crane reports as
-                  "pushed blob") and the growth of the registry's storage
+                  bytes uploaded (the blobs its --report says it uploaded)
+                  and the growth of the registry's storage
   4. seed         the seed team's approach: ONE image from a multi-stage
                   Dockerfile (tools/benchmark/seed/Dockerfile: `pip install`
                   of the whole lock into one layer, `COPY` of the repository

@@ -114,10 +114,14 @@ class ChangeTest(unittest.TestCase):
             self.assertEqual(path.read_text().count(line), 1)
         self.assertEqual(path.read_text(), '"""doc"""\n')
 
-    def test_pushed_and_existing_blobs(self) -> None:
-        a, b = "sha256:" + "a" * 64, "sha256:" + "b" * 64
-        log = f"existing blob: {b}\npushed blob: {a}\npushed blob: {a}\n"
-        self.assertEqual(push.pushed_blobs(log), ([a], 1))
+    def test_push_from_the_push_report(self) -> None:
+        blobs = [
+            {"digest": "sha256:" + "a" * 64, "size": 1000, "action": "uploaded"},
+            {"digest": "sha256:" + "b" * 64, "size": 20, "action": "uploaded"},
+            {"digest": "sha256:" + "c" * 64, "size": 5000, "action": "mounted"},
+            {"digest": "sha256:" + "d" * 64, "size": 7000, "action": "present"},
+        ]
+        self.assertEqual(push.push_from_report({"blobs": blobs}, 2.0, 1100), Push(2.0, 1020, 2, 1100, 2))
 
 
 class HostTest(unittest.TestCase):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 
 from commands import host
+from transfer import tree_bytes
 
 LOCAL_REGISTRY = Path(__file__).resolve().parents[1] / "oci" / "local_registry.sh"
 
@@ -16,17 +16,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def tree_bytes(root: Path) -> int:
-    """Bytes in the regular files under root (what a registry or a cache stores)."""
-    total = 0
-    for directory, _, files in os.walk(root):
-        for name in files:
-            path = Path(directory, name)
-            if not path.is_symlink():
-                total += path.stat().st_size
-    return total
 
 
 def registry_blobs(storage: Path) -> int:

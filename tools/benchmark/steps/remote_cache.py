@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from bazel import REPO
 from commands import host, say
-from registry import free_port, tree_bytes
+from registry import free_port
 from results import Build, Results
 from session import ALL_IMAGES, Bench, Step
 from steps.cold_build import ColdBuild
 from table import Row, median_text, ratio, seconds
+from transfer import tree_bytes
 
 NGINX_CACHE = REPO / "tools" / "cache" / "nginx_cache.sh"
 # Rebuilds from the cache take seconds and vary by about a second from run to
