@@ -40,6 +40,11 @@ one module each in tools/benchmark/steps/:
                   rebuild; clean --expunge, rebuild (repositories vendored):
                   times (each rebuild three times: the median and the
                   range), remote cache hits, cold/warm ratios
+  9. push from    a second one-line change; a wiped output base builds every
+     the cache    image with --config=ci (without the bytes) and pushes it,
+                  blobs streamed from the cache: bytes of blobs from the
+                  cache, to the registry, in the output base, added to the
+                  cache; and the old way's (--remote_download_toplevel)
 
 It ends with one table (ours / seed approach / ratio = seed / ours, or
 cold / warm) and, with --json FILE, writes every number to FILE. The run takes
@@ -70,7 +75,17 @@ import seed_image
 from commands import BenchError, say
 from results import Results
 from session import Bench, Options, Step
-from steps import cold_build, container_start, noop_build, one_line_change, push, remote_cache, seed_build, sizes
+from steps import (
+    cold_build,
+    container_start,
+    noop_build,
+    one_line_change,
+    push,
+    push_from_cache,
+    remote_cache,
+    seed_build,
+    sizes,
+)
 from table import Row, render_table
 
 # The order the steps run in (a step may use what an earlier one left: the
@@ -84,6 +99,7 @@ STEPS: tuple[Step, ...] = (
     container_start.STEP,
     one_line_change.STEP,
     remote_cache.STEP,
+    push_from_cache.STEP,
 )
 # The order of the table's rows.
 TABLE: tuple[Callable[[Results], list[Row]], ...] = (
@@ -95,6 +111,7 @@ TABLE: tuple[Callable[[Results], list[Row]], ...] = (
     sizes.rows,
     push.rows,
     one_line_change.push_rows,
+    push_from_cache.rows,
     container_start.rows,
 )
 SEED_NOTE = """\

@@ -13,7 +13,17 @@ import table
 from bazel_log import Processes, packages_loaded, parse_elapsed, parse_processes
 from oci_layout import CONFIG_TYPE, MANIFEST_TYPE, TITLE, Descriptor, Layout, canonical_json
 from results import Build, Push, Results
-from steps import cold_build, container_start, noop_build, one_line_change, push, remote_cache, seed_build, sizes
+from steps import (
+    cold_build,
+    container_start,
+    noop_build,
+    one_line_change,
+    push,
+    push_from_cache,
+    remote_cache,
+    seed_build,
+    sizes,
+)
 
 
 class ParseProcessesTest(unittest.TestCase):
@@ -211,6 +221,8 @@ class TableTest(unittest.TestCase):
         expunge = remote_cache.Rebuilds(build(8.1, hits=11, sandbox=0, analysis=7.0), (7.9, 8.1, 8.1))
         clean = remote_cache.Rebuilds(build(3.3, hits=11, sandbox=0), (3.2, 3.3, 3.7))
         results.add("remote_cache", remote_cache.RemoteCache(build(40.0), 300_000_000, clean, expunge))
+        lazy = push_from_cache.PushFromCache(9.5, 0, 2_100_000, 64_000, 41_000_000, 380_000, 250_000_000, 1_200_000_000)
+        results.add("push_from_cache", lazy)
         return results
 
     def test_rows_in_order(self) -> None:
@@ -234,6 +246,12 @@ class TableTest(unittest.TestCase):
                 "",
                 "first push (ours: all two), bytes uploaded",
                 "push after the one-line change",
+                "push from the cache after a one-line change (9.5 s, build and push)",
+                "  blobs downloaded from the cache (old way)",
+                "  other bytes from the cache: action results, metadata",
+                "  bytes uploaded to the registry (its count)",
+                "  output base after build and push (old way)",
+                "  bytes the commit added to the cache",
                 "ml: podman run -> /readyz 200, model fetched",
                 "ml: podman run -> /readyz 200, model cached",
             ],
@@ -256,6 +274,9 @@ class TableTest(unittest.TestCase):
         pushed = rows["push after the one-line change"]
         self.assertEqual((pushed.ours, pushed.ratio), ("55.0 kB in 4 blobs (registry +57.3 kB)", "19,149x"))
         self.assertEqual(rows["ml: podman run -> /readyz 200, model cached"].ours, "3.6 s")
+        self.assertEqual(rows["  blobs downloaded from the cache (old way)"].ours, "0.0 kB (250.0 MB)")
+        base = rows["  output base after build and push (old way)"]
+        self.assertEqual((base.ours, base.ratio), ("41.0 MB (1,200.0 MB)", "29.3x old/new"))
 
     def test_results_to_json_by_step(self) -> None:
         data = self.results().to_json()

@@ -6,7 +6,7 @@ import socket
 from pathlib import Path
 
 from commands import host
-from transfer import tree_bytes
+from transfer import registry_received, tree_bytes
 
 LOCAL_REGISTRY = Path(__file__).resolve().parents[1] / "oci" / "local_registry.sh"
 
@@ -24,14 +24,19 @@ def registry_blobs(storage: Path) -> int:
 
 
 class Registry:
-    """A docker-registry on a free loopback port, its storage under `directory`."""
+    """A docker-registry on a free loopback port, its storage under `directory`, its metrics on another port."""
 
     def __init__(self, directory: Path) -> None:
         """Starts it; stop() stops it."""
         self.directory = directory
         self.address = f"127.0.0.1:{free_port()}"
-        port = self.address.rsplit(":", 1)[1]
-        host([str(LOCAL_REGISTRY), "start", str(directory), port], check=True)
+        port, metrics_port = self.address.rsplit(":", 1)[1], str(free_port())
+        self.metrics = f"http://127.0.0.1:{metrics_port}/metrics"
+        host([str(LOCAL_REGISTRY), "start", str(directory), port, "--metrics", metrics_port], check=True)
+
+    def received(self) -> int:
+        """Bytes it has received (its own count of request sizes, headers included)."""
+        return registry_received(self.metrics)
 
     @property
     def storage(self) -> Path:

@@ -90,14 +90,14 @@ class LocalBlobs:
         candidates = [("local", metadata.local_file(blob)), ("layout", metadata.layout_file(blob.descriptor))]
         for kind, path in candidates:
             if path is not None and path.is_file() and path.stat().st_size == blob.descriptor.size:
-                opened = Opened(kind, f"the local output {_shown(path)}")
+                opened = Opened(kind, f"the local output {shown_path(path)}")
                 handle = opened.hold(path.open("rb"))
                 opened.chunks = iter(functools.partial(handle.read, CHUNK), b"")
                 return opened
         return None
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """A build output's path from bazel-out/ on (the execution root's part is the same for all)."""
     text = str(path)
     start = text.find("/bazel-out/")

@@ -25,6 +25,7 @@ they are never printed. Registry credentials come from the Docker config.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
 import os
@@ -34,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from blob_sources import BlobError, LocalBlobs, RemoteCache, verified
+from blob_sources import BlobError, LocalBlobs, RemoteCache, shown_path, verified
 from image_metadata import Blob
 from oci_layout import LayoutError
 from push_progress import Progress, size_text
@@ -109,7 +110,7 @@ class Pusher:
             if location is None:
                 self._note(descriptor.digest, repository)
                 self.progress.blob(blob, f"mounted from {source}")
-                return BlobReport(**{**asdict(report), "action": "mounted", "source": source})
+                return dataclasses.replace(report, action="mounted", source=source)
         opened = self.local.open(target.metadata, blob) or (self.cache.open(descriptor) if self.cache else None)
         if opened is None:
             if location:
@@ -120,7 +121,7 @@ class Pusher:
             chunks = self.progress.counted(blob, verified(opened.chunks, descriptor, opened.where))
             self.registry.upload(repository, descriptor, chunks, location)
         self._note(descriptor.digest, repository)
-        return BlobReport(**{**asdict(report), "action": "uploaded", "source": opened.kind})
+        return dataclasses.replace(report, action="uploaded", source=opened.kind)
 
     def _note(self, digest: str, repository: str) -> None:
         with self._lock:
@@ -139,7 +140,7 @@ class Pusher:
         return None
 
     def _missing(self, target: Target, blob: Blob) -> str:
-        where = f"not in the local outputs ({target.metadata.local_file(blob)})"
+        where = f"not in the local outputs ({shown_path(target.metadata.local_file(blob))})"
         if self.cache:
             where += f" nor in the remote cache {self.cache.url}"
         else:

@@ -17,7 +17,7 @@ import unittest
 from pathlib import Path
 
 import push
-from push_testing import LocalRegistry, NginxCache, TestImages
+from push_testing import LocalRegistry, NginxCache, SmallImages
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 IMAGES = {"base": (None, ["os", "app"]), "top": ("base", ["extra"])}
@@ -31,7 +31,7 @@ class PushTest(unittest.TestCase):
         self.registry = self.start_registry()
         self.cache = NginxCache.start(self.tmp / "cache")
         self.addCleanup(self.cache.stop)
-        self.images = TestImages.build(self.tmp / "execroot", IMAGES)
+        self.images = SmallImages.build(self.tmp / "execroot", IMAGES)
         self.repository = f"{self.registry.address}/docintel"
         os.environ["RUNFILES_DIR"] = str(self.images.root)
         os.environ.pop(push.CACHE_ENV, None)
@@ -42,7 +42,7 @@ class PushTest(unittest.TestCase):
         return registry
 
     def push(
-        self, *args: str, names: tuple[str, ...] = ("base", "top"), images: TestImages | None = None
+        self, *args: str, names: tuple[str, ...] = ("base", "top"), images: SmallImages | None = None
     ) -> tuple[int, str, dict]:
         spec = (images or self.images).spec(list(names))
         report = self.tmp / "report.json"
@@ -126,14 +126,14 @@ class PushTest(unittest.TestCase):
 
     # --- failures: nothing wrong gets in, no tag moves ---------------------------
 
-    def push_old_version(self) -> TestImages:
-        old = TestImages.build(self.tmp / "old", IMAGES, salt="old")
+    def push_old_version(self) -> SmallImages:
+        old = SmallImages.build(self.tmp / "old", IMAGES, salt="old")
         os.environ["RUNFILES_DIR"] = str(old.root)
         self.assertEqual(self.push(images=old)[0], 0)
         os.environ["RUNFILES_DIR"] = str(self.images.root)
         return old
 
-    def assert_tags_untouched(self, old: TestImages) -> None:
+    def assert_tags_untouched(self, old: SmallImages) -> None:
         for name in ("base", "top"):
             self.assertEqual(self.tag_digest(name), old.digests[name], f"the tag of {name} moved")
 

@@ -2,7 +2,7 @@
 
     registry = LocalRegistry.start(tmp)              # tools/oci/local_registry.sh, with metrics
     cache = NginxCache.start(tmp)                    # tools/cache/nginx_cache.sh, on the pinned nginx
-    images = TestImages.build(tmp, {"base": [...], "top": [...]})
+    images = SmallImages.build(tmp, {"base": [...], "top": [...]})
 
 The registry is Debian's docker-registry (the build root has it); nginx is
 @nginx, run through its pinned C library's loader. Both listen on free
@@ -112,7 +112,7 @@ class NginxCache:
 
 
 @dataclass
-class TestImages:
+class SmallImages:
     """Small images written by image.py into `root`, as an execution root holds them, and a push spec."""
 
     root: Path
@@ -120,7 +120,7 @@ class TestImages:
     layers: dict[str, tuple[str, bytes]]  # name -> (digest, bytes)
 
     @classmethod
-    def build(cls, root: Path, images: dict[str, tuple[str | None, list[str]]], salt: str = "") -> TestImages:
+    def build(cls, root: Path, images: dict[str, tuple[str | None, list[str]]], salt: str = "") -> SmallImages:
         """`images`: name -> (base image name or None, new layer names); each layer is 200 kB of its own bytes."""
         out = root / "bin"
         out.mkdir(parents=True, exist_ok=True)

@@ -154,7 +154,8 @@ class RegistryAuth:
         if challenge.scheme != "bearer" or "realm" not in challenge.params:
             raise AuthError(f"{host} asks for {challenge.scheme!r} authentication, which this push does not speak")
         realm, service = challenge.params["realm"], challenge.params.get("service", "")
-        wanted = tuple(sorted(set(scopes) | ({challenge.params["scope"]} if challenge.params.get("scope") else set())))
+        # A challenge may name several scopes, space-separated; the token request repeats `scope`.
+        wanted = tuple(sorted(set(scopes) | set(challenge.params.get("scope", "").split())))
         key = (realm, service, wanted)
         with self._lock:
             cached = self._tokens.get(key)

@@ -92,14 +92,15 @@ class Registry:
         except AuthError as error:
             raise RegistryError(str(error)) from None
         if status in (401, 403):
+            said = f": {_errors(data)}" if _errors(data) else ""
             raise RegistryError(
-                f"{self.host} denied {method} {redact(url)} ({status}: {_errors(data)}); "
+                f"{self.host} denied {method} {redact(url)} ({status}{said}); "
                 f"log in with `docker login {self.host}` or check your access to the repository"
             )
         return status, reply, data
 
     def _fail(self, what: str, status: int, data: bytes) -> RegistryError:
-        return RegistryError(f"{self.host} refused to {what}: {status} {_errors(data)}")
+        return RegistryError(f"{self.host} refused to {what}: {status} {_errors(data)}".rstrip())
 
     @staticmethod
     def _scopes(repository: str, *more: str) -> tuple[str, ...]:
