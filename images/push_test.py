@@ -19,6 +19,7 @@ import sys
 import tempfile
 import unittest
 from pathlib import Path
+from typing import Any
 
 from registry_auth import RegistryAuth
 from registry_client import Registry
@@ -36,6 +37,11 @@ def free_port() -> int:
 
 
 class ImagesPushTest(unittest.TestCase):
+    _tmp: tempfile.TemporaryDirectory[str]
+    tmp: Path
+    address: str
+    registry: Registry
+
     @classmethod
     def setUpClass(cls) -> None:
         cls._tmp = tempfile.TemporaryDirectory(dir=os.environ.get("TEST_TMPDIR"))
@@ -49,7 +55,7 @@ class ImagesPushTest(unittest.TestCase):
         subprocess.run([LOCAL_REGISTRY, "stop", str(cls.tmp / "registry")], check=False)
         cls._tmp.cleanup()
 
-    def run_push(self, runner: str, *args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+    def run_push(self, runner: str, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
         report = self.tmp / "report.json"
         report.unlink(missing_ok=True)
         result = subprocess.run([runner, *args, "--report", str(report)], capture_output=True, text=True, check=False)

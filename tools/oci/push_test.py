@@ -15,6 +15,7 @@ import os
 import tempfile
 import unittest
 from pathlib import Path
+from typing import Any
 
 import push
 from push_testing import LocalRegistry, NginxCache, SmallImages
@@ -43,7 +44,7 @@ class PushTest(unittest.TestCase):
 
     def push(
         self, *args: str, names: tuple[str, ...] = ("base", "top"), images: SmallImages | None = None
-    ) -> tuple[int, str, dict]:
+    ) -> tuple[int, str, dict[str, Any]]:
         spec = (images or self.images).spec(list(names))
         report = self.tmp / "report.json"
         report.unlink(missing_ok=True)
@@ -65,7 +66,7 @@ class PushTest(unittest.TestCase):
             self.cache.put(digest, data)
             self.images.remove_layer(layer)
 
-    def actions(self, report: dict, repository: str) -> dict[str, tuple[str, str]]:
+    def actions(self, report: dict[str, Any], repository: str) -> dict[str, tuple[str, str]]:
         return {
             blob["label"].rsplit(":", 1)[1]: (blob["action"], blob["source"])
             for blob in report["blobs"]

@@ -25,7 +25,7 @@ import warnings
 from pathlib import Path
 
 from oci_layout import Descriptor
-from registry_auth import AuthError, Challenge, RegistryAuth
+from registry_auth import AuthError, Challenge, Credentials, RegistryAuth
 from registry_client import Registry, RegistryError
 
 LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
@@ -68,8 +68,8 @@ class ConfigTest(unittest.TestCase):
             },
             "config.json",
         )
-        self.assertEqual(auth.credentials("reg.example").secret, "p:with:colons")
-        self.assertEqual(auth.credentials("other.example:5000").username, "x")
+        self.assertEqual(auth.credentials("reg.example"), Credentials("u", "p:with:colons"))
+        self.assertEqual(auth.credentials("other.example:5000"), Credentials("x", "y"))
         self.assertIsNone(auth.credentials("third.example"))
 
     def test_credential_helper(self) -> None:
@@ -81,7 +81,7 @@ class ConfigTest(unittest.TestCase):
             os.environ["PATH"] = f"{tmp}:{path}"
             try:
                 auth = RegistryAuth({"credHelpers": {"reg.example": "fake"}}, "config.json")
-                self.assertEqual(auth.credentials("reg.example").username, "h-reg.example")
+                self.assertEqual(auth.credentials("reg.example"), Credentials("h-reg.example", "s"))
             finally:
                 os.environ["PATH"] = path
 

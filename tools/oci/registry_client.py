@@ -126,7 +126,7 @@ class Registry:
         if status == 201:
             return None
         if status == 202 and reply.get("Location"):
-            return urljoin(url, reply["Location"])
+            return urljoin(url, str(reply["Location"]))
         raise self._fail(f"mount {digest} from {source} into {repository}", status, data)
 
     def start_upload(self, repository: str) -> str:
@@ -135,7 +135,7 @@ class Registry:
         status, reply, data = self._send("POST", url, self._scopes(repository), headers={"Content-Length": "0"})
         if status != 202 or not reply.get("Location"):
             raise self._fail(f"start an upload to {repository}", status, data)
-        return urljoin(url, reply["Location"])
+        return urljoin(url, str(reply["Location"]))
 
     def upload(
         self, repository: str, descriptor: Descriptor, chunks: Iterable[bytes], location: str | None = None

@@ -91,27 +91,21 @@ def rows(results: Results) -> list[Row]:
     if figures is None:
         return []
 
-    def against_old(ours: int, old: int) -> str:
-        return f"{ratio(old, ours)} old/new" if ours else ""
-
     return [
         Row(f"push from the cache after a one-line change ({seconds(figures.seconds)}, build and push)"),
-        Row(
-            "  blobs downloaded from the cache (old way)",
-            f"{mb(figures.blob_bytes)} ({mb(figures.old_blob_bytes)})",
-            "",
-            against_old(figures.blob_bytes, figures.old_blob_bytes),
-        ),
+        _against_old("  blobs downloaded from the cache (old way)", figures.blob_bytes, figures.old_blob_bytes),
         Row("  other bytes from the cache: action results, metadata", mb(figures.other_bytes)),
         Row("  bytes uploaded to the registry (its count)", mb(figures.uploaded_bytes)),
-        Row(
-            "  output base after build and push (old way)",
-            f"{mb(figures.output_base_bytes)} ({mb(figures.old_output_base_bytes)})",
-            "",
-            against_old(figures.output_base_bytes, figures.old_output_base_bytes),
+        _against_old(
+            "  output base after build and push (old way)", figures.output_base_bytes, figures.old_output_base_bytes
         ),
         Row("  bytes the commit added to the cache", mb(figures.added_bytes)),
     ]
+
+
+def _against_old(label: str, ours: int, old: int) -> Row:
+    """`ours (old)` in MB, and old/new when ours is not zero."""
+    return Row(label, f"{mb(ours)} ({mb(old)})", "", f"{ratio(old, ours)} old/new" if ours else "")
 
 
 STEP = Step("push_from_cache", "push from the cache: one-line change, build without the bytes, push", run)
