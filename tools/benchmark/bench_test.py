@@ -23,6 +23,7 @@ from steps import (
     noop_build,
     one_line_change,
     push,
+    push_from_cache,
     remote_cache,
     seed_build,
     sizes,
@@ -128,10 +129,14 @@ class ChangeTest(unittest.TestCase):
             self.assertEqual(path.read_text().count(line), 1)
         self.assertEqual(path.read_text(), '"""doc"""\n')
 
-    def test_pushed_and_existing_blobs(self) -> None:
-        a, b = "sha256:" + "a" * 64, "sha256:" + "b" * 64
-        log = f"existing blob: {b}\npushed blob: {a}\npushed blob: {a}\n"
-        self.assertEqual(push.pushed_blobs(log), ([a], 1))
+    def test_push_from_the_push_report(self) -> None:
+        blobs = [
+            {"digest": "sha256:" + "a" * 64, "size": 1000, "action": "uploaded"},
+            {"digest": "sha256:" + "b" * 64, "size": 20, "action": "uploaded"},
+            {"digest": "sha256:" + "c" * 64, "size": 5000, "action": "mounted"},
+            {"digest": "sha256:" + "d" * 64, "size": 7000, "action": "present"},
+        ]
+        self.assertEqual(push.push_from_report({"blobs": blobs}, 2.0, 1100), Push(2.0, 1020, 2, 1100, 2))
 
 
 class LoadOutputTest(unittest.TestCase):
@@ -262,6 +267,8 @@ class TableTest(unittest.TestCase):
         }
         sizes_both = {"gzip": {"base": 47_900_000, "ml": 311_700_000}, "zstd": {"base": 43_100_000, "ml": 269_300_000}}
         results.add("compression", compression.Compressions(sizes_both, {"ml": pull}))
+        lazy = push_from_cache.PushFromCache(9.5, 0, 2_100_000, 64_000, 41_000_000, 380_000, 250_000_000, 1_200_000_000)
+        results.add("push_from_cache", lazy)
         return results
 
     def test_rows_in_order(self) -> None:
@@ -285,6 +292,12 @@ class TableTest(unittest.TestCase):
                 "",
                 "first push (ours: all two), bytes uploaded",
                 "push after the one-line change",
+                "push from the cache after a one-line change (9.5 s, build and push)",
+                "  blobs downloaded from the cache (old way)",
+                "  other bytes from the cache: action results, metadata",
+                "  bytes uploaded to the registry (its count)",
+                "  output base after build and push (old way)",
+                "  bytes the commit added to the cache",
                 "ml: podman run -> /readyz 200, model fetched",
                 "ml: podman run -> /readyz 200, model cached",
                 "ml: fresh read-only container -> /readyz, bytecode in the image",
@@ -326,6 +339,9 @@ class TableTest(unittest.TestCase):
         self.assertEqual(
             (zstd.ours, zstd.ratio), ("10.0 s (median of 3: 9.0-11.0 s); pull 7.0 s, start 3.0 s", "1.4x gzip/zstd")
         )
+        self.assertEqual(rows["  blobs downloaded from the cache (old way)"].ours, "0.0 kB (250.0 MB)")
+        base = rows["  output base after build and push (old way)"]
+        self.assertEqual((base.ours, base.ratio), ("41.0 MB (1,200.0 MB)", "29.3x old/new"))
 
     def test_results_to_json_by_step(self) -> None:
         data = self.results().to_json()

@@ -1,0 +1,155 @@
+"""What an oci_push target pushes: its spec file, the images in it, where they go and the tags.
+
+The rule writes the spec (runfiles paths, resolved here through the runfiles
+environment the runner exports):
+
+    {
+      "label": "//images:push",
+      "repository": "REGISTRY/NAME" or "",
+      "tags_file": "<runfiles path>" or null,       # one tag per line
+      "stable_status": "<runfiles path>" or null,   # when stamping: STABLE_GIT_COMMIT
+      "images": [{"name": "base", "manifest": "<runfiles path>", "blobs": "<runfiles path>"}]
+    }
+
+An image with a name goes to REPOSITORY/<name>; one without, to REPOSITORY.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from image_metadata import Blob, ImageMetadata
+from oci_layout import Descriptor, LayoutError
+
+USAGE = (
+    "usage: bazel run TARGET -- --repository REGISTRY/NAME [--tag TAG]... [--insecure] [--remote-cache URL]\n"
+    "       (or set 'run --define=PUSH_REPOSITORY=REGISTRY/NAME' in user.bazelrc)"
+)
+_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+|/[a-z0-9]+)*$")
+
+
+class SpecError(Exception):
+    """A wrong command line or spec: the message says what to give."""
+
+
+def rlocation(path: str) -> Path:
+    """A runfiles path on disk, through $RUNFILES_DIR or $RUNFILES_MANIFEST_FILE."""
+    directory = os.environ.get("RUNFILES_DIR")
+    if directory and os.path.exists(os.path.join(directory, path)):
+        return Path(directory, path)
+    manifest = os.environ.get("RUNFILES_MANIFEST_FILE")
+    if manifest and os.path.isfile(manifest):
+        with open(manifest) as lines:
+            for line in lines:
+                key, _, value = line.rstrip("\n").partition(" ")
+                if key == path:
+                    return Path(value)
+    raise SpecError(f"{path} is not in the runfiles; run the push with `bazel run`")
+
+
+def split_repository(repository: str) -> tuple[str, str]:
+    """`REGISTRY/NAME` as (registry host, repository path)."""
+    host, _, path = repository.partition("/")
+    is_host = "." in host or ":" in host or host == "localhost"
+    if not is_host or not _NAME.match(path):
+        raise SpecError(
+            f"--repository {repository!r} is not REGISTRY/NAME (a registry host, then a lower-case path), "
+            "e.g. 127.0.0.1:5000/docintel or registry.example.com/team/docintel"
+        )
+    return host, path
+
+
+@dataclass(frozen=True)
+class Target:
+    """One image and the repository it goes to."""
+
+    repository: str
+    host: str
+    path: str
+    metadata: ImageMetadata
+    manifest: bytes
+    media_type: str
+    digest: str
+
+    @classmethod
+    def of(cls, repository: str, manifest_file: Path, blobs_file: Path) -> Target:
+        """The image whose manifest and blobs.json are given, for `repository`; raises if they disagree."""
+        host, path = split_repository(repository)
+        metadata = ImageMetadata.read(blobs_file, follow_links=True)
+        manifest = manifest_file.read_bytes()
+        digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+        if digest != metadata.manifest.digest:
+            raise LayoutError(f"{manifest_file} is not the manifest {blobs_file} names; rebuild {metadata.image}")
+        media_type = str(json.loads(manifest).get("mediaType") or metadata.manifest.media_type)
+        return cls(repository, host, path, metadata, manifest, media_type, digest)
+
+    @property
+    def reference(self) -> str:
+        """REPOSITORY@DIGEST."""
+        return f"{self.repository}@{self.digest}"
+
+    def blobs(self) -> list[Blob]:
+        """The blobs the manifest names (config, then layers), each with its entry in blobs.json."""
+        document = json.loads(self.manifest)
+        descriptors = [Descriptor.from_json(document.get("config"), "the manifest's config")]
+        descriptors += [Descriptor.from_json(raw, "a manifest layer") for raw in document.get("layers", [])]
+        blobs = []
+        for descriptor in descriptors:
+            blob = self.metadata.blob(descriptor.digest)
+            if blob is None:
+                raise LayoutError(f"{self.metadata.path} lacks {descriptor.digest}; rebuild {self.metadata.image}")
+            blobs.append(blob)
+        return blobs
+
+    def report(self) -> dict[str, object]:
+        """The image in a push report."""
+        return {"image": self.metadata.image, "repository": self.repository, "digest": self.digest}
+
+
+@dataclass(frozen=True)
+class PushSpec:
+    """A parsed spec."""
+
+    label: str
+    repository: str
+    tags_file: str | None
+    stable_status: str | None
+    images: tuple[dict[str, str], ...]
+
+    @classmethod
+    def read(cls, path: Path) -> PushSpec:
+        """Reads the spec the rule wrote."""
+        raw = json.loads(path.read_text())
+        return cls(raw["label"], raw["repository"], raw["tags_file"], raw["stable_status"], tuple(raw["images"]))
+
+    def targets(self, repository: str | None) -> list[Target]:
+        """Each image with its repository: `repository` (or the spec's) plus the image's name."""
+        root = (repository or self.repository).rstrip("/")
+        if not root:
+            raise SpecError(f"missing --repository: nowhere to push {self.label}'s images")
+        split_repository(root)
+        return [
+            Target.of(
+                f"{root}/{image['name']}" if image["name"] else root,
+                rlocation(image["manifest"]),
+                rlocation(image["blobs"]),
+            )
+            for image in self.images
+        ]
+
+    def tags(self) -> list[str]:
+        """The default tags: the tags file's lines, else `latest` (after the git commit when stamping)."""
+        if self.tags_file:
+            return [line.strip() for line in rlocation(self.tags_file).read_text().splitlines() if line.strip()]
+        tags = []
+        if self.stable_status:
+            for line in rlocation(self.stable_status).read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "STABLE_GIT_COMMIT" and value.strip():
+                    tags.append(value.strip())
+        return [*tags, "latest"]
