@@ -3,7 +3,7 @@
 What the rules promise: the pushed digests are the build's, `latest` is the
 default tag, every image is in before any tag moves, a second push uploads
 nothing, a missing --repository is a usage error, and the runner's runfiles
-hold each image's metadata, never its layers (tools/oci:push_test covers the
+hold each image's metadata, never its layers (tools/oci:push_tool_test covers the
 push tool's failures: the cache, wrong bytes, missing blobs, refusals).
 
 Usage (from BUILD.bazel): push_test.py PUSH_BASE PUSH_ALL LOCAL_REGISTRY DIGEST...
