@@ -59,7 +59,7 @@ def _layer(directory: Path, name: str, content: bytes) -> dict[str, str]:
     }
 
 
-def _image(directory: Path, name: str, layers: list[dict[str, str]], config: dict[str, object]) -> Layout:
+def _image(directory: Path, name: str, layers: list[dict[str, str]], config: dict[str, list[str]]) -> Layout:
     """An image's layout as oci_image leaves it: image.py's metadata, then image_layout.py's layout."""
     outputs = image.Outputs(*(directory / f"{name}.{part}.json" for part in ("manifest", "config", "blobs")))
     spec = {"label": f"//images:{name}", "layout": str(directory / name), "layers": layers, "config": config}
