@@ -19,6 +19,7 @@ from steps import (
     cold_build,
     compression,
     container_start,
+    embedders,
     load_change,
     noop_build,
     one_line_change,
@@ -255,6 +256,8 @@ class TableTest(unittest.TestCase):
         clean = remote_cache.Rebuilds(build(3.3, hits=11, sandbox=0), (3.2, 3.3, 3.7))
         results.add("remote_cache", remote_cache.RemoteCache(build(40.0), 300_000_000, clean, expunge))
         results.add("startup", startup.Startup({"ml": startup.Starts((2.9, 2.5, 2.7), (6.1, 6.0, 6.4))}))
+        ml_embedding = embedders.Embedding(410.0, 6.5, 7.5, 1.2, 12.0, 600_000_000, 650_000_000)
+        results.add("embedders", embedders.Embedders({"ml": ml_embedding}))
         first = load_change.Load(5.0, 0.4, (), 0)
         change_loads = tuple(load_change.Load(s, 0.9, ("app",), 210_000) for s in (2.4, 2.2, 2.9))
         results.add(
@@ -301,6 +304,10 @@ class TableTest(unittest.TestCase):
                 "ml: podman run -> /readyz 200, model fetched",
                 "ml: podman run -> /readyz 200, model cached",
                 "ml: fresh read-only container -> /readyz, bytecode in the image",
+                "ml: embedding throughput, batches of 32 texts of 12 tokens",
+                "ml: single-query embed latency p50 (p90)",
+                "ml: service memory (VmRSS) once ready / after a 32-chunk ingest",
+                "ml: model load in a fresh process",
                 "one-line change, then `bazel run //images:ml_load`",
                 "  layers copied into podman",
                 "images, MB compressed: gzip / zstd",
@@ -331,6 +338,8 @@ class TableTest(unittest.TestCase):
             (started.ours, started.seed, started.ratio),
             ("2.7 s (median of 3: 2.5-2.9 s)", "no bytecode: 6.1 s (median of 3: 6.0-6.4 s)", "2.3x"),
         )
+        self.assertEqual(rows["ml: embedding throughput, batches of 32 texts of 12 tokens"].ours, "410.0 texts/s")
+        self.assertEqual(rows["ml: service memory (VmRSS) once ready / after a 32-chunk ingest"].ours, "600 / 650 MB")
         loaded = rows["one-line change, then `bazel run //images:ml_load`"]
         self.assertEqual((loaded.ours, loaded.ratio), ("2.4 s (median of 3: 2.2-2.9 s)", "10.0x"))
         self.assertEqual(rows["  layers copied into podman"].ours, "app, at most 210.0 kB")
