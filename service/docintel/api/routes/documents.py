@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
+from fastapi import Depends, File, Form, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 
 from docintel.api.deps import (
@@ -18,12 +18,12 @@ from docintel.api.deps import (
     MetricsDep,
     SettingsDep,
     StoreDep,
-    declare_api_key,
     require_json,
     require_multipart,
     require_single_file,
 )
-from docintel.api.errors import ERROR_RESPONSES, describe_errors
+from docintel.api.errors import describe_errors
+from docintel.api.routes.resource import resource_router
 from docintel.errors import PayloadTooLargeError, UnprocessableContentError
 from docintel.extract import detect_kind, extract_text
 from docintel.schemas import (
@@ -40,12 +40,7 @@ from docintel.store.records import DocumentRecord
 
 __all__ = ["router"]
 
-router = APIRouter(
-    prefix="/v1/documents",
-    tags=["documents"],
-    dependencies=[Depends(declare_api_key)],
-    responses=ERROR_RESPONSES,
-)
+router = resource_router("documents")
 
 _INGEST_ERRORS = describe_errors(409, 413, 415, 502, 504)
 _READ_CHUNK = 1024 * 1024

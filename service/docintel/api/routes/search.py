@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from docintel.api.deps import EmbedderDep, MetricsDep, StoreDep, declare_api_key, require_json
-from docintel.api.errors import ERROR_RESPONSES, describe_errors
+from docintel.api.deps import EmbedderDep, MetricsDep, StoreDep, require_json
+from docintel.api.errors import describe_errors
+from docintel.api.routes.resource import resource_router
 from docintel.schemas import SearchRequest, SearchResponse
 from docintel.services.search import search_chunks
 
 __all__ = ["router"]
 
-router = APIRouter(
-    prefix="/v1/search",
-    tags=["search"],
-    dependencies=[Depends(declare_api_key)],
-    responses=ERROR_RESPONSES,
-)
+router = resource_router("search")
 
 
 @router.post("", dependencies=[Depends(require_json)], responses=describe_errors(415, 502, 504))
