@@ -18,6 +18,7 @@ __all__ = [
     "EmbeddingError",
     "EmbeddingTimeoutError",
     "IndexDimensionMismatchError",
+    "IndexSettingsMismatchError",
     "PayloadTooLargeError",
     "PdfTooComplexError",
     "RequestTimeoutError",
@@ -115,6 +116,13 @@ class IndexDimensionMismatchError(EmbeddingDimensionError):
     """The embedder's vectors do not fit the dimension of the vectors already stored."""
 
     code = "index_dimension_mismatch"
+
+
+class IndexSettingsMismatchError(DocintelError):
+    """The vector index was built with other settings (quantisation, HNSW M) than this service is configured for."""
+
+    status_code = 503
+    code = "index_settings_mismatch"
 
 
 class EmbeddingTimeoutError(EmbeddingError):

@@ -15,6 +15,7 @@ from docintel.services.readiness import ReadinessChecker
 from docintel.store.documents import DocumentStore
 from docintel.store.keys import Keys
 from docintel.store.redis_client import create_redis
+from docintel.store.vectorset_layout import VectorSetOptions
 
 __all__ = ["AppContext"]
 
@@ -42,6 +43,12 @@ class AppContext:
             keys=Keys(settings.key_prefix),
             grace_seconds=settings.write_grace_seconds,
             forget_texts=cache.forget,
+            vector_options=VectorSetOptions(
+                quantization=settings.vector_quantization,
+                m=settings.vector_m,
+                build_ef=settings.vector_build_ef,
+                search_ef=settings.vector_search_ef,
+            ),
         )
         embedder = create_embedder(settings, cache=cache, metrics=metrics)
         redact = Redactor(secret_values(settings))

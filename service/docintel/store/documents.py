@@ -27,6 +27,7 @@ from docintel.store.index import VectorIndex, VectorQuery, normalize
 from docintel.store.keys import Keys
 from docintel.store.records import LISTING_FIELDS, DocumentRecord, record_from_hash
 from docintel.store.redis_client import as_text, redis_errors
+from docintel.store.vectorset_layout import VectorSetOptions
 from docintel.store.writer import DocumentWriter
 
 __all__ = ["DocumentStore"]
@@ -47,16 +48,18 @@ class DocumentStore:
         keys: Keys,
         grace_seconds: float = _DEFAULT_GRACE_SECONDS,
         forget_texts: Callable[[Sequence[str]], None] | None = None,
+        vector_options: VectorSetOptions | None = None,
     ) -> None:
         """Use ``client`` for everything under ``keys``; the index is detected on first use.
 
         ``grace_seconds`` is how long a write may take before another process
         may collect what it left; ``forget_texts`` drops the cached embeddings
-        of chunks that deletes and replacements remove.
+        of chunks that deletes and replacements remove; ``vector_options``
+        configure the Redis 8 vector set (default: keep what the index has).
         """
         self._redis = client
         self._keys = keys
-        self._indexes = IndexSelector(client, keys=keys)
+        self._indexes = IndexSelector(client, keys=keys, vector_options=vector_options or VectorSetOptions())
         generations = Generations(client, keys=keys, grace_seconds=grace_seconds, forget_texts=forget_texts)
         self._writer = DocumentWriter(client, keys=keys, generations=generations)
 

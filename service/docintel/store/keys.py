@@ -8,9 +8,11 @@
 * ``{p}:pending`` — sorted set of generations that are not live (being written, replaced or
   deleted), members ``id␟generation␟count`` scored by the time after which they may be collected
 * ``{p}:vset`` — Redis 8 vector set (vector-set path); elements ``id␟generation␟index``
+* ``{p}:vset:layout`` — JSON ``{"quantization", "m"}`` the vector set is built with
 * ``{p}:vectors`` — hash element → float32 bytes (exact path)
 * ``{p}:live`` — hash document id → JSON ``{"generation", "count", "tags"}`` of its live generation (exact path)
 * ``{p}:version`` — counter incremented by every commit on the exact path (in-process caches compare it)
+* ``{p}:changes`` — stream of the documents those commits changed (field ``d``), one entry per increment, trimmed
 * ``{p}:dim`` — dimension of the stored vectors
 * ``{p}:emb:{model}:{sha256}`` — embedding cache
 """
@@ -58,6 +60,11 @@ class Keys:
         return f"{self.prefix}:vset"
 
     @property
+    def vset_layout(self) -> str:
+        """The vector set's recorded quantisation and HNSW M."""
+        return f"{self.prefix}:vset:layout"
+
+    @property
     def vectors(self) -> str:
         """Hash of vectors for the exact path."""
         return f"{self.prefix}:vectors"
@@ -71,6 +78,11 @@ class Keys:
     def version(self) -> str:
         """Counter incremented by every commit on the exact path."""
         return f"{self.prefix}:version"
+
+    @property
+    def changes(self) -> str:
+        """Stream of the documents committed on the exact path, one entry per version."""
+        return f"{self.prefix}:changes"
 
     @property
     def dim(self) -> str:
