@@ -25,6 +25,7 @@ __all__ = [
     "StoreUnavailableError",
     "UnprocessableContentError",
     "UnsupportedMediaTypeError",
+    "WriteNotReplicatedError",
     "WriteOutcomeUnknownError",
 ]
 
@@ -151,3 +152,9 @@ class WriteOutcomeUnknownError(StoreUnavailableError):
     """Redis went away while a write was being committed: it may or may not have been applied."""
 
     code = "write_outcome_unknown"
+
+
+class WriteNotReplicatedError(StoreUnavailableError):
+    """The write reached the primary, but not the replicas it must reach before it is acknowledged."""
+
+    code = "write_not_replicated"

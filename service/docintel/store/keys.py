@@ -14,6 +14,7 @@
 * ``{p}:version`` — counter incremented by every commit on the exact path (in-process caches compare it)
 * ``{p}:changes`` — stream of the documents those commits changed (field ``d``), one entry per increment, trimmed
 * ``{p}:dim`` — dimension of the stored vectors
+* ``{p}:acks`` — counter written after commits that must reach replicas (``WAIT`` follows it)
 * ``{p}:emb:{model}:{sha256}`` — embedding cache
 """
 
@@ -88,6 +89,11 @@ class Keys:
     def dim(self) -> str:
         """Dimension of stored vectors."""
         return f"{self.prefix}:dim"
+
+    @property
+    def acks(self) -> str:
+        """Counter written after a commit, so that ``WAIT`` on its connection covers the commit."""
+        return f"{self.prefix}:acks"
 
     @property
     def probe(self) -> str:

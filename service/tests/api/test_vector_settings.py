@@ -16,8 +16,11 @@ def test_the_settings_build_the_index(redis8: RedisServer, make_client: Callable
     assert client.post("/v1/documents", json=DOCUMENT).status_code == 201
     with redis8.client() as redis:
         info = redis.execute_command("VINFO", "docintel:vset")
-    fields = dict(zip(info[0::2], info[1::2], strict=True))
-    assert (fields[b"quant-type"], int(fields[b"hnsw-m"])) == (b"bin", 12)
+    fields = {
+        (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else str(v))
+        for k, v in (info.items() if isinstance(info, dict) else zip(info[0::2], info[1::2], strict=True))
+    }
+    assert (fields["quant-type"], fields["hnsw-m"]) == ("bin", "12")
 
 
 def test_a_mismatched_service_is_not_ready_and_refuses_with_advice(

@@ -51,9 +51,12 @@ def top(store: DocumentStore, text: str) -> tuple[str, int]:
 
 def vinfo(server: RedisServer) -> dict[str, str]:
     with server.client() as client:
-        flat = client.execute_command("VINFO", KEYS.vset)
-    values = dict(zip(flat[0::2], flat[1::2], strict=True))
-    return {name.decode(): value.decode() if isinstance(value, bytes) else str(value) for name, value in values.items()}
+        reply = client.execute_command("VINFO", KEYS.vset)
+    values = reply if isinstance(reply, dict) else dict(zip(reply[0::2], reply[1::2], strict=True))
+    return {
+        (name.decode() if isinstance(name, bytes) else name): value.decode() if isinstance(value, bytes) else str(value)
+        for name, value in values.items()
+    }
 
 
 def record(server: RedisServer) -> dict[str, object] | None:

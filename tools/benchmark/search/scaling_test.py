@@ -23,7 +23,7 @@ def test_rows_are_deterministic_and_every_size_is_a_prefix() -> None:
 
 def test_vectors_are_clustered_and_queries_are_new() -> None:
     corpus = Corpus(dimension=64, seed=5)
-    rows, queries = corpus.rows(0, 3000), corpus.queries(50)
+    rows, queries = corpus.rows(0, 30_000), corpus.queries(50)  # about 30 rows per cluster
     best = np.sort(rows @ queries.T, axis=0)[-10:]
     assert float(best.mean()) > 0.5 > float((rows @ queries.T).mean())  # neighbours stand out from the crowd
     assert not np.isclose(rows @ queries.T, 1.0).any()
