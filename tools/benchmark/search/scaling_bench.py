@@ -8,7 +8,8 @@ embedder) through the store's own write path (``DocumentStore.put_document``,
 documents of ``--chunks-per-document`` chunks, ``--writers`` threads), and at
 each size (10k and 100k chunks; 1M with ``--million``) prints:
 
-* ingest chunks/s (the vectors are made before the clock starts);
+* ingest chunks/s (the vectors are made before the clock starts), and the
+  CPU Redis spent per chunk (what one free core could sustain: 1000 / it);
 * search p50/p99 at k=10 through ``DocumentStore.search`` (hits resolved to
   texts), without and with a metadata filter (1 document in 8 matches);
 * recall@10 of the same queries against exact brute force (numpy), both ways;
@@ -80,8 +81,13 @@ class Loader:
         """Redis' ``used_memory``."""
         return int(self.client.info("memory")["used_memory"])
 
-    def grow(self, size: int) -> float:
-        """Ingest chunks ``self.size..size``; returns chunks per second."""
+    def redis_cpu(self) -> float:
+        """CPU seconds Redis used so far (all its threads)."""
+        cpu = self.client.info("cpu")
+        return float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"])
+
+    def grow(self, size: int) -> tuple[float, float]:
+        """Ingest chunks ``self.size..size``; returns chunks per second and Redis CPU ms per chunk."""
         rows = self.corpus.rows(self.size, size)
         first_document = self.size // self.per_document
         documents = range(first_document, size // self.per_document)
@@ -98,7 +104,7 @@ class Loader:
                 vectors=rows[offset : offset + self.per_document],
             )
 
-        started = time.perf_counter()
+        cpu, started = self.redis_cpu(), time.perf_counter()
         with ThreadPoolExecutor(max_workers=self.args.writers) as pool:
             for done, _ in enumerate(pool.map(put, documents), start=1):
                 if done % max(1, len(documents) // 10) == 0:
@@ -107,16 +113,17 @@ class Loader:
                     progress(f"[{self.index}]   {chunks:>9,} chunks, {elapsed:6.1f}s ({chunks / elapsed:,.0f}/s)")
         seconds = time.perf_counter() - started
         added = size - self.size
+        cpu_ms = (self.redis_cpu() - cpu) * 1000 / added
         self.vectors.append(rows)
         self.size = size
-        return added / seconds
+        return added / seconds, cpu_ms
 
     def index_bytes(self) -> int:
         """Memory of the index's own key (the vector set, or the exact path's vectors hash)."""
         key = KEYS.vectors if self.index == "exact" else KEYS.vset
         return int(self.client.memory_usage(key, samples=0) or 0)
 
-    def measure(self, queries: Matrix, ingest_rate: float) -> Point:
+    def measure(self, queries: Matrix, ingest: tuple[float, float]) -> Point:
         """Search latency and recall over ``queries``, memory per chunk, at the current size."""
         corpus = np.concatenate(self.vectors)
         topic_of_row = (np.arange(self.size) // self.per_document) % TOPICS
@@ -141,7 +148,8 @@ class Loader:
         return Point(
             index=self.index,
             chunks=self.size,
-            ingest_per_second=ingest_rate,
+            ingest_per_second=ingest[0],
+            redis_cpu_ms_per_chunk=ingest[1],
             memory_per_chunk=(self.used_memory() - self.baseline) / self.size,
             index_per_chunk=self.index_bytes() / self.size,
             **figures,
@@ -168,22 +176,22 @@ def redis_for(index: str, args: argparse.Namespace, workdir: Path) -> Iterator[r
 def table(points: list[Point], args: argparse.Namespace) -> str:
     """The Markdown table of all points."""
     header = (
-        "| index | chunks | ingest chunks/s | p50 ms | p99 ms | filtered p50 ms | filtered p99 ms | recall@10 | "
-        "filtered recall@10 | Redis bytes/chunk | index bytes/chunk |"
+        "| index | chunks | ingest chunks/s | Redis CPU ms/chunk | p50 ms | p99 ms | filtered p50 ms | "
+        "filtered p99 ms | recall@10 | filtered recall@10 | Redis bytes/chunk | index bytes/chunk |"
     )
     lines = [
         f"scaling benchmark: dimension {args.dimension}, {args.queries} queries k={K}, documents of "
         f"{args.chunks_per_document} chunks, {args.writers} writers, M {args.m or 16}, EF build {args.build_ef} / "
-        f"search {args.search_ef}, {os.cpu_count()} CPUs",
+        f"search {args.search_ef}, {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end)",
         "",
         header,
         "|" + "|".join("---" for _ in header.split("|")[1:-1]) + "|",
     ]
     for p in points:
         lines.append(
-            f"| {p.index} | {p.chunks:,} | {p.ingest_per_second:,.0f} | {p.plain_p50:.2f} | {p.plain_p99:.2f} | "
-            f"{p.filtered_p50:.2f} | {p.filtered_p99:.2f} | {p.plain_recall:.3f} | {p.filtered_recall:.3f} | "
-            f"{p.memory_per_chunk:,.0f} | {p.index_per_chunk:,.0f} |"
+            f"| {p.index} | {p.chunks:,} | {p.ingest_per_second:,.0f} | {p.redis_cpu_ms_per_chunk:.3f} | "
+            f"{p.plain_p50:.2f} | {p.plain_p99:.2f} | {p.filtered_p50:.2f} | {p.filtered_p99:.2f} | "
+            f"{p.plain_recall:.3f} | {p.filtered_recall:.3f} | {p.memory_per_chunk:,.0f} | {p.index_per_chunk:,.0f} |"
         )
     return "\n".join(lines)
 
@@ -228,8 +236,7 @@ def main() -> None:
             with redis_for(index, args, Path(workdir)) as client:
                 loader = Loader(index=index, client=client, corpus=corpus, args=args)
                 for size in args.size_list:
-                    rate = loader.grow(size)
-                    points.append(loader.measure(queries, rate))
+                    points.append(loader.measure(queries, loader.grow(size)))
                     progress(table(points[-1:], args).splitlines()[-1])
     print(table(points, args))
     if args.svg:

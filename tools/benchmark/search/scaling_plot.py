@@ -25,6 +25,7 @@ class Point:
     index: str
     chunks: int
     ingest_per_second: float
+    redis_cpu_ms_per_chunk: float
     plain_p50: float
     plain_p99: float
     plain_recall: float

@@ -37,7 +37,7 @@ def test_exact_top_honours_the_filter() -> None:
 
 
 def point(index: str, chunks: int, p50: float) -> Point:
-    return Point(index, chunks, 9000.0, p50, 2 * p50, 0.99, p50, 3 * p50, 0.98, 1200.0, 900.0)
+    return Point(index, chunks, 9000.0, 0.1, p50, 2 * p50, 0.99, p50, 3 * p50, 0.98, 1200.0, 900.0)
 
 
 def test_the_plot_is_svg_with_a_series_per_index() -> None:
