@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     redis_socket_timeout: float = Field(default=1.5, gt=0)
     redis_connect_timeout: float = Field(default=1.0, gt=0)
     key_prefix: str = Field(default="docintel", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    # DOCINTEL_REDIS_URL names one node of a Redis Cluster: the store is split into this many shards, placed on
+    # the cluster by hash tags (docintel/store/cluster.py); a search asks all of them at once.
+    redis_cluster: bool = False
+    redis_cluster_shards: int = Field(default=3, ge=1, le=256)
+    # A write is acknowledged (201/204) only once this many replicas have it (WAIT), within the timeout;
+    # otherwise 503 write_not_replicated. 0: acknowledged once the primary has it.
+    redis_wait_replicas: int = Field(default=0, ge=0, le=16)
+    redis_wait_timeout: float = Field(default=1.0, gt=0, le=60)
     # How long a document write may take before another process may collect what it left unfinished.
     write_grace_seconds: float = Field(default=900.0, gt=0)
     # The Redis 8 vector set (docintel/store/vectorset_layout.py; figures in service/README.md). Quantisation
