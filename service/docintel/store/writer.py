@@ -87,6 +87,7 @@ class DocumentWriter:
             if not isinstance(exc, StoreUnavailableError) and not is_unavailable_error(exc):
                 self._generations.collect_quietly(index, generation, forget=False, keep=frozenset())
             raise
+        self._confirm_replicated(f"document {record.id!r} was stored")
         return stored, replaced
 
     def delete(self, index: VectorIndex, *, document_id: str) -> tuple[bool, list[Generation]]:
