@@ -102,7 +102,7 @@ class SlotConnection(Connection):
 
     def __init__(self, *, cluster_map: ClusterMap, slot: int, **kwargs: Any) -> None:
         """Connect like :class:`redis.connection.Connection` (``kwargs``), to ``cluster_map``'s primary of ``slot``."""
-        super().__init__(**kwargs)
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]
         self._cluster_map = cluster_map
         self._slot = slot
 
@@ -123,13 +123,13 @@ class SlotConnection(Connection):
             return super().read_response(*args, **kwargs)
         except (MovedError, ReadOnlyError) as exc:
             self._cluster_map.forget()
-            self.disconnect()
+            self.disconnect()  # type: ignore[no-untyped-call]
             raise redis.ConnectionError(f"the slot's primary changed ({exc}); reconnecting") from exc
 
 
 def cluster_clients(settings: Settings, prefixes: Sequence[str]) -> list[redis.Redis]:
     """One client per shard prefix, on the cluster ``settings.redis_url`` names a node of."""
-    url = parse_url(settings.redis_url)
+    url = parse_url(settings.redis_url)  # type: ignore[no-untyped-call]
     connection = {
         "username": url.get("username"),
         "password": url.get("password"),

@@ -182,7 +182,7 @@ class ExactIndex(VectorIndex):
                 )
 
 
-def _as_int(raw: bytes | None) -> int | None:
+def _as_int(raw: bytes | str | None) -> int | None:
     """A counter's value, or None if it does not exist."""
     return None if raw is None else int(raw)
 

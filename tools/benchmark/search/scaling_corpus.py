@@ -47,7 +47,8 @@ class Corpus:
         rows = centers[rng.integers(CLUSTERS, size=count)]
         rows += SPREAD * (rng.standard_normal((count, RANK)).astype(np.float32) @ basis)
         rows += NOISE * rng.standard_normal((count, self.dimension)).astype(np.float32)
-        return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+        normalised: Matrix = (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+        return normalised
 
     def rows(self, start: int, stop: int) -> Matrix:
         """Corpus vectors ``start..stop`` (built block by block, so prefixes agree)."""

@@ -44,8 +44,8 @@ def _nice_top(value: float) -> float:
     """A round axis maximum at or above ``value``."""
     if value <= 0:
         return 1.0
-    step = 10 ** math.floor(math.log10(value))
-    return next(step * m for m in (1, 2, 2.5, 5, 10) if step * m >= value)
+    step = 10.0 ** math.floor(math.log10(value))
+    return float(next(step * m for m in (1, 2, 2.5, 5, 10) if step * m >= value))
 
 
 class _Panel:
