@@ -35,16 +35,12 @@ class RedisConnection:
 
     def store(self, settings: Settings, *, forget_texts: Callable[[Sequence[str]], None] | None) -> DocumentStore:
         """The document store over these shards, configured by ``settings``."""
+        vectors = (settings.vector_quantization, settings.vector_m, settings.vector_build_ef, settings.vector_search_ef)
         return DocumentStore.sharded(
             self.shards,
             grace_seconds=settings.write_grace_seconds,
             forget_texts=forget_texts,
-            vector_options=VectorSetOptions(
-                quantization=settings.vector_quantization,
-                m=settings.vector_m,
-                build_ef=settings.vector_build_ef,
-                search_ef=settings.vector_search_ef,
-            ),
+            vector_options=VectorSetOptions(*vectors),
             wait_replicas=settings.redis_wait_replicas,
             wait_timeout=settings.redis_wait_timeout,
         )

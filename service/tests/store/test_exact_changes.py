@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import redis
 
 from docintel.store import DocumentStore, Keys
-from tests.support.embedding_stub import stub_vector
+from tests.store.texts import put_texts
+from tests.store.texts import top as hits_for
 from tests.support.redis_server import RedisServer
 
 DIM = 64
@@ -17,19 +17,11 @@ KEYS = Keys("docintel")
 
 
 def put(store: DocumentStore, document_id: str, texts: list[str]) -> None:
-    store.put_document(
-        document_id=document_id,
-        title=document_id,
-        text=" ".join(texts),
-        metadata={},
-        chunks=texts,
-        vectors=np.stack([stub_vector(text, DIM) for text in texts]).astype(np.float32),
-    )
+    put_texts(store, document_id, texts, dimension=DIM)
 
 
 def top(store: DocumentStore, text: str, k: int = 1) -> list[tuple[str, int]]:
-    hits = store.search(vector=stub_vector(text, DIM), k=k, metadata_filter={})
-    return [(hit.document_id, hit.chunk_index) for hit in hits]
+    return hits_for(store, text, dimension=DIM, k=k)
 
 
 def sent_by(server: RedisServer, action: Callable[[], object]) -> int:

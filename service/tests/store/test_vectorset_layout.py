@@ -6,13 +6,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pytest
 import redis
 
 from docintel.errors import IndexSettingsMismatchError
 from docintel.store import DocumentStore, Keys
 from docintel.store.vectorset_layout import VectorSetOptions
+from tests.store.texts import put_texts
+from tests.store.texts import top as hits_for
 from tests.support.embedding_stub import stub_vector
 from tests.support.redis_server import RedisServer
 
@@ -34,19 +35,11 @@ def make_store(redis8: RedisServer, make_redis: Callable[..., redis.Redis]) -> M
 
 
 def put(store: DocumentStore, document_id: str, texts: list[str]) -> None:
-    store.put_document(
-        document_id=document_id,
-        title=document_id,
-        text=" ".join(texts),
-        metadata={},
-        chunks=texts,
-        vectors=np.stack([stub_vector(text, DIM) for text in texts]).astype(np.float32),
-    )
+    put_texts(store, document_id, texts, dimension=DIM)
 
 
 def top(store: DocumentStore, text: str) -> tuple[str, int]:
-    hit = store.search(vector=stub_vector(text, DIM), k=1, metadata_filter={})[0]
-    return hit.document_id, hit.chunk_index
+    return hits_for(store, text, dimension=DIM)[0]
 
 
 def vinfo(server: RedisServer) -> dict[str, str]:

@@ -10,6 +10,7 @@ import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 
 __all__ = ["Point", "render_svg"]
 
@@ -111,8 +112,12 @@ def render_svg(points: list[Point]) -> str:
     sizes = sorted({p.chunks for p in points})
     indexes = list(dict.fromkeys(p.index for p in points))
     panels: list[tuple[str, str, list[tuple[str, Callable[[Point], float], bool]]]] = [
-        ("search latency, k=10 (solid p50, dashed p99)", "ms", [("p50", _p50, False), ("p99", _p99, True)]),
-        ("Redis memory per chunk", "bytes", [("memory", _memory, False)]),
+        (
+            "search latency, k=10 (solid p50, dashed p99)",
+            "ms",
+            [("p50", attrgetter("plain_p50"), False), ("p99", attrgetter("plain_p99"), True)],
+        ),
+        ("Redis memory per chunk", "bytes", [("memory", attrgetter("memory_per_chunk"), False)]),
     ]
     for column, (title, unit, measures) in enumerate(panels):
         top = max(measure(p) for p in points for _, measure, _ in measures)
@@ -133,15 +138,3 @@ def render_svg(points: list[Point]) -> str:
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">'
     )
     return "\n".join([head, '<rect width="100%" height="100%" fill="white"/>', *parts, "</svg>"]) + "\n"
-
-
-def _p50(point: Point) -> float:
-    return point.plain_p50
-
-
-def _p99(point: Point) -> float:
-    return point.plain_p99
-
-
-def _memory(point: Point) -> float:
-    return point.memory_per_chunk
