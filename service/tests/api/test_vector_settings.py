@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 
+from tests.support.embedding_stub import stub_vector
 from tests.support.redis_server import RedisServer
 
 DOCUMENT = {"id": "doc", "title": "t", "text": "Basalt and lava.\n\nCoral reefs and fish."}
@@ -37,3 +40,11 @@ def test_a_mismatched_service_is_not_ready_and_refuses_with_advice(
     assert "DOCINTEL_KEY_PREFIX" in response.json()["error"]["message"]
     assert make_client(redis8.url).get("/v1/documents/other").status_code == 404
     assert make_client(redis8.url).post("/v1/search", json={"query": "lava"}).json()["hits"]
+
+
+def test_noquant_scores_are_exact_cosines(redis8: RedisServer, make_client: Callable[..., TestClient]) -> None:
+    client = make_client(redis8.url, vector_quantization="NOQUANT")
+    assert client.post("/v1/documents", json=DOCUMENT).status_code == 201
+    hit = client.post("/v1/search", json={"query": "coral reef fish", "k": 1}).json()["hits"][0]
+    expected = float(np.dot(stub_vector("coral reef fish", 64), stub_vector(hit["text"], 64)))
+    assert hit["score"] == pytest.approx(expected, abs=1e-4)
