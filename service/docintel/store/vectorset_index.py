@@ -40,7 +40,7 @@ class VectorSetIndex(VectorIndex):
         """
         self._redis = client
         self._keys = keys
-        self._add_options = ("CAS", layout.quantization, "M", layout.m, "EF", options.build_ef)
+        self._add_options = (layout.quantization, "M", layout.m, "EF", options.build_ef)
         self._search_ef = options.search_ef
 
     def stage_add(
