@@ -42,7 +42,7 @@ from docintel.store import DocumentStore, Keys, create_redis
 from docintel.store.vectorset_layout import VectorSetOptions
 from ingest_search_bench import percentile, progress
 from scaling_corpus import Corpus, Matrix, exact_top
-from scaling_plot import Point, render_svg
+from scaling_plot import Point, markdown_rows, read_table, render_svg
 from tests.support.redis_server import RedisServer
 
 K = 10
@@ -174,26 +174,13 @@ def redis_for(index: str, args: argparse.Namespace, workdir: Path) -> Iterator[r
 
 
 def table(points: list[Point], args: argparse.Namespace) -> str:
-    """The Markdown table of all points."""
-    header = (
-        "| index | chunks | ingest chunks/s | Redis CPU ms/chunk | p50 ms | p99 ms | filtered p50 ms | "
-        "filtered p99 ms | recall@10 | filtered recall@10 | Redis bytes/chunk | index bytes/chunk |"
-    )
-    lines = [
+    """The Markdown table of all points, under a line saying how they were measured."""
+    heading = (
         f"scaling benchmark: dimension {args.dimension}, {args.queries} queries k={K}, documents of "
         f"{args.chunks_per_document} chunks, {args.writers} writers, M {args.m or 16}, EF build {args.build_ef} / "
-        f"search {args.search_ef}, {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end)",
-        "",
-        header,
-        "|" + "|".join("---" for _ in header.split("|")[1:-1]) + "|",
-    ]
-    for p in points:
-        lines.append(
-            f"| {p.index} | {p.chunks:,} | {p.ingest_per_second:,.0f} | {p.redis_cpu_ms_per_chunk:.3f} | "
-            f"{p.plain_p50:.2f} | {p.plain_p99:.2f} | {p.filtered_p50:.2f} | {p.filtered_p99:.2f} | "
-            f"{p.plain_recall:.3f} | {p.filtered_recall:.3f} | {p.memory_per_chunk:,.0f} | {p.index_per_chunk:,.0f} |"
-        )
-    return "\n".join(lines)
+        f"search {args.search_ef}, {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end)"
+    )
+    return "\n".join([heading, "", *markdown_rows(points)])
 
 
 def parse_args() -> argparse.Namespace:
@@ -213,6 +200,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--search-ef", type=int, default=200)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--svg", type=Path, help="write the latency/memory plot here")
+    parser.add_argument(
+        "--from-table",
+        type=Path,
+        action="append",
+        help="measure nothing: table and plot of the rows of earlier runs' printed tables (repeatable)",
+    )
     args = parser.parse_args()
     args.index_list = [name.strip() for name in args.indexes.split(",") if name.strip()]
     if unknown := set(args.index_list) - set(INDEXES):
@@ -228,16 +221,16 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     """Run every index at every size; print the table, write the plot."""
     args = parse_args()
+    points: list[Point] = [point for path in args.from_table or [] for point in read_table(path)]
     corpus = Corpus(dimension=args.dimension, seed=args.seed)
     queries = corpus.queries(args.queries)
-    points: list[Point] = []
     with tempfile.TemporaryDirectory(prefix="docintel-scaling-") as workdir:
-        for index in args.index_list:
+        for index in [] if args.from_table else args.index_list:
             with redis_for(index, args, Path(workdir)) as client:
                 loader = Loader(index=index, client=client, corpus=corpus, args=args)
                 for size in args.size_list:
                     points.append(loader.measure(queries, loader.grow(size)))
-                    progress(table(points[-1:], args).splitlines()[-1])
+                    progress(markdown_rows(points[-1:])[-1])
     print(table(points, args))
     if args.svg:
         args.svg.write_text(render_svg(points), encoding="utf-8")

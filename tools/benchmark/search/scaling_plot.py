@@ -11,8 +11,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
+from pathlib import Path
 
-__all__ = ["Point", "render_svg"]
+__all__ = ["Point", "markdown_rows", "read_table", "render_svg"]
 
 PANEL = (440, 300)
 MARGIN = (64, 40, 30, 50)  # left, top, right, bottom
@@ -35,6 +36,43 @@ class Point:
     filtered_recall: float
     memory_per_chunk: float
     index_per_chunk: float
+
+
+COLUMNS = {
+    "ingest_per_second": ("ingest chunks/s", "{:,.0f}"),
+    "redis_cpu_ms_per_chunk": ("Redis CPU ms/chunk", "{:.3f}"),
+    "plain_p50": ("p50 ms", "{:.2f}"),
+    "plain_p99": ("p99 ms", "{:.2f}"),
+    "filtered_p50": ("filtered p50 ms", "{:.2f}"),
+    "filtered_p99": ("filtered p99 ms", "{:.2f}"),
+    "plain_recall": ("recall@10", "{:.3f}"),
+    "filtered_recall": ("filtered recall@10", "{:.3f}"),
+    "memory_per_chunk": ("Redis bytes/chunk", "{:,.0f}"),
+    "index_per_chunk": ("index bytes/chunk", "{:,.0f}"),
+}
+"""The table's measure columns after index and chunks: field -> (heading, format)."""
+
+
+def markdown_rows(points: list[Point]) -> list[str]:
+    """A Markdown table of ``points`` (header, rule, one row each)."""
+    header = ["index", "chunks", *(heading for heading, _ in COLUMNS.values())]
+    rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for point in points:
+        measures = (form.format(getattr(point, name)) for name, (_, form) in COLUMNS.items())
+        values = [point.index, f"{point.chunks:,}", *measures]
+        rows.append("| " + " | ".join(values) + " |")
+    return rows
+
+
+def read_table(path: Path) -> list[Point]:
+    """The points of a table :func:`markdown_rows` made (e.g. an earlier run's output)."""
+    points = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip().replace(",", "") for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 2 + len(COLUMNS) and cells[1].isdigit():
+            measures = {name: float(value) for name, value in zip(COLUMNS, cells[2:], strict=True)}
+            points.append(Point(index=cells[0], chunks=int(cells[1]), **measures))
+    return points
 
 
 def _e(text: str) -> str:

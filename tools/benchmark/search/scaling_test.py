@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from scaling_corpus import BLOCK, Corpus, exact_top
-from scaling_plot import Point, render_svg
+from scaling_plot import Point, markdown_rows, read_table, render_svg
 
 
 def test_rows_are_deterministic_and_every_size_is_a_prefix() -> None:
@@ -38,6 +39,13 @@ def test_exact_top_honours_the_filter() -> None:
 
 def point(index: str, chunks: int, p50: float) -> Point:
     return Point(index, chunks, 9000.0, 0.1, p50, 2 * p50, 0.99, p50, 3 * p50, 0.98, 1200.0, 900.0)
+
+
+def test_a_printed_table_reads_back(tmp_path: Path) -> None:
+    points = [point("Q8", 10_000, 1.25), point("exact", 1_000_000, 12.5)]
+    saved = tmp_path / "run.md"
+    saved.write_text("a heading\n\n" + "\n".join(markdown_rows(points)) + "\n", encoding="utf-8")
+    assert read_table(saved) == points
 
 
 def test_the_plot_is_svg_with_a_series_per_index() -> None:
