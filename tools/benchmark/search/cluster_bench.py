@@ -4,9 +4,11 @@ r"""One Redis 8 against a 3-primary, 3-replica Redis Cluster on loopback: ingest
 It starts both for real (:mod:`tests.support.redis_cluster`), loads the same
 deterministic vectors (:mod:`scaling_corpus`) through the store's write path
 (the cluster store as the service builds it: ``DOCINTEL_REDIS_CLUSTER``, 3
-shards), and prints per setup: ingest chunks/s and put latency p50/p99
-(on the cluster also with ``DOCINTEL_REDIS_WAIT_REPLICAS=1``), then search
-throughput with ``--threads`` concurrent clients and latency p50/p99.
+shards), and prints per setup: ingest chunks/s and put latency p50/p99 of
+the first half (4 writers); on the cluster, the second half's documents go
+alternately through a store with ``DOCINTEL_REDIS_WAIT_REPLICAS=1`` and one
+without (WAIT's cost); then search throughput with ``--threads`` concurrent
+clients and latency p50/p99.
 
     tools/bazel run //tools/benchmark/search:cluster_bench -- [--chunks 20000] [--threads 4]
 """
@@ -37,27 +39,43 @@ def store_for(url: str, *, cluster: bool, wait: int, prefix: str) -> DocumentSto
     return connect_redis(settings).store(settings, forget_texts=None)
 
 
+def put_document(store: DocumentStore, rows: Matrix, first: int, number: int) -> float:
+    """Put document ``number`` of ``rows`` (PER_DOCUMENT chunks) as ``d{first + number}``; its latency (ms)."""
+    began = time.perf_counter()
+    store.put_document(
+        document_id=f"d{first + number}",
+        title="t",
+        text="",
+        metadata={"topic": number % 8},
+        chunks=[f"c{number}-{i}" for i in range(PER_DOCUMENT)],
+        vectors=rows[number * PER_DOCUMENT : (number + 1) * PER_DOCUMENT],
+    )
+    return (time.perf_counter() - began) * 1000
+
+
 def ingest(store: DocumentStore, rows: Matrix, first: int, label: str) -> tuple[float, list[float]]:
     """Put ``rows`` as documents of PER_DOCUMENT chunks (4 writers); chunks/s and put latencies (ms)."""
     latencies: list[float] = []
 
     def put(number: int) -> None:
-        began = time.perf_counter()
-        store.put_document(
-            document_id=f"d{first + number}",
-            title="t",
-            text="",
-            metadata={"topic": number % 8},
-            chunks=[f"c{number}-{i}" for i in range(PER_DOCUMENT)],
-            vectors=rows[number * PER_DOCUMENT : (number + 1) * PER_DOCUMENT],
-        )
-        latencies.append((time.perf_counter() - began) * 1000)
+        latencies.append(put_document(store, rows, first, number))
 
     progress(f"[{label}] ingesting {len(rows):,} chunks ...")
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(put, range(len(rows) // PER_DOCUMENT)))
     return len(rows) / (time.perf_counter() - started), latencies
+
+
+def paired_puts(stores: tuple[DocumentStore, DocumentStore], rows: Matrix, first: int) -> list[list[float]]:
+    """Documents put alternately through two stores from one thread; each one's put latencies (ms).
+
+    Alternating cancels the drift of a growing index and of the machine's load between the two.
+    """
+    latencies: list[list[float]] = [[], []]
+    for number in range(len(rows) // PER_DOCUMENT):
+        latencies[number % 2].append(put_document(stores[number % 2], rows, first, number))
+    return latencies
 
 
 def search_load(store: DocumentStore, queries: Matrix, threads: int) -> tuple[float, list[float]]:
@@ -98,10 +116,16 @@ def main() -> None:
                 plain = store_for(url, cluster=is_cluster, wait=0, prefix="bench")
                 rate, put_ms = ingest(plain, rows[:half], 0, label)
                 lines.append(f"| {label} | ingest, no WAIT | {rate:,.0f} chunks/s | {_p(put_ms)} |")
-                waiting = store_for(url, cluster=is_cluster, wait=1, prefix="bench") if is_cluster else plain
-                rate, put_ms = ingest(waiting, rows[half:], half // PER_DOCUMENT, label)
-                how = "ingest, WAIT 1 replica" if is_cluster else "ingest, no WAIT"
-                lines.append(f"| {label} | {how} | {rate:,.0f} chunks/s | {_p(put_ms)} |")
+                if is_cluster:
+                    progress(f"[{label}] {len(rows) - half:,} chunks, documents alternately with and without WAIT ...")
+                    waiting = store_for(url, cluster=True, wait=1, prefix="bench")
+                    without, with_wait = paired_puts((plain, waiting), rows[half:], half // PER_DOCUMENT)
+                    what = f"put of {PER_DOCUMENT} chunks, 1 writer, alternating"
+                    lines.append(f"| {label} | {what}: no WAIT | | {_p(without)} |")
+                    lines.append(f"| {label} | {what}: WAIT 1 replica | | {_p(with_wait)} |")
+                else:
+                    rate, put_ms = ingest(plain, rows[half:], half // PER_DOCUMENT, label)
+                    lines.append(f"| {label} | ingest, no WAIT (second half) | {rate:,.0f} chunks/s | {_p(put_ms)} |")
                 progress(f"[{label}] {args.queries} searches from {args.threads} threads ...")
                 qps, search_ms = search_load(plain, queries, args.threads)
                 lines.append(
