@@ -1,6 +1,8 @@
 """Redis key layout, in one place.
 
-``{p}`` is ``Settings.key_prefix`` (default ``docintel``):
+``{p}`` is ``Settings.key_prefix`` (default ``docintel``); on a Redis Cluster each
+shard has its own hash-tagged prefix such as ``{docintel-0-17}``, so all its keys
+share one slot (:mod:`docintel.store.cluster`):
 
 * ``{p}:doc:{id}`` — hash: id, title, text, metadata (JSON), chunks, generation, timestamps
 * ``{p}:docs`` — sorted set of document ids scored by creation time (pagination)
