@@ -12,6 +12,7 @@ Example (service/BUILD.bazel):
     )
 """
 
+load("@rules_python//python:defs.bzl", "py_binary")
 load("//tools/pytest:defs.bzl", "py_pytest_test")
 
 # Debian 12's Redis 7.0 (exact search) and the pinned Debian sid Redis 8.0
@@ -34,6 +35,24 @@ def redis_server_args(versions = ("7", "8")):
     for version in versions:
         args += ["--redis" + version, "$(rootpath %s)" % REDIS_SERVERS[version]]
     return args
+
+def redis_bench(name, srcs, deps = [], versions = ("7", "8")):
+    """A benchmark of the service on real Redis servers: `bazel run` passes it `--redisN PATH` for each version.
+
+    Args:
+      name: the py_binary (its main is `<name>.py`, among `srcs`).
+      srcs: its sources.
+      deps: what it needs besides the service and its test servers.
+      versions: the Redis versions it starts.
+    """
+    py_binary(
+        name = name,
+        srcs = srcs,
+        args = redis_server_args(versions),
+        data = [REDIS_SERVERS[version] for version in versions],
+        imports = ["."],
+        deps = ["//service:docintel", "//service:test_servers"] + deps,
+    )
 
 def service_suite(name, folder, deps, redis = [], size = "large", tests = None, data = [], env = {}):
     """Runs service/tests/<folder>/*.py with pytest, with real Redis servers of the `redis` versions.

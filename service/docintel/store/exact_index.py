@@ -25,7 +25,7 @@ from redis.client import Pipeline
 
 from docintel.errors import IndexDimensionMismatchError
 from docintel.store.exact_cache import LiveEntry, VectorCache
-from docintel.store.index import Vector, VectorIndex, VectorMatch, VectorQuery, ranked
+from docintel.store.index import Vector, VectorBatch, VectorIndex, VectorMatch, VectorQuery, ranked
 from docintel.store.keys import Keys, element_name
 from docintel.store.redis_client import as_text
 
@@ -54,20 +54,9 @@ class ExactIndex(VectorIndex):
         self._loaded = False
         self._lock = threading.Lock()
 
-    def stage_add(
-        self,
-        pipe: Pipeline,
-        *,
-        document_id: str,
-        generation: str,
-        first_index: int,
-        vectors: Vector,
-        tags: frozenset[str],
-    ) -> None:
+    def stage_add(self, pipe: Pipeline, batch: VectorBatch) -> None:
         """Queue the vectors into the ``vectors`` hash."""
-        mapping = {
-            element_name(document_id, generation, first_index + i): row.tobytes() for i, row in enumerate(vectors)
-        }
+        mapping = {name: row.tobytes() for name, row in zip(batch.names(), batch.vectors, strict=True)}
         if mapping:
             pipe.hset(self._keys.vectors, mapping=mapping)  # type: ignore[arg-type]
 

@@ -29,7 +29,7 @@ import redis
 from redis.client import Pipeline
 
 from docintel.errors import DocintelError
-from docintel.store.index import Vector, VectorIndex
+from docintel.store.index import Vector, VectorBatch, VectorIndex
 from docintel.store.keys import Keys, element_name, parse_element_name
 from docintel.store.redis_client import as_text
 from docintel.store.transactions import Attempt, transact
@@ -115,13 +115,9 @@ class Generations:
 
         def add(batch: range) -> None:
             with self._redis.pipeline(transaction=False) as pipe:
+                vectors = rows[batch.start : batch.stop]
                 index.stage_add(
-                    pipe,
-                    document_id=generation.document_id,
-                    generation=generation.generation,
-                    first_index=batch.start,
-                    vectors=rows[batch.start : batch.stop],
-                    tags=tags,
+                    pipe, VectorBatch(generation.document_id, generation.generation, batch.start, vectors, tags)
                 )
                 pipe.execute()
 

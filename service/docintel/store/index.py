@@ -26,9 +26,26 @@ import numpy as np
 import numpy.typing as npt
 from redis.client import Pipeline
 
-__all__ = ["Vector", "VectorIndex", "VectorMatch", "VectorQuery", "normalize", "ranked"]
+from docintel.store.keys import element_name
+
+__all__ = ["Vector", "VectorBatch", "VectorIndex", "VectorMatch", "VectorQuery", "normalize", "ranked"]
 
 Vector = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class VectorBatch:
+    """The vectors of chunks ``first_index...`` of one document generation (rows normalised), with its tags."""
+
+    document_id: str
+    generation: str
+    first_index: int
+    vectors: Vector
+    tags: frozenset[str]
+
+    def names(self) -> list[str]:
+        """The element name of each vector, in order."""
+        return [element_name(self.document_id, self.generation, self.first_index + i) for i in range(len(self.vectors))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,17 +80,8 @@ class VectorIndex(ABC):
     """Short name of the implementation (``vectorset`` or ``exact``), used in metrics and /readyz."""
 
     @abstractmethod
-    def stage_add(
-        self,
-        pipe: Pipeline,
-        *,
-        document_id: str,
-        generation: str,
-        first_index: int,
-        vectors: Vector,
-        tags: frozenset[str],
-    ) -> None:
-        """Queue the vectors of chunks ``first_index...`` of one generation (rows already normalised)."""
+    def stage_add(self, pipe: Pipeline, batch: VectorBatch) -> None:
+        """Queue the vectors of one batch of a generation (before the generation is live)."""
 
     @abstractmethod
     def stage_remove(self, pipe: Pipeline, *, document_id: str, generation: str, indexes: range) -> None:

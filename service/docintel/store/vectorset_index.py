@@ -10,7 +10,7 @@ import redis
 from redis.client import Pipeline
 
 from docintel.errors import IndexDimensionMismatchError
-from docintel.store.index import Vector, VectorIndex, VectorMatch, VectorQuery, ranked
+from docintel.store.index import VectorBatch, VectorIndex, VectorMatch, VectorQuery, ranked
 from docintel.store.keys import Keys, element_name, parse_element_name
 from docintel.store.redis_client import as_text, raw_command
 from docintel.store.vectorset_layout import VectorSetLayout, VectorSetOptions
@@ -43,20 +43,10 @@ class VectorSetIndex(VectorIndex):
         self._add_options = (layout.quantization, "M", layout.m, "EF", options.build_ef)
         self._search_ef = options.search_ef
 
-    def stage_add(
-        self,
-        pipe: Pipeline,
-        *,
-        document_id: str,
-        generation: str,
-        first_index: int,
-        vectors: Vector,
-        tags: frozenset[str],
-    ) -> None:
+    def stage_add(self, pipe: Pipeline, batch: VectorBatch) -> None:
         """Queue one ``VADD`` per vector, with the generation and tags as its attributes."""
-        attributes = json.dumps({"g": generation, **dict.fromkeys(sorted(tags), 1)})
-        for offset, row in enumerate(vectors):
-            name = element_name(document_id, generation, first_index + offset)
+        attributes = json.dumps({"g": batch.generation, **dict.fromkeys(sorted(batch.tags), 1)})
+        for name, row in zip(batch.names(), batch.vectors, strict=True):
             raw_command(
                 pipe, "VADD", self._keys.vset, "FP32", row.tobytes(), name, *self._add_options, "SETATTR", attributes
             )
