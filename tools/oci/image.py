@@ -9,7 +9,8 @@ SPEC.json:
       "layers": [{"descriptor": "layer.json", "blob": "layer.tar.gz"}],
       "config": {"Entrypoint": [...], "Cmd": [...], "Env": [...], "User": "...",
                  "WorkingDir": "...", "ExposedPorts": {...}, "Labels": {...}},
-      "annotations": {"org.opencontainers.image.source": "..."}
+      "annotations": {"org.opencontainers.image.source": "..."},
+      "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}
     }
 
 Config values given here replace the base's; Env entries are merged by name.
@@ -68,8 +69,7 @@ def build(spec: dict[str, Any], output: Path) -> str:
     for key, value in spec.get("config", {}).items():
         config[key] = _merge_env(config.get("Env", []), value) if key == "Env" else value
     image_config = {
-        "architecture": "amd64",
-        "os": "linux",
+        **spec["platform"],
         "created": EPOCH,
         "config": config,
         "rootfs": {"type": "layers", "diff_ids": diff_ids},

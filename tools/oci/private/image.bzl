@@ -10,9 +10,12 @@ Example:
     )
 
 The output is an OCI image layout directory; the `digest` output group's
-`<name>.digest` holds the manifest digest. Same inputs, same digest.
+`<name>.digest` holds the manifest digest. Same inputs, same digest. The
+config's os and architecture are the target platform's (platform.bzl), so
+oci_image_index builds one target for several platforms.
 """
 
+load(":platform.bzl", "PLATFORM_ATTRS", "image_platform", "platform_name")
 load(":providers.bzl", "OciImageInfo", "OciLayerInfo")
 
 def _oci_image_impl(ctx):
@@ -37,12 +40,14 @@ def _oci_image_impl(ctx):
     if ctx.attr.labels:
         config["Labels"] = ctx.attr.labels
 
+    platform = image_platform(ctx)
     spec = ctx.actions.declare_file(ctx.label.name + ".spec.json")
     ctx.actions.write(spec, json.encode({
         "annotations": ctx.attr.annotations,
         "base": base.layout.path if base else None,
         "config": config,
         "layers": [{"blob": layer.blob.path, "descriptor": layer.descriptor.path} for layer in layers],
+        "platform": platform,
     }))
     inputs = [spec] + [layer.blob for layer in layers] + [layer.descriptor for layer in layers]
     if base:
@@ -67,13 +72,13 @@ def _oci_image_impl(ctx):
     return [
         DefaultInfo(files = depset([layout])),
         OutputGroupInfo(digest = depset([digest])),
-        OciImageInfo(layout = layout, digest = digest, listings = listings),
+        OciImageInfo(layout = layout, digest = digest, listings = listings, platform = platform_name(platform)),
     ]
 
 oci_image = rule(
     doc = "Stacks layers on an optional base image and writes an OCI image layout.",
     implementation = _oci_image_impl,
-    attrs = {
+    attrs = dict(PLATFORM_ATTRS, **{
         "base": attr.label(providers = [OciImageInfo], doc = "Image whose layers and config this one starts from."),
         "tars": attr.label_list(providers = [OciLayerInfo], doc = "Layers to add, bottom first (oci_layer targets)."),
         "entrypoint": attr.string_list(doc = "Config Entrypoint."),
@@ -85,6 +90,6 @@ oci_image = rule(
         "labels": attr.string_dict(doc = "Config Labels."),
         "annotations": attr.string_dict(doc = "Manifest annotations."),
         "_image_tool": attr.label(default = "//tools/oci:image", executable = True, cfg = "exec", doc = "Writes the layout (image.py)."),
-    },
+    }),
     provides = [OciImageInfo],
 )

@@ -15,10 +15,13 @@ are left out. What `prune` removes is listed in the `<name>.pruned` output.
 The compressor (pigz or zstd) and strip are pinned Debian builds that run on
 their own pinned C library (@debian_build_tools): inputs of the action, so
 another version of either is another cache key, and nothing is looked up on
-the machine's PATH.
+the machine's PATH. strip is the target platform's (the strip toolchain,
+strip_toolchain.bzl): aarch64 binutils for a linux/arm64 layer.
 """
 
 load(":providers.bzl", "OciLayerInfo")
+
+STRIP_TOOLCHAIN = "//tools/oci:strip_toolchain_type"
 
 def _all_files(target):
     """A target's files and its runfiles."""
@@ -93,8 +96,9 @@ def _oci_layer_impl(ctx):
     tools = [compressor] + ctx.files._tool_libraries
     args.add("--compressor", compressor)
     if ctx.attr.strip:
-        args.add("--strip-tool", ctx.file._strip)
-        tools.append(ctx.file._strip)
+        strip = ctx.toolchains[STRIP_TOOLCHAIN].strip
+        args.add("--strip-tool", strip)
+        tools.append(strip)
 
     # The tools run through their own C library's loader, on their libraries.
     args.add("--tool-loader", ctx.file._tool_loader)
@@ -136,9 +140,9 @@ oci_layer = rule(
         "_layer_tool": attr.label(default = "//tools/oci:layer", executable = True, cfg = "exec"),
         "_pigz": attr.label(default = "@debian_build_tools//:pigz", allow_single_file = True, cfg = "exec"),
         "_zstd": attr.label(default = "@debian_build_tools//:zstd", allow_single_file = True, cfg = "exec"),
-        "_strip": attr.label(default = "@debian_build_tools//:strip", allow_single_file = True, cfg = "exec"),
         "_tool_loader": attr.label(default = "@debian_build_tools//:loader", allow_single_file = True, cfg = "exec"),
         "_tool_libraries": attr.label(default = "@debian_build_tools//:libs", allow_files = True, cfg = "exec"),
     },
     provides = [OciLayerInfo],
+    toolchains = [STRIP_TOOLCHAIN],
 )

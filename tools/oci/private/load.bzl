@@ -13,11 +13,11 @@ Example:
 tarball sits behind an output group so a plain build does not pay for it.
 """
 
-load(":providers.bzl", "OciImageInfo")
+load(":providers.bzl", "IMAGE_OR_INDEX", "image_or_index")
 load(":runfiles.bzl", "RUNFILES_LIB", "rlocation_path", "runner_runfiles")
 
 def _oci_load_impl(ctx):
-    image = ctx.attr.image[OciImageInfo]
+    image = image_or_index(ctx.attr.image)
     tarball = ctx.actions.declare_file(ctx.label.name + "/tarball.tar")
     args = ctx.actions.args()
     args.add("--layout", image.layout.path)
@@ -50,7 +50,7 @@ oci_load = rule(
     doc = "Writes a docker/podman-loadable tarball of an image; `bazel run` loads it.",
     implementation = _oci_load_impl,
     attrs = {
-        "image": attr.label(mandatory = True, providers = [OciImageInfo], doc = "The oci_image to load."),
+        "image": attr.label(mandatory = True, providers = IMAGE_OR_INDEX, doc = "The oci_image (or oci_image_index) to load."),
         "repo_tags": attr.string_list(doc = "Names the loaded image gets, e.g. \"docintel/ml:latest\"."),
         "_load_tool": attr.label(default = "//tools/oci:load", executable = True, cfg = "exec", doc = "Writes the tarball (load.py)."),
         "_runfiles_lib": RUNFILES_LIB,

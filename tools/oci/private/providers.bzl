@@ -16,6 +16,16 @@ OciImageInfo = provider(
         "layout": "File (directory): the OCI image layout.",
         "digest": "File: the manifest digest, `sha256:...`.",
         "listings": "depset of File: the listings of every layer, bottom first.",
+        "platform": "string: the OCI platform it is built for, `os/architecture[/variant]` (`linux/arm64/v8`).",
+    },
+)
+
+OciImageIndexInfo = provider(
+    doc = "An image index (oci_image_index): one image per platform under one digest.",
+    fields = {
+        "layout": "File (directory): the OCI image layout, index.json pointing at the index.",
+        "digest": "File: the index digest, `sha256:...`.",
+        "images": "list of OciImageInfo: each platform's image, in the index's order.",
     },
 )
 
@@ -25,3 +35,11 @@ StampSettingInfo = provider(
         "value": "bool: True under --stamp.",
     },
 )
+
+# What a rule that takes "an image" accepts (push, load): an oci_image or an
+# oci_image_index. Both providers have `layout` and `digest`.
+IMAGE_OR_INDEX = [[OciImageInfo], [OciImageIndexInfo]]
+
+def image_or_index(target):
+    """The OciImageInfo, or else the OciImageIndexInfo, of a target of IMAGE_OR_INDEX."""
+    return target[OciImageInfo] if OciImageInfo in target else target[OciImageIndexInfo]

@@ -15,7 +15,7 @@ repository and adds a tag. The tags are `remote_tags`' lines if given, else
 Credentials come from the Docker config (~/.docker/config.json).
 """
 
-load(":providers.bzl", "OciImageInfo")
+load(":providers.bzl", "IMAGE_OR_INDEX", "image_or_index")
 load(":runfiles.bzl", "RUNFILES_LIB", "rlocation_path", "runner_runfiles")
 load(":stamp.bzl", "STAMP_ATTRS", "maybe_stamp")
 
@@ -33,7 +33,7 @@ def push_runner(ctx, images, names):
 
     Args:
       ctx: the context of a rule with PUSH_ATTRS.
-      images: list of OciImageInfo to push, in order.
+      images: list of OciImageInfo or OciImageIndexInfo to push, in order.
       names: per image, its sub-repository under the repository; an empty
         list pushes the one image to the repository itself.
 
@@ -69,13 +69,13 @@ def push_runner(ctx, images, names):
     return DefaultInfo(executable = runner, runfiles = runner_runfiles(ctx, files))
 
 def _oci_push_impl(ctx):
-    return [push_runner(ctx, [ctx.attr.image[OciImageInfo]], [])]
+    return [push_runner(ctx, [image_or_index(ctx.attr.image)], [])]
 
 oci_push = rule(
     doc = "`bazel run` pushes the image by digest, then points each remote tag at it.",
     implementation = _oci_push_impl,
     attrs = dict(PUSH_ATTRS, **{
-        "image": attr.label(mandatory = True, providers = [OciImageInfo], doc = "The oci_image to push."),
+        "image": attr.label(mandatory = True, providers = IMAGE_OR_INDEX, doc = "The oci_image (or oci_image_index: every platform's image, then the index) to push."),
     }),
     executable = True,
 )

@@ -1,0 +1,92 @@
+"""oci_image_index: one image per platform under one digest (names follow rules_oci).
+
+Example:
+
+    oci_image(name = "base_image", ...)
+
+    oci_image_index(
+        name = "base",
+        images = [":base_image"],
+        platforms = [
+            "//tools/platforms:linux_amd64",
+            "//tools/platforms:linux_arm64",
+        ],
+    )
+
+With `platforms`, every image of `images` is built once per platform (a split
+transition on `--platforms`): its layers pick that platform's Debian packages
+and wheels (per_platform() selects) and are stripped by its binutils (the strip
+toolchain), and oci_image writes the platform into the config. Without it, the
+images are taken as built (each already for its own platform).
+
+The output is an OCI image layout whose index.json points at the index; the
+`digest` output group's `<name>.digest` holds the index digest, which is what
+a registry tag points at. Each platform's image keeps the digest it has as a
+single-platform image built for that platform.
+"""
+
+load(":providers.bzl", "OciImageIndexInfo", "OciImageInfo")
+
+def _platforms_transition_impl(settings, attr):
+    if not attr.platforms:
+        return {"": {"//command_line_option:platforms": settings["//command_line_option:platforms"]}}
+    return {str(platform): {"//command_line_option:platforms": [str(platform)]} for platform in attr.platforms}
+
+_platforms_transition = transition(
+    implementation = _platforms_transition_impl,
+    inputs = ["//command_line_option:platforms"],
+    outputs = ["//command_line_option:platforms"],
+)
+
+def _oci_image_index_impl(ctx):
+    layout = ctx.actions.declare_directory(ctx.label.name)
+    digest = ctx.actions.declare_file(ctx.label.name + ".digest")
+    keys = [str(platform.label) for platform in ctx.attr.platforms] or [""]
+    images = [
+        target[OciImageInfo]
+        for key in keys
+        for target in ctx.split_attr.images[key]
+    ]
+    spec = ctx.actions.declare_file(ctx.label.name + ".spec.json")
+    ctx.actions.write(spec, json.encode({
+        "annotations": ctx.attr.annotations,
+        "images": [image.layout.path for image in images],
+    }))
+    args = ctx.actions.args()
+    args.add("--spec", spec)
+    args.add("--output", layout.path)
+    args.add("--digest", digest)
+    ctx.actions.run(
+        executable = ctx.executable._index_tool,
+        arguments = [args],
+        inputs = [spec] + [image.layout for image in images],
+        outputs = [layout, digest],
+        mnemonic = "OciImageIndex",
+        progress_message = "Writing image index %{label}",
+    )
+    return [
+        DefaultInfo(files = depset([layout])),
+        OutputGroupInfo(digest = depset([digest])),
+        OciImageIndexInfo(layout = layout, digest = digest, images = images),
+    ]
+
+oci_image_index = rule(
+    doc = "Writes an OCI image index layout of one image per platform.",
+    implementation = _oci_image_index_impl,
+    attrs = {
+        "images": attr.label_list(
+            mandatory = True,
+            providers = [OciImageInfo],
+            cfg = _platforms_transition,
+            doc = "oci_image targets; with `platforms`, each is built for every platform.",
+        ),
+        "platforms": attr.label_list(
+            providers = [platform_common.PlatformInfo],
+            doc = "Platforms to build `images` for (platform targets, e.g. //tools/platforms:linux_arm64), in the index's order.",
+        ),
+        "annotations": attr.string_dict(doc = "Annotations of the index."),
+        "_index_tool": attr.label(default = "//tools/oci:image_index", executable = True, cfg = "exec", doc = "Writes the layout (image_index.py)."),
+        "_allowlist_function_transition": attr.label(default = "@bazel_tools//tools/allowlists/function_transition_allowlist"),
+    },
+    provides = [OciImageIndexInfo],
+)
