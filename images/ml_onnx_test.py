@@ -40,7 +40,7 @@ from docintel.embeddings.onnx_backend import OnnxEmbedder
 settings = Settings()
 embedder = OnnxEmbedder(model_name=settings.onnx_model, model_dir=settings.model_dir, batch_size=8)
 vectors = embedder.embed(sys.argv[1:])
-print(json.dumps({"embedder": settings.embedder, "ready": embedder.check_ready(), "vectors": vectors.tolist(),
+print(json.dumps({"embedder": settings.embedder, "ready": embedder.check_ready(timeout=60), "vectors": vectors.tolist(),
                   "modules": sorted({name.split(".")[0] for name in sys.modules})}))
 """
 
@@ -109,7 +109,7 @@ class MlOnnxImageTest(UnpackedImageTest):
         self.assertIn(f"{MODEL}: fetching 10 file(s)", stderr)
         report: dict[str, Any] = json.loads(stdout)
         self.assertEqual(report["embedder"], "onnx")
-        self.assertRegex(report["ready"], rf"^onnx model {MODEL} \(384 dimensions, \d+ threads\)$")
+        self.assertRegex(report["ready"], rf"^onnx model {MODEL}, \d+ threads \(384 dimensions\)$")
         cats, query, tax = report["vectors"]
         self.assertAlmostEqual(_dot(cats, cats), 1.0, places=4)
         self.assertGreater(_dot(query, cats), _dot(query, tax) + 0.3)
@@ -128,7 +128,7 @@ class MlOnnxImageTest(UnpackedImageTest):
         )
         try:
             ready = self.wait_ready(port, service)
-            self.assertRegex(ready["checks"]["embedder"], rf"^onnx model {MODEL} \(384 dimensions")
+            self.assertRegex(ready["checks"]["embedder"], rf"^onnx model {MODEL}, \d+ threads \(384 dimensions")
             for doc_id, text in (("cats", CATS), ("tax", TAX)):
                 self.post(port, "/v1/documents", {"id": doc_id, "title": doc_id, "text": text})
             hits = self.post(port, "/v1/search", {"query": QUERY, "k": 2})["hits"]
@@ -177,5 +177,7 @@ class MlOnnxImageTest(UnpackedImageTest):
 if __name__ == "__main__":
     MlOnnxImageTest.layout = Path(sys.argv[1])
     MlOnnxImageTest.model_layout = Path(sys.argv[2])
-    MlOnnxImageTest.redis_server = Path(sys.argv[3])
+    MlOnnxImageTest.redis_server = Path(
+        sys.argv[3]
+    ).absolute()  # not resolve(): redis-server is a symlink to redis-check-rdb, and argv[0] picks the mode
     unittest.main(argv=sys.argv[:1])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthenticationError",
-    "BadRequestError",
+    "ConflictError",
     "DocintelError",
     "DocumentNotFoundError",
     "EmbedderUnavailableError",
@@ -19,9 +19,12 @@ __all__ = [
     "EmbeddingTimeoutError",
     "IndexDimensionMismatchError",
     "PayloadTooLargeError",
+    "PdfTooComplexError",
+    "RequestTimeoutError",
     "StoreUnavailableError",
     "UnprocessableContentError",
     "UnsupportedMediaTypeError",
+    "WriteOutcomeUnknownError",
 ]
 
 
@@ -30,18 +33,13 @@ class DocintelError(Exception):
 
     status_code: int = 500
     code: str = "internal_error"
+    retry_after: int | None = None
+    """Seconds after which the same request may succeed (sent as ``Retry-After``); None if retrying will not help."""
 
     def __init__(self, message: str) -> None:
         """Create the error with a human-readable ``message``."""
         super().__init__(message)
         self.message = message
-
-
-class BadRequestError(DocintelError):
-    """The request is malformed in a way validation did not catch."""
-
-    status_code = 400
-    code = "bad_request"
 
 
 class AuthenticationError(DocintelError):
@@ -56,6 +54,21 @@ class DocumentNotFoundError(DocintelError):
 
     status_code = 404
     code = "document_not_found"
+
+
+class RequestTimeoutError(DocintelError):
+    """The client stopped sending its request body."""
+
+    status_code = 408
+    code = "request_timeout"
+
+
+class ConflictError(DocintelError):
+    """Concurrent writes to the same document kept invalidating this one; the request can simply be retried."""
+
+    status_code = 409
+    code = "write_conflict"
+    retry_after = 1
 
 
 class PayloadTooLargeError(DocintelError):
@@ -77,6 +90,12 @@ class UnprocessableContentError(DocintelError):
 
     status_code = 422
     code = "unprocessable_content"
+
+
+class PdfTooComplexError(UnprocessableContentError):
+    """Extracting a PDF's text would cost more CPU than its budget allows."""
+
+    code = "pdf_too_complex"
 
 
 class EmbeddingError(DocintelError):
@@ -117,3 +136,10 @@ class StoreUnavailableError(DocintelError):
 
     status_code = 503
     code = "store_unavailable"
+    retry_after = 1
+
+
+class WriteOutcomeUnknownError(StoreUnavailableError):
+    """Redis went away while a write was being committed: it may or may not have been applied."""
+
+    code = "write_outcome_unknown"

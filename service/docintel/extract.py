@@ -1,5 +1,7 @@
 """Turn uploaded files (plain text, Markdown, PDF) into text.
 
+PDFs are read in a separate process with a CPU budget (:mod:`docintel.pdf_text`).
+
 The file kind is decided from, in order: PDF magic bytes, the declared content
 type (when it is a specific supported one), the file name extension, and for
 generic declarations (missing or ``application/octet-stream``) a UTF-8 sniff.
@@ -7,20 +9,14 @@ generic declarations (missing or ``application/octet-stream``) a UTF-8 sniff.
 
 from __future__ import annotations
 
-import io
-import logging
 from enum import StrEnum
 from pathlib import PurePath
 
-from pypdf import PdfReader
-
 from docintel.errors import UnprocessableContentError, UnsupportedMediaTypeError
+from docintel.pdf_text import PDF_MAGIC, extract_pdf_text, pdf_cpu_budget
 
 __all__ = ["FileKind", "detect_kind", "extract_text"]
 
-logger = logging.getLogger(__name__)
-
-_PDF_MAGIC = b"%PDF-"
 _TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
 _PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 _GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
@@ -40,7 +36,7 @@ def detect_kind(*, content: bytes, content_type: str | None, filename: str | Non
     """Decide how to read an upload, raising 415 for unsupported types."""
     declared = (content_type or "").split(";", 1)[0].strip().lower()
     extension = PurePath(filename).suffix.lower() if filename else ""
-    if content.startswith(_PDF_MAGIC):
+    if content.startswith(PDF_MAGIC):
         return FileKind.PDF
     if declared in _PDF_TYPES:
         return FileKind.PDF
@@ -57,10 +53,11 @@ def detect_kind(*, content: bytes, content_type: str | None, filename: str | Non
     raise UnsupportedMediaTypeError(f"could not recognise the file as text or PDF; upload {_SUPPORTED}")
 
 
-def extract_text(*, content: bytes, kind: FileKind) -> str:
-    """Extract the text of an upload of the given kind (422 if impossible)."""
+def extract_text(*, content: bytes, kind: FileKind, pdf_cpu_seconds_per_mib: float) -> str:
+    """Extract the text of an upload of the given kind (422 if impossible or, for a PDF, too costly)."""
     if kind is FileKind.PDF:
-        return _pdf_text(content)
+        budget = pdf_cpu_budget(len(content), seconds_per_mib=pdf_cpu_seconds_per_mib)
+        return extract_pdf_text(content, cpu_seconds=budget)
     return _decode_text(content)
 
 
@@ -86,20 +83,3 @@ def _decode_text(content: bytes) -> str:
         raise UnprocessableContentError(
             f"text file is not valid UTF-8 (byte {exc.start}); re-encode it as UTF-8"
         ) from exc
-
-
-def _pdf_text(content: bytes) -> str:
-    """Extract the text of every page of a PDF, pages separated by blank lines."""
-    if not content.startswith(_PDF_MAGIC):
-        raise UnprocessableContentError("file is not a valid PDF (it does not start with %PDF-)")
-    try:
-        reader = PdfReader(io.BytesIO(content))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise UnprocessableContentError("PDF is encrypted with a password")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except UnprocessableContentError:
-        raise
-    except Exception as exc:  # untrusted input: any parser failure means "not readable"
-        logger.info("pdf parsing failed", extra={"error": repr(exc)})
-        raise UnprocessableContentError(f"file is not a readable PDF: {exc}") from exc
-    return "\n\n".join(page.strip() for page in pages if page.strip())

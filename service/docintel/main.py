@@ -10,7 +10,12 @@ from fastapi import FastAPI
 from docintel import __version__
 from docintel.api.context import AppContext
 from docintel.api.errors import install_exception_handlers
-from docintel.api.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from docintel.api.middleware import (
+    AccessLogMiddleware,
+    ApiKeyMiddleware,
+    LingeringCloseMiddleware,
+    RequestBodyMiddleware,
+)
 from docintel.api.routes import documents, health, search
 from docintel.core.config import Settings
 
@@ -18,6 +23,10 @@ __all__ = ["MULTIPART_ALLOWANCE", "create_app"]
 
 MULTIPART_ALLOWANCE = 64 * 1024
 """Room for the multipart envelope and form fields on top of ``max_upload_bytes``."""
+
+_DRAIN_FACTOR = 4
+"""A rejected body is read and discarded up to this many times the body limit (see lingering_close.py)."""
+_DRAIN_SECONDS = 10.0
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,10 +49,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Document ingestion, chunking, embedding and semantic search on Redis.",
         lifespan=lifespan,
+        # No redirects into other routes (``/v1/documents/..%2F`` -> ``/v1/documents/..``): every
+        # unknown path is a JSON 404.
+        redirect_slashes=False,
     )
     app.state.context = context
     install_exception_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_upload_bytes + MULTIPART_ALLOWANCE)
+    # Added innermost first: a request meets the access log, then lingering close, the API key
+    # check (on the head alone), and the body bounds.
+    max_body_bytes = settings.max_upload_bytes + MULTIPART_ALLOWANCE
+    app.add_middleware(
+        RequestBodyMiddleware, max_body_bytes=max_body_bytes, timeout=settings.client_timeout, redact=context.redact
+    )
+    app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key, redact=context.redact)
+    app.add_middleware(LingeringCloseMiddleware, max_bytes=_DRAIN_FACTOR * max_body_bytes, max_seconds=_DRAIN_SECONDS)
     app.add_middleware(AccessLogMiddleware, metrics=context.metrics)
     app.include_router(health.router)
     app.include_router(documents.router)

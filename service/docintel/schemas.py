@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -24,6 +25,7 @@ __all__ = [
     "SearchHit",
     "SearchRequest",
     "SearchResponse",
+    "is_blank",
 ]
 
 DOCUMENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
@@ -39,9 +41,14 @@ def _valid_unicode(value: str) -> str:
     return value
 
 
+def is_blank(value: str) -> bool:
+    """True if ``value`` has nothing but whitespace and control characters (``NOT_BLANK_PATTERN`` finds nothing)."""
+    return _NOT_BLANK.search(value) is None
+
+
 def _not_blank(value: str) -> str:
-    """Reject empty and whitespace-only strings."""
-    if not value.strip():
+    """Reject empty strings and those of whitespace and control characters only."""
+    if is_blank(value):
         raise ValueError("must not be empty or whitespace-only")
     return _valid_unicode(value)
 
@@ -79,8 +86,9 @@ def _valid_metadata(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
     return value
 
 
-NOT_BLANK_PATTERN = r"[^\s\x1c-\x1f]"
-"""Contains a non-whitespace character (Python's and Unicode's definitions of whitespace)."""
+NOT_BLANK_PATTERN = r"[^\s\x00-\x1f\x7f-\x9f]"
+"""Contains a character that is neither whitespace (Python's and Unicode's) nor a control character."""
+_NOT_BLANK = re.compile(NOT_BLANK_PATTERN)
 
 NonBlankText = Annotated[str, Field(pattern=NOT_BLANK_PATTERN), AfterValidator(_not_blank)]
 Metadata = Annotated[dict[str, JsonValue], AfterValidator(_valid_metadata)]

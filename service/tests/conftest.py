@@ -1,4 +1,4 @@
-"""Shared fixtures: real Redis 7 and 8 servers, the embeddings stub, app clients.
+"""Shared fixtures: real Redis 7 and 8 servers, the embeddings stub and in-process app clients.
 
 Redis binaries come from DOCINTEL_TEST_REDIS_7 and DOCINTEL_TEST_REDIS_8; a
 missing variable fails the tests that need it (it is never skipped).
@@ -9,19 +9,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from docintel.core.config import Settings
-from docintel.main import create_app
 from tests.support.embedding_stub import EmbeddingStub
 from tests.support.redis_server import RedisServer, redis_binary
 
-STUB_MODEL = "stub-embedding"
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from docintel.core.config import Settings
 
 # Hypothesis keeps its caches under service/.hypothesis whatever the current directory, and no
 # example database: runs do not depend on what an earlier run happened to find.
@@ -30,12 +30,12 @@ hypothesis_settings.register_profile("docintel", database=None)
 hypothesis_settings.load_profile("docintel")
 
 
-def _start_server(version: str, workdir: Path, port: int | None = None) -> RedisServer:
+def _start_server(version: str, workdir: Path, port: int | None = None, password: str | None = None) -> RedisServer:
     try:
         binary = redis_binary(version)
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
-    server = RedisServer(binary, workdir, port=port).start()
+    server = RedisServer(binary, workdir, port=port, password=password).start()
     actual = server.version()
     if not actual.startswith(f"{version}."):
         server.stop()
@@ -76,6 +76,14 @@ def redis_server(request: pytest.FixtureRequest) -> RedisServer:
 
 
 @pytest.fixture
+def redis7(redis7_server: RedisServer) -> RedisServer:
+    """The Redis 7 server, emptied (for tests of the exact-search path)."""
+    with redis7_server.client() as client:
+        client.flushall()
+    return redis7_server
+
+
+@pytest.fixture
 def redis8(redis8_server: RedisServer) -> RedisServer:
     """The Redis 8 server, emptied (for tests where the version does not matter)."""
     with redis8_server.client() as client:
@@ -88,8 +96,8 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., RedisServer]]:
     """Start private servers (for stop/restart tests); all are stopped afterwards."""
     started: list[RedisServer] = []
 
-    def start(version: str, port: int | None = None) -> RedisServer:
-        server = _start_server(version, tmp_path / f"redis-{version}-{len(started)}", port=port)
+    def start(version: str, port: int | None = None, password: str | None = None) -> RedisServer:
+        server = _start_server(version, tmp_path / f"redis-{version}-{len(started)}", port=port, password=password)
         started.append(server)
         return server
 
@@ -115,26 +123,25 @@ def stub(_stub_server: EmbeddingStub) -> EmbeddingStub:
 @pytest.fixture
 def make_settings(stub: EmbeddingStub) -> Callable[..., Settings]:
     """Settings pointing at the stub and a given Redis, with fast retries."""
+    from tests.support.app import app_settings
 
     def build(redis_url: str, **overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "redis_url": redis_url,
-            "openai_base_url": stub.url,
-            "embedding_model": STUB_MODEL,
-            "embedding_timeout": 2.0,
-            "embedding_max_retries": 2,
-            "embedding_retry_backoff": 0.01,
-            "redis_socket_timeout": 2.0,
-        }
-        values.update(overrides)
-        return Settings(**values)
+        return app_settings(embeddings_url=stub.url, redis_url=redis_url, **overrides)
 
     return build
 
 
 @pytest.fixture
 def make_client(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., TestClient]]:
-    """Build TestClients (lifespan entered) for a Redis URL and setting overrides."""
+    """Build TestClients (lifespan entered) for a Redis URL and setting overrides.
+
+    The app is imported here, not at the top: the suites without an app (unit,
+    store) do not have its dependencies.
+    """
+    from fastapi.testclient import TestClient
+
+    from docintel.main import create_app
+
     clients: list[TestClient] = []
 
     def build(redis_url: str, **overrides: Any) -> TestClient:
@@ -146,15 +153,3 @@ def make_client(make_settings: Callable[..., Settings]) -> Iterator[Callable[...
     yield build
     for client in clients:
         client.__exit__(None, None, None)
-
-
-@pytest.fixture
-def client(redis_server: RedisServer, make_client: Callable[..., TestClient]) -> TestClient:
-    """An app client on each Redis version."""
-    return make_client(redis_server.url)
-
-
-@pytest.fixture
-def client8(redis8: RedisServer, make_client: Callable[..., TestClient]) -> TestClient:
-    """An app client on Redis 8 only."""
-    return make_client(redis8.url)

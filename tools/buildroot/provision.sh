@@ -36,8 +36,9 @@ fi
 if ! command -v debootstrap >/dev/null || ! command -v bwrap >/dev/null; then
   if command -v apt-get >/dev/null; then
     step "installing debootstrap and bubblewrap on the host ..."
-    apt-get update -q >&2 && apt-get install -y -q debootstrap bubblewrap >&2 ||
+    if ! { apt-get update -q >&2 && apt-get install -y -q debootstrap bubblewrap >&2; }; then
       fail "could not install debootstrap and bubblewrap" "apt-get install -y debootstrap bubblewrap"
+    fi
   else
     fail "debootstrap and bwrap are needed to build the offline build root" \
       "install debootstrap and bubblewrap with your package manager"

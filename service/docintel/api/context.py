@@ -1,4 +1,4 @@
-"""The per-app bundle of long-lived objects (settings, Redis, embedder, store)."""
+"""The per-app bundle of long-lived objects (settings, Redis, embedder, store, secret masking)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import redis
 
 from docintel.core.config import Settings
 from docintel.core.metrics import Metrics
+from docintel.core.secrets import Redactor, secret_values
 from docintel.embeddings.base import Embedder
-from docintel.embeddings.factory import create_embedder
+from docintel.embeddings.factory import create_embedder, create_embedding_cache
+from docintel.services.readiness import ReadinessChecker
 from docintel.store.documents import DocumentStore
 from docintel.store.keys import Keys
 from docintel.store.redis_client import create_redis
-from docintel.store.vectors import VectorIndex
 
 __all__ = ["AppContext"]
 
@@ -27,18 +28,35 @@ class AppContext:
     metrics: Metrics
     embedder: Embedder
     store: DocumentStore
+    redact: Redactor
+    readiness: ReadinessChecker
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
         """Create the Redis pool, embedder and store (no network I/O happens here)."""
         client = create_redis(settings)
         metrics = Metrics()
-        keys = Keys(settings.key_prefix)
-        store = DocumentStore(client, keys=keys, index=VectorIndex(client, keys=keys))
-        embedder = create_embedder(settings, client=client, metrics=metrics)
-        return cls(settings=settings, redis=client, metrics=metrics, embedder=embedder, store=store)
+        cache = create_embedding_cache(settings, client=client)
+        store = DocumentStore(
+            client,
+            keys=Keys(settings.key_prefix),
+            grace_seconds=settings.write_grace_seconds,
+            forget_texts=cache.forget,
+        )
+        embedder = create_embedder(settings, cache=cache, metrics=metrics)
+        redact = Redactor(secret_values(settings))
+        return cls(
+            settings=settings,
+            redis=client,
+            metrics=metrics,
+            embedder=embedder,
+            store=store,
+            redact=redact,
+            readiness=ReadinessChecker(store=store, embedder=embedder, redact=redact),
+        )
 
     def close(self) -> None:
-        """Release the embedder's resources and the Redis pool."""
+        """Release the readiness workers, the embedder's resources and the Redis pool."""
+        self.readiness.close()
         self.embedder.close()
         self.redis.close()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hmac
 from email.message import Message
 from typing import Annotated, cast
 
-import redis
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
@@ -14,20 +12,20 @@ from docintel.api.context import AppContext
 from docintel.core.config import Settings
 from docintel.core.metrics import Metrics
 from docintel.embeddings.base import Embedder
-from docintel.errors import AuthenticationError, UnsupportedMediaTypeError
+from docintel.errors import UnprocessableContentError, UnsupportedMediaTypeError
 from docintel.store.documents import DocumentStore
 
 __all__ = [
     "ContextDep",
     "EmbedderDep",
     "MetricsDep",
-    "RedisDep",
     "SettingsDep",
     "StoreDep",
+    "declare_api_key",
     "get_context",
-    "require_api_key",
     "require_json",
     "require_multipart",
+    "require_single_file",
 ]
 
 
@@ -42,11 +40,6 @@ ContextDep = Annotated[AppContext, Depends(get_context)]
 def get_settings(context: ContextDep) -> Settings:
     """The app's settings."""
     return context.settings
-
-
-def get_redis(context: ContextDep) -> redis.Redis:
-    """The app's pooled Redis client."""
-    return context.redis
 
 
 def get_embedder(context: ContextDep) -> Embedder:
@@ -65,7 +58,6 @@ def get_metrics(context: ContextDep) -> Metrics:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-RedisDep = Annotated[redis.Redis, Depends(get_redis)]
 EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
 StoreDep = Annotated[DocumentStore, Depends(get_store)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
@@ -74,19 +66,17 @@ _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <DOCI
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: <DOCINTEL_API_KEY>`")
 
 
-def require_api_key(
-    settings: SettingsDep,
+def declare_api_key(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key_header)],
 ) -> None:
-    """When ``DOCINTEL_API_KEY`` is set, require it as a Bearer token or ``X-API-Key``."""
-    if settings.api_key is None:
-        return
-    expected = settings.api_key.get_secret_value().encode("utf-8")
-    offered = [value for value in (bearer.credentials if bearer else None, api_key) if value]
-    if not any(hmac.compare_digest(value.encode("utf-8"), expected) for value in offered):
-        message = "invalid API key" if offered else "missing API key (use Authorization: Bearer or X-API-Key)"
-        raise AuthenticationError(message)
+    """Declare the two ways to send the API key in the OpenAPI schema.
+
+    The key itself is checked by :class:`~docintel.api.middleware.ApiKeyMiddleware`
+    on the request head, before the body is read; by the time a route's
+    dependencies run, the request has passed it.
+    """
+    del bearer, api_key
 
 
 def _media_type(request: Request) -> tuple[str, str] | None:
@@ -118,3 +108,10 @@ def require_multipart(request: Request) -> None:
             "expected a multipart/form-data body with a 'file' field, "
             f"got {request.headers.get('content-type') or 'no Content-Type'!r}"
         )
+
+
+async def require_single_file(request: Request) -> None:
+    """Reject uploads with more than one ``file`` part (only one document is ingested per upload)."""
+    form = await request.form()
+    if len(form.getlist("file")) > 1:
+        raise UnprocessableContentError("send exactly one file part named 'file'; upload each document separately")

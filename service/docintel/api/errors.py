@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -17,7 +17,7 @@ from docintel.errors import AuthenticationError, DocintelError, StoreUnavailable
 from docintel.schemas import NOT_BLANK_PATTERN, ErrorBody, ErrorDetail, ErrorResponse
 from docintel.store.redis_client import is_unavailable_error
 
-__all__ = ["ERROR_RESPONSES", "error_response", "install_exception_handlers"]
+__all__ = ["ERROR_RESPONSES", "docintel_error_response", "error_response", "install_exception_handlers"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,13 +55,26 @@ def _status_code_name(status_code: int) -> str:
         return "http_error"
 
 
+def docintel_error_response(exc: DocintelError, *, redact: Callable[[str], str]) -> JSONResponse:
+    """The response for one of our errors: its status and code, the message with secrets masked."""
+    headers = {"WWW-Authenticate": 'Bearer realm="docintel"'} if isinstance(exc, AuthenticationError) else {}
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
+    return error_response(exc.status_code, exc.code, redact(exc.message), headers=headers or None)
+
+
+def _redactor(request: Request) -> Callable[[str], str]:
+    """The app's secret masking (none in an app without a context)."""
+    context = getattr(request.app.state, "context", None)
+    return context.redact if context is not None else str
+
+
 async def _docintel_error(request: Request, exc: Exception) -> JSONResponse:
     """Our own errors carry their status and code."""
     assert isinstance(exc, DocintelError)
     if exc.status_code >= 500:
         logger.warning("request failed", extra={"code": exc.code, "error": exc.message, "path": request.url.path})
-    headers = {"WWW-Authenticate": 'Bearer realm="docintel"'} if isinstance(exc, AuthenticationError) else None
-    return error_response(exc.status_code, exc.code, exc.message, headers=headers)
+    return docintel_error_response(exc, redact=_redactor(request))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -88,7 +101,7 @@ def _readable_message(error: dict[str, Any]) -> str:
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    """Starlette/FastAPI HTTP errors (404 unknown route, 405, 413 from the body limit...)."""
+    """Starlette/FastAPI HTTP errors (404 unknown route, 405, unparsable bodies)."""
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400:
         # Only body decoding raises a bare 400 here (bad UTF-8, malformed multipart); like invalid
@@ -96,7 +109,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != _UNPARSABLE_BODY else ""
         message = "request body could not be parsed (invalid JSON, text encoding or multipart form)"
         return error_response(422, "validation_error", f"{message}: {detail}" if detail else message)
-    code = getattr(exc, "code", None) or _status_code_name(exc.status_code)
+    code = _status_code_name(exc.status_code)
     message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404 and message == "Not Found":
         message = f"no route for {request.method} {request.url.path}"
@@ -106,8 +119,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _redis_error(request: Request, exc: Exception) -> JSONResponse:
     """Redis errors that escaped the store: 503 for outages, 500 otherwise."""
     if is_unavailable_error(exc):
-        unavailable = StoreUnavailableError(f"Redis is unavailable: {exc}")
-        return error_response(unavailable.status_code, unavailable.code, unavailable.message)
+        unavailable = StoreUnavailableError(f"Redis is unavailable: {exc}; retry once Redis answers again")
+        return docintel_error_response(unavailable, redact=_redactor(request))
     logger.error("redis error", extra={"path": request.url.path, "error": str(exc)})
     return error_response(500, "storage_error", "unexpected storage error")
 

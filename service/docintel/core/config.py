@@ -33,9 +33,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     redis_url: str = "redis://localhost:6379/0"
-    redis_socket_timeout: float = Field(default=5.0, gt=0)
-    redis_connect_timeout: float = Field(default=2.0, gt=0)
+    # One Redis command may wait this long; a timeout is not retried, so a hung Redis is a 503 within it.
+    redis_socket_timeout: float = Field(default=1.5, gt=0)
+    redis_connect_timeout: float = Field(default=1.0, gt=0)
     key_prefix: str = Field(default="docintel", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    # How long a document write may take before another process may collect what it left unfinished.
+    write_grace_seconds: float = Field(default=900.0, gt=0)
 
     api_key: SecretStr | None = None
 
@@ -59,6 +62,10 @@ class Settings(BaseSettings):
     chunk_size: int = Field(default=800, ge=1)
     chunk_overlap: int = Field(default=100, ge=0)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    # CPU seconds a PDF may cost to extract, per started MiB of file (in a separate, lower-priority process).
+    pdf_cpu_seconds_per_mib: float = Field(default=2.0, gt=0)
+    # Longest wait for a client's request head, or for the next part of its body.
+    client_timeout: float = Field(default=10.0, gt=0)
 
     @field_validator("api_key", "openai_api_key", mode="before")
     @classmethod

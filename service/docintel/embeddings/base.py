@@ -14,17 +14,22 @@ from docintel.core.metrics import Metrics
 from docintel.embeddings.cache import EmbeddingCache
 from docintel.errors import EmbeddingDimensionError, EmbeddingError
 
-__all__ = ["Embedder", "EmbeddingMatrix"]
+__all__ = ["PROBE_TEXT", "Embedder", "EmbeddingMatrix"]
 
 EmbeddingMatrix = npt.NDArray[np.float32]
+
+PROBE_TEXT = "dimension probe"
+"""What readiness checks embed (never from the cache: the point is to reach the backend)."""
 
 
 class Embedder(ABC):
     """Turns texts into vectors.
 
     Subclasses implement :meth:`_embed` (one batch, no caching) and
-    :attr:`dimension`; callers use :meth:`embed`, which deduplicates, consults
-    the cache, batches by ``batch_size`` and validates every answer.
+    :meth:`describe`; callers use :meth:`embed`, which deduplicates, consults
+    the cache, batches by ``batch_size`` and validates every answer.  Until the
+    dimension is known, the backend answers first: cached vectors are only
+    trusted once they can be checked against it.
     """
 
     backend: ClassVar[str] = "base"
@@ -39,22 +44,35 @@ class Embedder(ABC):
         self._learned_dimension: int | None = None
         self._dimension_lock = threading.Lock()
 
-    @property
     @abstractmethod
-    def dimension(self) -> int:
-        """Length of the vectors this embedder produces."""
+    def describe(self) -> str:
+        """What this embedder is (backend, model, endpoint), with no secret in it."""
 
     @abstractmethod
     def _embed(self, batch: Sequence[str]) -> EmbeddingMatrix:
         """Embed one batch (at most ``batch_size`` texts); shape ``(len(batch), d)``."""
 
+    def _probe(self, batch: Sequence[str], *, timeout: float) -> EmbeddingMatrix:
+        """Embed ``batch`` for a readiness check, giving up after about ``timeout`` seconds where possible."""
+        del timeout  # backends that cannot bound a call embed as usual
+        return self._embed(batch)
+
     def _expected_dimension(self) -> int | None:
         """The dimension answers must have, if known without calling the backend."""
         return self._learned_dimension
 
-    def check_ready(self) -> str:
-        """Raise if the embedder cannot work; otherwise a short description."""
-        return f"{self.backend} ({self.dimension} dimensions)"
+    @property
+    def dimension(self) -> int:
+        """Length of the vectors this embedder produces (asking the backend once if not known)."""
+        expected = self._expected_dimension()
+        if expected is None:
+            expected = int(self._embed_missing([PROBE_TEXT])[PROBE_TEXT].shape[0])
+        return expected
+
+    def check_ready(self, *, timeout: float) -> str:
+        """Embed a probe text with the backend itself; raise if it cannot, else describe the embedder."""
+        matrix = self._validated([PROBE_TEXT], self._probe([PROBE_TEXT], timeout=timeout))
+        return f"{self.describe()} ({matrix.shape[1]} dimensions)"
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release network clients or models."""
@@ -63,28 +81,37 @@ class Embedder(ABC):
         """Embed ``texts``; returns a float32 array of shape ``(len(texts), dimension)``."""
         texts = list(texts)
         unique = list(dict.fromkeys(texts))
-        expected = self._expected_dimension()
-        found = self._cache.get_many(unique, dimension=expected) if self._cache else {}
+        if not unique:
+            return np.zeros((0, self._expected_dimension() or 0), dtype=np.float32)
+        found: dict[str, EmbeddingMatrix] = {}
+        if self._expected_dimension() is None:
+            # The cache may hold vectors of another dimension (the backend changed): learn it first.
+            found.update(self._embed_missing(unique[: self.batch_size]))
+        rest = unique[len(found) :]
+        cached = self._cache.get_many(rest, dimension=self._expected_dimension()) if self._cache else {}
         if self._metrics is not None:
-            self._metrics.embedding_cache_hits.inc(len(found))
-            self._metrics.embedding_cache_misses.inc(len(unique) - len(found))
-        missing = [text for text in unique if text not in found]
-        for start in range(0, len(missing), self.batch_size):
-            batch = missing[start : start + self.batch_size]
+            self._metrics.embedding_cache_hits.inc(len(cached))
+            self._metrics.embedding_cache_misses.inc(len(unique) - len(cached))
+        found.update(cached)
+        found.update(self._embed_missing([text for text in rest if text not in cached]))
+        return np.stack([found[text] for text in texts]).astype(np.float32, copy=False)
+
+    def _embed_missing(self, texts: Sequence[str]) -> dict[str, EmbeddingMatrix]:
+        """Embed ``texts`` with the backend in batches, validate, and cache the answers."""
+        fresh: dict[str, EmbeddingMatrix] = {}
+        for start in range(0, len(texts), self.batch_size):
+            batch = texts[start : start + self.batch_size]
             if self._metrics is not None:
                 self._metrics.embedding_calls.labels(self.backend).inc()
                 self._metrics.embedding_texts.labels(self.backend).inc(len(batch))
-            matrix = self._validated(batch, self._embed(batch))
-            fresh = dict(zip(batch, matrix, strict=True))
+            vectors = dict(zip(batch, self._validated(batch, self._embed(batch)), strict=True))
             if self._cache is not None:
-                self._cache.put_many(fresh)
-            found.update(fresh)
-        if not texts:
-            return np.zeros((0, self._expected_dimension() or 0), dtype=np.float32)
-        return np.stack([found[text] for text in texts]).astype(np.float32, copy=False)
+                self._cache.put_many(vectors)
+            fresh.update(vectors)
+        return fresh
 
     def _validated(self, batch: Sequence[str], matrix: EmbeddingMatrix) -> EmbeddingMatrix:
-        """Check count, shape, dimension and finiteness of one backend answer."""
+        """Check count, shape, dimension, finiteness and non-zero length of one backend answer."""
         array = np.asarray(matrix, dtype=np.float32)
         if array.ndim != 2 or array.shape[0] != len(batch):
             raise EmbeddingError(
@@ -93,7 +120,7 @@ class Embedder(ABC):
         got = int(array.shape[1])
         with self._dimension_lock:
             expected = self._expected_dimension()
-            if expected is None:
+            if expected is None and got:
                 self._learned_dimension = got
                 expected = got
         if got != expected:
@@ -102,5 +129,11 @@ class Embedder(ABC):
                 f"({self.backend} backend); check DOCINTEL_EMBEDDING_MODEL / DOCINTEL_EMBEDDING_DIMENSION"
             )
         if got == 0 or not np.isfinite(array).all():
-            raise EmbeddingError("embedding backend returned empty or non-finite vectors")
+            raise EmbeddingError("embedding backend returned empty or non-finite vectors; check the embedding model")
+        zero = int(np.count_nonzero(~array.any(axis=1)))
+        if zero:
+            raise EmbeddingError(
+                f"embedding backend returned an all-zero vector for {zero} of {len(batch)} texts; such a vector "
+                "matches nothing by cosine similarity, so nothing was stored: check the embedding model or server"
+            )
         return array

@@ -43,7 +43,9 @@ class EmbeddingCache:
                     if not isinstance(value, bytes) or not value or len(value) % 4:
                         continue
                     vector = np.frombuffer(value, dtype=np.float32)
-                    if dimension is None or vector.shape[0] == dimension:
+                    # Entries of another dimension, or unusable ones an older version stored, are misses.
+                    usable = vector.any() and np.isfinite(vector).all()
+                    if usable and (dimension is None or vector.shape[0] == dimension):
                         found[text] = vector
         return found
 
@@ -59,3 +61,9 @@ class EmbeddingCache:
                 else:
                     pipe.set(self.key(text), payload)
             pipe.execute()
+
+    def forget(self, texts: Sequence[str]) -> None:
+        """Drop the entries of ``texts`` (e.g. the chunks of a deleted document)."""
+        with redis_errors("dropping embedding-cache entries"):
+            for start in range(0, len(texts), _MGET_BATCH):
+                self._redis.unlink(*[self.key(text) for text in texts[start : start + _MGET_BATCH]])

@@ -13,17 +13,21 @@ from docintel.embeddings.onnx_backend import OnnxEmbedder
 from docintel.embeddings.openai_backend import OpenAIEmbedder
 from docintel.store.keys import Keys
 
-__all__ = ["create_embedder"]
+__all__ = ["create_embedder", "create_embedding_cache"]
 
 
-def create_embedder(settings: Settings, *, client: redis.Redis, metrics: Metrics | None = None) -> Embedder:
-    """The configured embedder, with a Redis embedding cache."""
-    cache = EmbeddingCache(
+def create_embedding_cache(settings: Settings, *, client: redis.Redis) -> EmbeddingCache:
+    """The Redis embedding cache for the configured model."""
+    return EmbeddingCache(
         client,
         keys=Keys(settings.key_prefix),
         model=settings.embedding_cache_model,
         ttl_seconds=settings.embedding_cache_ttl,
     )
+
+
+def create_embedder(settings: Settings, *, cache: EmbeddingCache | None, metrics: Metrics | None = None) -> Embedder:
+    """The configured embedder, with ``cache``."""
     if settings.embedder == "local":
         return LocalEmbedder(
             model_name=settings.local_model,

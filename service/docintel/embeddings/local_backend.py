@@ -39,9 +39,9 @@ class LocalEmbedder(VolumeModelEmbedder[Any]):
             return None
         return int(self._model.get_sentence_embedding_dimension())
 
-    def check_ready(self) -> str:
-        """Load the model (once); raises with a clear message if impossible."""
-        return f"local model {self._model_name} ({self.dimension} dimensions)"
+    def describe(self) -> str:
+        """The model's name."""
+        return f"local model {self._model_name}"
 
     def _embed(self, batch: Sequence[str]) -> EmbeddingMatrix:
         """Encode one batch on the CPU."""

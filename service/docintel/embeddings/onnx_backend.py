@@ -78,10 +78,11 @@ class OnnxEmbedder(VolumeModelEmbedder[_Model]):
         """Known once the model is loaded."""
         return self._model.pipeline.dimension if self._model is not None else None
 
-    def check_ready(self) -> str:
-        """Load the model (once); raises with a clear message if impossible."""
-        model = self._loaded()
-        return f"onnx model {self._model_name} ({model.pipeline.dimension} dimensions, {model.threads} threads)"
+    def describe(self) -> str:
+        """The model's name and, once loaded, the threads its session runs on."""
+        if self._model is None:
+            return f"onnx model {self._model_name}"
+        return f"onnx model {self._model_name}, {self._model.threads} threads"
 
     def _embed(self, batch: Sequence[str]) -> EmbeddingMatrix:
         """Tokenize, run the graph and pool one batch, padded to its longest text."""

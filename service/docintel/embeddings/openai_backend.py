@@ -20,6 +20,7 @@ import httpx
 import numpy as np
 
 from docintel.core.metrics import Metrics
+from docintel.core.secrets import redact_url
 from docintel.embeddings.base import Embedder, EmbeddingMatrix
 from docintel.embeddings.cache import EmbeddingCache
 from docintel.errors import EmbedderUnavailableError, EmbeddingError, EmbeddingTimeoutError
@@ -35,7 +36,6 @@ KNOWN_DIMENSIONS = {
 }
 _OFFICIAL_HOST = "api.openai.com"
 _MAX_BACKOFF = 20.0
-_PROBE_TEXT = "dimension probe"
 
 
 def embeddings_url(base_url: str) -> str:
@@ -72,6 +72,7 @@ class OpenAIEmbedder(Embedder):
         """Configure the endpoint; no request is made until the first embedding."""
         super().__init__(batch_size=batch_size, cache=cache, metrics=metrics)
         self._url = embeddings_url(base_url)
+        self._shown_url = redact_url(self._url)
         self._api_key = api_key
         self._model = model
         self._configured_dimension = dimension or KNOWN_DIMENSIONS.get(model)
@@ -81,26 +82,19 @@ class OpenAIEmbedder(Embedder):
         self._client = httpx.Client(timeout=httpx.Timeout(timeout), headers=headers, transport=transport)
         self._timeout = timeout
 
-    @property
-    def dimension(self) -> int:
-        """Configured (or known) dimension; otherwise learned from one probe call."""
-        expected = self._expected_dimension()
-        if expected is None:
-            self.embed([_PROBE_TEXT])
-            expected = self._expected_dimension()
-        if expected is None:  # pragma: no cover - embed() always learns it
-            raise EmbeddingError("could not determine the embedding dimension")
-        return expected
-
     def _expected_dimension(self) -> int | None:
         """The configured dimension wins over the learned one."""
         return self._configured_dimension or self._learned_dimension
 
-    def check_ready(self) -> str:
-        """Configuration is usable and the dimension is known (probing once if needed)."""
+    def describe(self) -> str:
+        """Model and endpoint (credentials in the URL masked)."""
+        return f"openai model {self._model} at {self._shown_url}"
+
+    def check_ready(self, *, timeout: float) -> str:
+        """The configuration is usable and the endpoint answers a probe within ``timeout``."""
         if urlsplit(self._url).hostname == _OFFICIAL_HOST and not self._api_key:
-            raise EmbedderUnavailableError("DOCINTEL_OPENAI_API_KEY is not set")
-        return f"openai model {self._model} at {self._url} ({self.dimension} dimensions)"
+            raise EmbedderUnavailableError("DOCINTEL_OPENAI_API_KEY is not set; set it to an OpenAI API key")
+        return super().check_ready(timeout=timeout)
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -108,22 +102,29 @@ class OpenAIEmbedder(Embedder):
 
     def _embed(self, batch: Sequence[str]) -> EmbeddingMatrix:
         """One embeddings request (with retries) for ``batch``."""
-        payload = {"model": self._model, "input": list(batch), "encoding_format": "float"}
-        body = self._post_with_retries(payload)
+        body = self._post(self._payload(batch), attempts=self._max_retries + 1, timeout=self._timeout)
         return _parse_embeddings(body, expected_count=len(batch))
 
-    def _post_with_retries(self, payload: dict[str, Any]) -> Any:
+    def _probe(self, batch: Sequence[str], *, timeout: float) -> EmbeddingMatrix:
+        """One attempt, bounded by ``timeout``: readiness must answer quickly."""
+        body = self._post(self._payload(batch), attempts=1, timeout=min(timeout, self._timeout))
+        return _parse_embeddings(body, expected_count=len(batch))
+
+    def _payload(self, batch: Sequence[str]) -> dict[str, Any]:
+        """The request body; vectors come back as base64 float32 (compact, and quick to decode)."""
+        return {"model": self._model, "input": list(batch), "encoding_format": "base64"}
+
+    def _post(self, payload: dict[str, Any], *, attempts: int, timeout: float) -> Any:
         """POST ``payload``, retrying transient failures; returns the decoded JSON."""
-        attempts = self._max_retries + 1
         last_problem = ""
         timed_out = False
         for attempt in range(attempts):
             if attempt:
                 time.sleep(min(self._retry_backoff * 2 ** (attempt - 1), _MAX_BACKOFF))
             try:
-                response = self._client.post(self._url, json=payload)
+                response = self._client.post(self._url, json=payload, timeout=timeout)
             except httpx.TimeoutException as exc:
-                timed_out, last_problem = True, f"timed out after {self._timeout:g}s ({type(exc).__name__})"
+                timed_out, last_problem = True, f"timed out after {timeout:g}s ({type(exc).__name__})"
                 logger.warning("embedding request timed out", extra={"attempt": attempt + 1})
                 continue
             except httpx.TransportError as exc:
@@ -139,14 +140,18 @@ class OpenAIEmbedder(Embedder):
                 continue
             if response.status_code >= 400:
                 raise EmbeddingError(
-                    f"embedding API at {self._url} rejected the request with HTTP "
-                    f"{response.status_code}: {_error_text(response)}"
+                    f"embedding API at {self._shown_url} rejected the request with HTTP "
+                    f"{response.status_code}: {_error_text(response)}; check DOCINTEL_OPENAI_API_KEY and "
+                    "DOCINTEL_EMBEDDING_MODEL"
                 )
             try:
                 return response.json()
             except ValueError as exc:
-                raise EmbeddingError(f"embedding API at {self._url} returned invalid JSON") from exc
-        message = f"embedding API at {self._url} failed after {attempts} attempt(s): {last_problem}"
+                raise EmbeddingError(f"embedding API at {self._shown_url} returned invalid JSON") from exc
+        message = (
+            f"embedding API at {self._shown_url} failed after {attempts} attempt(s): {last_problem}; "
+            "retry later, or check that the embeddings server is up"
+        )
         if timed_out:
             raise EmbeddingTimeoutError(message)
         raise EmbeddingError(message)
@@ -188,7 +193,7 @@ def _vector(raw: Any) -> Any:
     """One embedding given as a list of numbers or base64 float32."""
     if isinstance(raw, str):
         try:
-            return np.frombuffer(base64.b64decode(raw), dtype=np.float32)
+            return np.frombuffer(base64.b64decode(raw, validate=True), dtype="<f4").astype(np.float32)
         except ValueError as exc:
             raise EmbeddingError("embedding API returned undecodable base64 embedding") from exc
     if not isinstance(raw, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in raw):

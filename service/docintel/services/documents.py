@@ -12,7 +12,8 @@ from docintel.core.config import Settings
 from docintel.core.metrics import Metrics
 from docintel.embeddings.base import Embedder
 from docintel.errors import DocumentNotFoundError, UnprocessableContentError
-from docintel.store.documents import DocumentRecord, DocumentStore
+from docintel.store.documents import DocumentStore
+from docintel.store.records import DocumentRecord
 
 __all__ = ["delete_document", "get_document", "ingest_document", "new_document_id"]
 

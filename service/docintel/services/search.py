@@ -8,9 +8,8 @@ from pydantic import JsonValue
 
 from docintel.core.metrics import Metrics
 from docintel.embeddings.base import Embedder
-from docintel.store.documents import ChunkHit, DocumentStore
-from docintel.store.filters import filter_tags
-from docintel.store.vectors import VectorQuery
+from docintel.schemas import SearchHit
+from docintel.store.documents import DocumentStore
 
 __all__ = ["search_chunks"]
 
@@ -23,11 +22,10 @@ def search_chunks(
     query: str,
     k: int,
     metadata_filter: Mapping[str, JsonValue] | None,
-) -> list[ChunkHit]:
+) -> list[SearchHit]:
     """The ``k`` chunks most similar to ``query`` (cosine), best first."""
     vector = embedder.embed([query])[0]
-    vector_query = VectorQuery(vector=vector, k=k, filter_tags=filter_tags(metadata_filter or {}))
-    matches = store.index.search(vector_query)
+    hits = store.search(vector=vector, k=k, metadata_filter=metadata_filter or {})
     if metrics is not None:
-        metrics.searches.labels(store.index.mode().value).inc()
-    return store.resolve_matches(matches=matches)
+        metrics.searches.labels(store.index_name()).inc()
+    return hits

@@ -1,16 +1,15 @@
-"""Redis persistence: documents, chunks, vectors."""
+"""Redis persistence: documents, chunks, vectors, and search over them."""
 
-from docintel.store.documents import ChunkHit, DocumentRecord, DocumentStore
+from docintel.store.documents import DocumentStore
 from docintel.store.filters import filter_tags
+from docintel.store.index import VectorIndex, VectorMatch, VectorQuery
 from docintel.store.keys import Keys
+from docintel.store.records import DocumentRecord
 from docintel.store.redis_client import create_redis, redis_errors
-from docintel.store.vectors import IndexMode, VectorIndex, VectorMatch, VectorQuery
 
 __all__ = [
-    "ChunkHit",
     "DocumentRecord",
     "DocumentStore",
-    "IndexMode",
     "Keys",
     "VectorIndex",
     "VectorMatch",

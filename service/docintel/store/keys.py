@@ -2,14 +2,16 @@
 
 ``{p}`` is ``Settings.key_prefix`` (default ``docintel``):
 
-* ``{p}:doc:{id}`` — hash: title, text, metadata (JSON), chunks, generation, timestamps
+* ``{p}:doc:{id}`` — hash: id, title, text, metadata (JSON), chunks, generation, timestamps
 * ``{p}:docs`` — sorted set of document ids scored by creation time (pagination)
 * ``{p}:chunks:{id}:{generation}`` — hash: chunk index → chunk text
+* ``{p}:pending`` — sorted set of generations that are not live (being written, replaced or
+  deleted), members ``id␟generation␟count`` scored by the time after which they may be collected
 * ``{p}:vset`` — Redis 8 vector set (vector-set path); elements ``id␟generation␟index``
 * ``{p}:vectors`` — hash element → float32 bytes (exact path)
-* ``{p}:filters`` — hash document id → JSON list of filter tags (exact path)
+* ``{p}:live`` — hash document id → JSON ``{"generation", "count", "tags"}`` of its live generation (exact path)
+* ``{p}:version`` — counter incremented by every commit on the exact path (in-process caches compare it)
 * ``{p}:dim`` — dimension of the stored vectors
-* ``{p}:version`` — random token replaced by every write (exact-path cache validation)
 * ``{p}:emb:{model}:{sha256}`` — embedding cache
 """
 
@@ -46,6 +48,11 @@ class Keys:
         return f"{self.prefix}:docs"
 
     @property
+    def pending(self) -> str:
+        """Sorted set of generations that are not live, by the time they may be collected."""
+        return f"{self.prefix}:pending"
+
+    @property
     def vset(self) -> str:
         """The Redis 8 vector set."""
         return f"{self.prefix}:vset"
@@ -56,19 +63,19 @@ class Keys:
         return f"{self.prefix}:vectors"
 
     @property
-    def filters(self) -> str:
-        """Hash of per-document filter tags for the exact path."""
-        return f"{self.prefix}:filters"
+    def live(self) -> str:
+        """Hash of each document's live generation, chunk count and filter tags (exact path)."""
+        return f"{self.prefix}:live"
+
+    @property
+    def version(self) -> str:
+        """Counter incremented by every commit on the exact path."""
+        return f"{self.prefix}:version"
 
     @property
     def dim(self) -> str:
         """Dimension of stored vectors."""
         return f"{self.prefix}:dim"
-
-    @property
-    def version(self) -> str:
-        """Token changed by every write."""
-        return f"{self.prefix}:version"
 
     @property
     def probe(self) -> str:
@@ -77,7 +84,7 @@ class Keys:
 
 
 def element_name(document_id: str, generation: str, chunk_index: int) -> str:
-    """Name of one chunk's vector in the index."""
+    """Name of one chunk's vector in the index (also a generation's member of ``pending``, with the count)."""
     return f"{document_id}{ELEMENT_SEPARATOR}{generation}{ELEMENT_SEPARATOR}{chunk_index}"
 
 

@@ -14,7 +14,15 @@ from redis.retry import Retry
 from docintel.core.config import Settings
 from docintel.errors import StoreUnavailableError
 
-__all__ = ["as_text", "create_redis", "is_unavailable_error", "raw_command", "redis_errors", "watch"]
+__all__ = [
+    "as_text",
+    "create_redis",
+    "is_unavailable_error",
+    "is_unknown_command",
+    "raw_command",
+    "redis_errors",
+    "watch",
+]
 
 # Server replies that mean "temporarily unable to serve", not "you sent garbage".
 _UNAVAILABLE_REPLIES = ("LOADING", "READONLY", "MASTERDOWN", "MISCONF", "OOM", "BUSY", "TRYAGAIN")
@@ -23,26 +31,32 @@ _UNAVAILABLE_REPLIES = ("LOADING", "READONLY", "MASTERDOWN", "MISCONF", "OOM", "
 def create_redis(settings: Settings) -> redis.Redis:
     """Build a pooled Redis client for ``settings.redis_url``.
 
-    The client never caches a dead connection: redis-py drops a connection that
-    failed and opens a new one on the next command, and retries a failed command
-    twice with a short backoff, so a restarted server is picked up without
-    restarting the service while an absent one fails fast (→ 503).
+    A command that finds its pooled connection dead (the server restarted) is
+    retried on a fresh connection, so a restarted server is picked up without
+    restarting the service.  A *timeout* is never retried: a hung server then
+    costs one ``redis_socket_timeout``, not three, before the request gets its
+    503.  A transaction whose EXEC fails is not replayed either: the store
+    decides what an unknown outcome means (see ``store/transactions.py``).
     """
     return redis.Redis.from_url(
         settings.redis_url,
         socket_timeout=settings.redis_socket_timeout,
         socket_connect_timeout=settings.redis_connect_timeout,
-        retry=Retry(ExponentialBackoff(cap=0.25, base=0.05), retries=2),
-        retry_on_error=[redis.ConnectionError, redis.TimeoutError],
+        retry=Retry(ExponentialBackoff(cap=0.25, base=0.05), retries=2, supported_errors=(redis.ConnectionError,)),
         decode_responses=False,
     )
 
 
 def is_unavailable_error(exc: BaseException) -> bool:
-    """True if ``exc`` means Redis cannot serve right now (down, loading, read-only...)."""
+    """True if ``exc`` means Redis cannot serve right now (down, hung, loading, read-only...)."""
     if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
         return True
     return isinstance(exc, redis.ResponseError) and str(exc).startswith(_UNAVAILABLE_REPLIES)
+
+
+def is_unknown_command(exc: BaseException) -> bool:
+    """True for Redis' reply to a command it does not have (e.g. VADD on Redis 7)."""
+    return isinstance(exc, redis.ResponseError) and "unknown command" in str(exc).lower()
 
 
 @contextmanager
@@ -52,7 +66,9 @@ def redis_errors(action: str) -> Iterator[None]:
         yield
     except redis.RedisError as exc:
         if is_unavailable_error(exc):
-            raise StoreUnavailableError(f"Redis is unavailable while {action}: {exc}") from exc
+            raise StoreUnavailableError(
+                f"Redis is unavailable while {action}: {exc}; retry once Redis answers again"
+            ) from exc
         raise
 
 

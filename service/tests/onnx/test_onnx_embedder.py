@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx2
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -43,10 +45,13 @@ def test_loads_lazily_and_embeds(onnx_mirror: Path, tmp_path: Path, monkeypatch:
 
 
 def test_threads_default_to_the_containers_cpus(model_cache: Path) -> None:
-    assert embedder(model_cache).check_ready() == (
-        f"onnx model {ONNX_MODEL} (384 dimensions, {available_cpus()} threads)"
+    assert embedder(model_cache).check_ready(timeout=30) == (
+        f"onnx model {ONNX_MODEL}, {available_cpus()} threads (384 dimensions)"
     )
-    assert embedder(model_cache, threads=1).check_ready() == f"onnx model {ONNX_MODEL} (384 dimensions, 1 threads)"
+    assert (
+        embedder(model_cache, threads=1).check_ready(timeout=30)
+        == f"onnx model {ONNX_MODEL}, 1 threads (384 dimensions)"
+    )
 
 
 def test_padding_and_batching_do_not_change_vectors(model_cache: Path) -> None:
@@ -73,11 +78,19 @@ def test_concurrent_callers_get_the_same_vectors(model_cache: Path) -> None:
         np.testing.assert_array_equal(vector, expected)
 
 
+def ready_after_loading(client: TestClient, timeout: float = 60.0) -> httpx2.Response:
+    """/readyz once the model has loaded: it answers 503 within its deadline while the load runs."""
+    deadline = time.monotonic() + timeout
+    while (ready := client.get("/readyz")).status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return ready
+
+
 def test_through_the_app(redis8: RedisServer, make_client: Callable[..., TestClient], model_cache: Path) -> None:
     client = make_client(redis8.url, embedder="onnx", model_dir=model_cache, onnx_threads=2)
-    ready = client.get("/readyz")
+    ready = ready_after_loading(client)
     assert ready.status_code == 200
-    assert ready.json()["checks"]["embedder"] == f"onnx model {ONNX_MODEL} (384 dimensions, 2 threads)"
+    assert ready.json()["checks"]["embedder"] == f"onnx model {ONNX_MODEL}, 2 threads (384 dimensions)"
     for doc_id, text in (("cats", CATS), ("tax", TAX), ("rust", RUST)):
         assert client.post("/v1/documents", json={"id": doc_id, "title": doc_id, "text": text}).status_code == 201
     # No word of the query is in the cat document: the word-hash stub would not find it.
@@ -109,7 +122,7 @@ def test_model_missing_then_provided(
     response = client.post("/v1/documents", json={"id": "d", "title": "t", "text": CATS})
     assert (response.status_code, response.json()["error"]["code"]) == (503, "embedder_unavailable")
     monkeypatch.setenv("DOCINTEL_MODEL_MIRROR", str(onnx_mirror))  # loading is retried on the next use
-    assert client.get("/readyz").status_code == 200
+    assert ready_after_loading(client).status_code == 200
     assert client.post("/v1/documents", json={"id": "d", "title": "t", "text": CATS}).status_code == 201
 
 

@@ -3,14 +3,18 @@
 Embeddings are deterministic hashed bags of words: texts sharing words have a
 high cosine similarity, so a query about a topic ranks that topic's document
 first.  The stub can be told to be slow, to return a wrong dimension or a wrong
-number of vectors, or to fail a number of times before succeeding.
+number of vectors, all-zero vectors for some texts, to fail a number of times
+before succeeding, or to echo the caller's credentials in its error messages
+(as some proxies do).  It answers in base64 when asked (``encoding_format``).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -47,9 +51,12 @@ class StubState:
     wrong_count: bool = False
     failures_left: int = 0
     failure_status: int = 500
+    zero_for: frozenset[str] = frozenset()
+    echo_credentials: bool = False
     api_key: str | None = None
     on_request: Callable[[], None] | None = None
     requests: list[list[str]] = field(default_factory=list)
+    encodings: list[str | None] = field(default_factory=list)
     attempts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -57,8 +64,9 @@ class StubState:
 class EmbeddingStub:
     """Serve ``POST /v1/embeddings`` on 127.0.0.1 in a background thread."""
 
-    def __init__(self, dimension: int = 64) -> None:
+    def __init__(self, dimension: int = 64, port: int = 0) -> None:
         self.state = StubState(dimension=dimension)
+        self.stopped = False
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -71,6 +79,9 @@ class EmbeddingStub:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length)
+                if stub.stopped:  # a stopped server answers nothing, even on a kept-alive connection
+                    self.close_connection = True
+                    return
                 status, body = stub.handle(self.path, dict(self.headers), raw)
                 payload = json.dumps(body).encode()
                 try:
@@ -82,7 +93,7 @@ class EmbeddingStub:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedding-stub", daemon=True)
 
@@ -96,7 +107,12 @@ class EmbeddingStub:
         self._thread.start()
         return self
 
+    def serve(self) -> None:
+        """Serve in the calling thread until the process ends."""
+        self._server.serve_forever()
+
     def stop(self) -> None:
+        self.stopped = True
         self._server.shutdown()
         self._server.server_close()
 
@@ -108,9 +124,12 @@ class EmbeddingStub:
             self.state.wrong_count = False
             self.state.failures_left = 0
             self.state.failure_status = 500
+            self.state.zero_for = frozenset()
+            self.state.echo_credentials = False
             self.state.api_key = None
             self.state.on_request = None
             self.state.requests.clear()
+            self.state.encodings.clear()
             self.state.attempts = 0
 
     def fail_next(self, times: int, status: int = 500) -> None:
@@ -120,6 +139,7 @@ class EmbeddingStub:
 
     @property
     def texts_embedded(self) -> int:
+        """How many texts the stub has embedded since the last reset."""
         with self.state.lock:
             return sum(len(batch) for batch in self.state.requests)
 
@@ -139,10 +159,13 @@ class EmbeddingStub:
             time.sleep(delay)
         if not path.rstrip("/").endswith("/embeddings"):
             return 404, {"error": {"message": f"no route {path}"}}
+        echo = (
+            f" (you sent {headers.get('Authorization')!r} to {headers.get('Host')})" if state.echo_credentials else ""
+        )
         if state.api_key and headers.get("Authorization") != f"Bearer {state.api_key}":
-            return 401, {"error": {"message": "bad api key"}}
+            return 401, {"error": {"message": "bad api key" + echo}}
         if failing:
-            return status_on_failure, {"error": {"message": "injected failure"}}
+            return status_on_failure, {"error": {"message": "injected failure" + echo}}
         try:
             request = json.loads(raw)
         except ValueError:
@@ -151,11 +174,14 @@ class EmbeddingStub:
         texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
         with state.lock:
             state.requests.append(texts)
+            state.encodings.append(request.get("encoding_format"))
             dimension = state.dimension + (1 if state.wrong_dimension else 0)
-            wrong_count = state.wrong_count
+            wrong_count, zero_for = state.wrong_count, state.zero_for
+        vectors = [np.zeros(dimension) if text in zero_for else stub_vector(text, dimension) for text in texts]
+        as_base64 = request.get("encoding_format") == "base64"
         data = [
-            {"object": "embedding", "index": i, "embedding": stub_vector(text, dimension).tolist()}
-            for i, text in enumerate(texts)
+            {"object": "embedding", "index": i, "embedding": _encoded(vector, as_base64=as_base64)}
+            for i, vector in enumerate(vectors)
         ]
         if wrong_count:
             data = data[:-1]
@@ -165,3 +191,22 @@ class EmbeddingStub:
             "model": request.get("model", "stub"),
             "usage": {"prompt_tokens": 0, "total_tokens": 0},
         }
+
+
+def _encoded(vector: np.ndarray, *, as_base64: bool) -> Any:
+    """An embedding as the API sends it: a list of floats, or base64 of little-endian float32."""
+    if as_base64:
+        return base64.b64encode(vector.astype("<f4").tobytes()).decode("ascii")
+    return vector.tolist()
+
+
+def main() -> None:
+    """``python -m tests.support.embedding_stub PORT [DIMENSION]``: serve until killed (benchmarks use it)."""
+    port, dimension = int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 384
+    stub = EmbeddingStub(dimension=dimension, port=port)
+    print(f"embeddings stub on {stub.url}, {dimension} dimensions", flush=True)
+    stub.serve()
+
+
+if __name__ == "__main__":
+    main()

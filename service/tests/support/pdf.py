@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import zlib
+
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(pages: list[list[str]]) -> bytes:
-    """A PDF whose page ``i`` shows the ASCII lines ``pages[i]``."""
+def make_pdf(pages: list[list[str]], *, repeat: int = 1) -> bytes:
+    """A PDF whose page ``i`` shows the ASCII lines ``pages[i]`` (each ``repeat`` times).
+
+    With ``repeat`` > 1 the content streams are Flate-compressed: a small file
+    with very many text operators, which costs a PDF parser much CPU.
+    """
     objects: list[bytes] = []
     page_count = len(pages)
     font_id = 3 + 2 * page_count
@@ -23,10 +29,13 @@ def make_pdf(pages: list[list[str]]) -> bytes:
         )
         ops = ["BT", "/F1 12 Tf", "14 TL", "72 720 Td"]
         for line in lines:
-            ops.append(f"({_escape(line)}) Tj T*")
+            ops += [f"({_escape(line)}) Tj T*"] * repeat
         ops.append("ET")
         stream = "\n".join(ops).encode("latin-1")
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        header = b"<< /Length %d >>"
+        if repeat > 1:
+            stream, header = zlib.compress(stream, 9), b"<< /Length %d /Filter /FlateDecode >>"
+        objects.append(header % len(stream) + b"\nstream\n" + stream + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
 
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -11,6 +12,8 @@ from pathlib import Path
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from tests.support.processes import end_process
 
 REDIS_ENV_VARS = {"7": "DOCINTEL_TEST_REDIS_7", "8": "DOCINTEL_TEST_REDIS_8"}
 
@@ -44,19 +47,23 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process without persistence, in its own directory."""
 
-    def __init__(self, binary: str, workdir: Path, port: int | None = None) -> None:
+    def __init__(self, binary: str, workdir: Path, port: int | None = None, password: str | None = None) -> None:
         self.binary = binary
         self.workdir = workdir
         self.port = port or free_port()
+        self.password = password
         self.process: subprocess.Popen[bytes] | None = None
         workdir.mkdir(parents=True, exist_ok=True)
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        credentials = f":{self.password}@" if self.password else ""
+        return f"redis://{credentials}127.0.0.1:{self.port}/0"
 
     def client(self) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5, retry=Retry(NoBackoff(), 0))
+        return redis.Redis(
+            host="127.0.0.1", port=self.port, password=self.password, socket_timeout=5, retry=Retry(NoBackoff(), 0)
+        )
 
     def start(self, timeout: float = 20.0) -> RedisServer:
         """Launch the server and wait until it answers PING."""
@@ -77,6 +84,8 @@ class RedisServer:
             "--logfile",
             str(self.workdir / "redis.log"),
         ]
+        if self.password:
+            command += ["--requirepass", self.password]
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -96,6 +105,17 @@ class RedisServer:
         with self.client() as client:
             return str(client.info("server")["redis_version"])
 
+    def freeze(self) -> int:
+        """SIGSTOP the server (a hung Redis: connections open, nothing answered); returns its pid."""
+        with self.client() as client:
+            pid = int(client.info("server")["process_id"])
+        os.kill(pid, signal.SIGSTOP)
+        return pid
+
+    def thaw(self, pid: int) -> None:
+        """SIGCONT the server :meth:`freeze` stopped."""
+        os.kill(pid, signal.SIGCONT)
+
     def stop(self) -> None:
         """Shut the server down (SHUTDOWN NOSAVE, then signals) and wait for the port to close."""
         process, self.process = self.process, None
@@ -109,12 +129,7 @@ class RedisServer:
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            end_process(process, grace=5)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and _port_open(self.port):
             time.sleep(0.02)

@@ -18,9 +18,10 @@ from docintel.api.deps import (
     MetricsDep,
     SettingsDep,
     StoreDep,
-    require_api_key,
+    declare_api_key,
     require_json,
     require_multipart,
+    require_single_file,
 )
 from docintel.api.errors import ERROR_RESPONSES, describe_errors
 from docintel.errors import PayloadTooLargeError, UnprocessableContentError
@@ -32,20 +33,21 @@ from docintel.schemas import (
     DocumentPage,
     DocumentPublic,
     DocumentSummary,
+    is_blank,
 )
 from docintel.services import documents as service
-from docintel.store.documents import DocumentRecord
+from docintel.store.records import DocumentRecord
 
 __all__ = ["router"]
 
 router = APIRouter(
     prefix="/v1/documents",
     tags=["documents"],
-    dependencies=[Depends(require_api_key)],
+    dependencies=[Depends(declare_api_key)],
     responses=ERROR_RESPONSES,
 )
 
-_INGEST_ERRORS = describe_errors(413, 415, 502, 504)
+_INGEST_ERRORS = describe_errors(409, 413, 415, 502, 504)
 _READ_CHUNK = 1024 * 1024
 
 
@@ -76,7 +78,7 @@ def create_document(
 @router.post(
     "/upload",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(require_multipart)],
+    dependencies=[Depends(require_multipart), Depends(require_single_file)],
     responses=_INGEST_ERRORS,
     summary="Ingest an uploaded text, Markdown or PDF file",
 )
@@ -95,12 +97,16 @@ async def upload_document(
     while chunk := await file.read(_READ_CHUNK):
         content.extend(chunk)
         if len(content) > limit:
-            raise PayloadTooLargeError(f"uploaded file exceeds the limit of {limit} bytes")
+            raise PayloadTooLargeError(
+                f"uploaded file exceeds the limit of {limit} bytes; send a smaller file (DOCINTEL_MAX_UPLOAD_BYTES)"
+            )
     data = bytes(content)
     kind = detect_kind(content=data, content_type=file.content_type, filename=file.filename)
-    text = await run_in_threadpool(extract_text, content=data, kind=kind)
-    if not text.strip():
-        raise UnprocessableContentError("the uploaded file contains no text")
+    text = await run_in_threadpool(
+        extract_text, content=data, kind=kind, pdf_cpu_seconds_per_mib=settings.pdf_cpu_seconds_per_mib
+    )
+    if is_blank(text):
+        raise UnprocessableContentError("the uploaded file contains no text; upload a file with text in it")
     resolved_title = _upload_title(title, file.filename)
     record = await run_in_threadpool(
         service.ingest_document,
@@ -138,7 +144,7 @@ def read_document(document_id: str, store: StoreDep) -> DocumentPublic:
 @router.delete(
     "/{document_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=describe_errors(404),
+    responses=describe_errors(404, 409),
     summary="Delete a document with its chunks and vectors",
 )
 def delete_document(document_id: str, store: StoreDep, metrics: MetricsDep) -> Response:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from docintel.api.deps import EmbedderDep, MetricsDep, StoreDep, require_api_key, require_json
+from docintel.api.deps import EmbedderDep, MetricsDep, StoreDep, declare_api_key, require_json
 from docintel.api.errors import ERROR_RESPONSES, describe_errors
-from docintel.schemas import SearchHit, SearchRequest, SearchResponse
+from docintel.schemas import SearchRequest, SearchResponse
 from docintel.services.search import search_chunks
 
 __all__ = ["router"]
@@ -14,7 +14,7 @@ __all__ = ["router"]
 router = APIRouter(
     prefix="/v1/search",
     tags=["search"],
-    dependencies=[Depends(require_api_key)],
+    dependencies=[Depends(declare_api_key)],
     responses=ERROR_RESPONSES,
 )
 
@@ -30,16 +30,4 @@ def search(body: SearchRequest, store: StoreDep, embedder: EmbedderDep, metrics:
         k=body.k,
         metadata_filter=body.filter,
     )
-    return SearchResponse(
-        hits=[
-            SearchHit(
-                document_id=hit.document_id,
-                chunk_index=hit.chunk_index,
-                text=hit.text,
-                score=hit.score,
-                title=hit.title,
-                metadata=hit.metadata,
-            )
-            for hit in hits
-        ]
-    )
+    return SearchResponse(hits=hits)

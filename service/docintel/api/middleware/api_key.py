@@ -1,0 +1,60 @@
+"""The API key, checked on the request head, before any of the body is read."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+
+from pydantic import SecretStr
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from docintel.api.errors import docintel_error_response
+from docintel.api.middleware.headers import header
+from docintel.errors import AuthenticationError
+
+__all__ = ["PROTECTED_PREFIX", "ApiKeyMiddleware", "api_key_error"]
+
+PROTECTED_PREFIX = "/v1/"
+"""Every route under it needs the key (documents and search; reads too, since they return content)."""
+
+
+def api_key_error(scope: Scope, *, expected: SecretStr) -> AuthenticationError | None:
+    """Why the request's ``Authorization: Bearer`` or ``X-API-Key`` does not match, or None if one does."""
+    wanted = expected.get_secret_value().encode("utf-8")
+    offered = []
+    authorization = header(scope, b"authorization")
+    if authorization is not None:
+        scheme, _, credentials = authorization.partition(b" ")
+        if scheme.lower() == b"bearer" and credentials.strip():
+            offered.append(credentials.strip())
+    api_key = header(scope, b"x-api-key")
+    if api_key:
+        offered.append(api_key)
+    if any(hmac.compare_digest(value, wanted) for value in offered):
+        return None
+    if offered:
+        return AuthenticationError("invalid API key; send the key of DOCINTEL_API_KEY")
+    return AuthenticationError("missing API key: send Authorization: Bearer <key> or X-API-Key: <key>")
+
+
+class ApiKeyMiddleware:
+    """401 for requests under ``/v1/`` without the right key, answered from the head alone."""
+
+    def __init__(self, app: ASGIApp, *, api_key: SecretStr | None, redact: Callable[[str], str]) -> None:
+        """Wrap ``app``; with ``api_key`` None every request passes."""
+        self.app = app
+        self.api_key = api_key
+        self.redact = redact
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the key, then pass the request on."""
+        if (
+            scope["type"] == "http"
+            and self.api_key is not None
+            and str(scope.get("path", "")).startswith(PROTECTED_PREFIX)
+        ):
+            error = api_key_error(scope, expected=self.api_key)
+            if error is not None:
+                await docintel_error_response(error, redact=self.redact)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -1,0 +1,101 @@
+"""Which vector index serves this Redis: detected once, re-detected after failures.
+
+Detection sends ``VCARD`` on a key that never exists: Redis 8 answers 0,
+Redis 7 replies "unknown command".  The chosen :class:`VectorIndex` is kept
+until a command fails because Redis was unreachable (it may come back as
+another server) or refused a vector-set command (it was swapped for one
+without them); :meth:`IndexSelector.run` then forgets it, and in the second
+case runs the operation once more on the newly detected index.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import redis
+
+from docintel.errors import DocintelError, StoreUnavailableError
+from docintel.store.exact_index import ExactIndex
+from docintel.store.index import VectorIndex
+from docintel.store.keys import Keys
+from docintel.store.redis_client import is_unavailable_error, is_unknown_command, raw_command, redis_errors
+from docintel.store.vectorset_index import VectorSetIndex
+
+__all__ = ["IndexSelector"]
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+
+class IndexSelector:
+    """Holds the :class:`VectorIndex` for the server behind ``client``."""
+
+    def __init__(self, client: redis.Redis, *, keys: Keys) -> None:
+        """Nothing is sent to Redis until the first :meth:`current` or :meth:`run`."""
+        self._redis = client
+        self._keys = keys
+        self._index: VectorIndex | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> VectorIndex:
+        """The index for this server, detecting it on first use."""
+        index = self._index
+        if index is None:
+            with self._lock:
+                index = self._index
+                if index is None:
+                    index = self._detect()
+                    self._index = index
+        return index
+
+    def invalidate(self) -> None:
+        """Forget the detected index (and with it any in-process cache)."""
+        self._index = None
+
+    def run(self, action: str, operation: Callable[[VectorIndex], _T]) -> _T:
+        """Run ``operation`` on the current index, translating Redis failures.
+
+        A refused vector-set command means the server was swapped for one
+        without them: the index is re-detected and ``operation`` runs once
+        more (whatever it had queued was discarded with the refused batch).
+        """
+        for attempt in (0, 1):
+            index = self.current()
+            try:
+                with redis_errors(action):
+                    return operation(index)
+            except StoreUnavailableError:
+                self.invalidate()
+                raise
+            except redis.ResponseError as exc:
+                if not is_unknown_command(exc):
+                    raise
+                logger.warning("redis refused a vector-set command; re-detecting its capability")
+                self.invalidate()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def run_quietly(self, action: str, operation: Callable[[VectorIndex], object]) -> None:
+        """:meth:`run` for work whose failure must not fail the request (cleanup): failures are logged."""
+        try:
+            self.run(action, operation)
+        except (DocintelError, redis.RedisError) as exc:
+            logger.warning("cleanup failed; a later write will finish it", extra={"action": action, "error": str(exc)})
+
+    def _detect(self) -> VectorIndex:
+        """Probe the server for vector-set commands."""
+        with redis_errors("detecting vector-set support"):
+            try:
+                raw_command(self._redis, "VCARD", self._keys.probe)
+            except redis.ResponseError as exc:
+                if is_unavailable_error(exc):
+                    raise
+                logger.info("redis has no vector sets; using exact search", extra={"reply": str(exc)})
+                return ExactIndex(self._redis, keys=self._keys)
+        logger.info("redis has vector sets; using VSIM search")
+        return VectorSetIndex(self._redis, keys=self._keys)

@@ -1,0 +1,54 @@
+"""Turning index matches into search hits, dropping what is no longer live."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import redis
+
+from docintel.schemas import SearchHit
+from docintel.store.index import VectorMatch
+from docintel.store.keys import Keys
+from docintel.store.redis_client import as_text
+
+__all__ = ["resolve_hits"]
+
+
+def resolve_hits(
+    client: redis.Redis, *, keys: Keys, matches: Sequence[VectorMatch]
+) -> tuple[list[SearchHit], set[str]]:
+    """Chunk text, title and metadata for ``matches``, read in one MULTI (a consistent snapshot).
+
+    A match whose generation is not the document's live one (being written,
+    replaced or deleted meanwhile) is dropped, so a hit never shows a text the
+    document does not have; the second value lists those generations.
+    """
+    stale: set[str] = set()
+    if not matches:
+        return [], stale
+    documents = list(dict.fromkeys(match.document_id for match in matches))
+    with client.pipeline(transaction=True) as pipe:
+        for document_id in documents:
+            pipe.hmget(keys.doc(document_id), ["generation", "title", "metadata"])
+        for match in matches:
+            pipe.hget(keys.chunks(match.document_id, match.generation), str(match.chunk_index))
+        replies = pipe.execute()
+    fields = dict(zip(documents, replies[: len(documents)], strict=True))
+    hits: list[SearchHit] = []
+    for match, text in zip(matches, replies[len(documents) :], strict=True):
+        generation, title, metadata = fields[match.document_id]
+        if text is None or generation is None or as_text(generation) != match.generation:
+            stale.add(match.generation)
+            continue
+        hits.append(
+            SearchHit(
+                document_id=match.document_id,
+                chunk_index=match.chunk_index,
+                text=as_text(text),
+                score=match.score,
+                title=as_text(title) if title is not None else "",
+                metadata=json.loads(metadata) if metadata is not None else {},
+            )
+        )
+    return hits, stale

@@ -1,0 +1,111 @@
+"""Redis 8 vector sets: ``VADD``/``VREM`` to write, ``VSIM`` to search, on the server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import redis
+from redis.client import Pipeline
+
+from docintel.errors import IndexDimensionMismatchError
+from docintel.store.index import Vector, VectorIndex, VectorMatch, VectorQuery, ranked
+from docintel.store.keys import Keys, element_name, parse_element_name
+from docintel.store.redis_client import as_text, raw_command
+
+__all__ = ["VectorSetIndex"]
+
+_FILTER_EF = 2000
+
+
+class VectorSetIndex(VectorIndex):
+    """One vector set per prefix; elements ``id␟generation␟index``, filter tags as attributes.
+
+    Vectors are stored unquantised (``NOQUANT``), so ``VSIM`` scores are exact
+    cosine similarities of the stored vectors.  Each element's attributes hold
+    its generation (``g``) and its document's filter tags (``t…: 1``), so a
+    query can filter by tags and skip generations that are not live.
+    """
+
+    name = "vectorset"
+
+    def __init__(self, client: redis.Redis, *, keys: Keys) -> None:
+        """Search through ``client`` in the vector set named by ``keys``."""
+        self._redis = client
+        self._keys = keys
+
+    def stage_add(
+        self,
+        pipe: Pipeline,
+        *,
+        document_id: str,
+        generation: str,
+        first_index: int,
+        vectors: Vector,
+        tags: frozenset[str],
+    ) -> None:
+        """Queue one ``VADD`` per vector, with the generation and tags as its attributes."""
+        attributes = json.dumps({"g": generation, **dict.fromkeys(sorted(tags), 1)})
+        for offset, row in enumerate(vectors):
+            name = element_name(document_id, generation, first_index + offset)
+            raw_command(pipe, "VADD", self._keys.vset, "FP32", row.tobytes(), name, "NOQUANT", "SETATTR", attributes)
+
+    def stage_remove(self, pipe: Pipeline, *, document_id: str, generation: str, indexes: range) -> None:
+        """Queue one ``VREM`` per element."""
+        for index in indexes:
+            raw_command(pipe, "VREM", self._keys.vset, element_name(document_id, generation, index))
+
+    def stage_publish(
+        self, pipe: Pipeline, *, document_id: str, generation: str, count: int, tags: frozenset[str]
+    ) -> None:
+        """Nothing: the server searches the set itself, and the store drops non-live generations."""
+
+    def stage_unpublish(self, pipe: Pipeline, *, document_id: str) -> None:
+        """Nothing (see :meth:`stage_publish`)."""
+
+    def search(self, query: VectorQuery) -> list[VectorMatch]:
+        """``VSIM`` on the vector set; scores converted from VSIM's [0, 1] to cosine."""
+        args: list[Any] = [
+            "VSIM",
+            self._keys.vset,
+            "FP32",
+            query.vector.tobytes(),
+            "WITHSCORES",
+            "COUNT",
+            query.count,
+            "EF",
+            max(200, 4 * query.count),
+        ]
+        conditions = [f".{tag} == 1" for tag in sorted(query.filter_tags)]
+        if query.exclude_generations:
+            excluded = ", ".join(f'"{generation}"' for generation in sorted(query.exclude_generations))  # hex tokens
+            conditions.append(f"!(.g in [{excluded}])")
+        if conditions:
+            # FILTER-EF bounds the work a filtered search may do (and so its latency), at the price of fewer
+            # than COUNT matches when the filter rejects most of the neighbourhood.
+            args += ["FILTER", " and ".join(conditions), "FILTER-EF", max(_FILTER_EF, 100 * query.count)]
+        try:
+            reply = raw_command(self._redis, *args)
+        except redis.ResponseError as exc:
+            if "dimension mismatch" in str(exc).lower():
+                raise IndexDimensionMismatchError(
+                    f"the query vector does not fit the stored vectors ({exc}): the embedding model changed; "
+                    "re-ingest the documents with the new model or restore the old one"
+                ) from exc
+            raise
+        matches = []
+        for name, similarity in _pairs(reply):
+            document_id, generation, index = parse_element_name(as_text(name))
+            matches.append(VectorMatch(document_id, generation, index, 2.0 * float(similarity) - 1.0))
+        return ranked(matches)[: query.count]
+
+
+def _pairs(reply: Any) -> Iterable[tuple[Any, Any]]:
+    """(element, score) pairs from a VSIM WITHSCORES reply (dict or flat list)."""
+    if isinstance(reply, Mapping):
+        return list(reply.items())
+    if not reply:
+        return []
+    flat = list(reply)
+    return list(zip(flat[0::2], flat[1::2], strict=True))

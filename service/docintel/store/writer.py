@@ -1,0 +1,202 @@
+"""Storing and deleting documents: batches first, one small commit, then cleanup.
+
+Storing writes the new generation's chunks and vectors in bounded batches
+(:mod:`docintel.store.generations`), then one optimistic transaction
+(:func:`~docintel.store.transactions.transact`) points the document hash at it
+and marks the previous generation for collection, which follows at once.
+Deleting is one transaction, then the same collection.
+
+If Redis fails while a commit is on its way, the outcome is read back (is the
+generation live?); the commit is never replayed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import redis
+from redis.client import Pipeline
+
+from docintel.errors import IndexDimensionMismatchError, StoreUnavailableError, WriteOutcomeUnknownError
+from docintel.store.filters import filter_tags
+from docintel.store.generations import Generation, Generations
+from docintel.store.index import VectorIndex
+from docintel.store.keys import Keys
+from docintel.store.records import DocumentRecord, record_fields, record_from_hash
+from docintel.store.redis_client import as_text, is_unavailable_error, redis_errors
+from docintel.store.transactions import Attempt, transact
+
+__all__ = ["DocumentWriter"]
+
+
+class DocumentWriter:
+    """Puts and deletes documents on one :class:`VectorIndex`."""
+
+    def __init__(self, client: redis.Redis, *, keys: Keys, generations: Generations) -> None:
+        """Write through ``client`` under ``keys``; ``generations`` writes and collects generations."""
+        self._redis = client
+        self._keys = keys
+        self._generations = generations
+
+    def put(
+        self, index: VectorIndex, *, record: DocumentRecord, chunks: Sequence[str], rows: npt.NDArray[np.float32]
+    ) -> tuple[DocumentRecord, list[Generation]]:
+        """Write ``record``'s generation (normalised ``rows``) and commit it; also returns the one it replaced."""
+        generation = Generation(record.id, record.generation, record.chunks)
+        dimension = int(rows.shape[1])
+        self._precheck_dimension(dimension)
+        replaced: list[Generation] = []
+        try:
+            self._generations.write(index, generation, chunks=chunks, rows=rows, tags=filter_tags(record.metadata))
+            stored = self._commit(index, record=record, dimension=dimension, replaced=replaced)
+        except WriteOutcomeUnknownError:
+            read_back = self._read_back(record)
+            if read_back is None:
+                self._generations.collect_quietly(index, generation, forget=False, keep=frozenset())
+                raise StoreUnavailableError(
+                    f"Redis failed while document {record.id!r} was committed, and it was not stored; retry"
+                ) from None
+            stored = read_back
+        except Exception as exc:
+            # Redis being away makes cleanup wait for it too: then the pending entry expires and a later write
+            # collects it.
+            if not isinstance(exc, StoreUnavailableError) and not is_unavailable_error(exc):
+                self._generations.collect_quietly(index, generation, forget=False, keep=frozenset())
+            raise
+        return stored, replaced
+
+    def delete(self, index: VectorIndex, *, document_id: str) -> tuple[bool, list[Generation]]:
+        """Delete the document in one transaction (False if it did not exist); also returns its generation."""
+        doc_key = self._keys.doc(document_id)
+        deleted: list[Generation] = []
+
+        def read(pipe: Pipeline) -> Attempt[bool]:
+            generation, count = pipe.hmget(doc_key, ["generation", "chunks"])
+            if generation is None:
+                return Attempt(False)
+            deleted[:] = [Generation(document_id, as_text(generation), int(count or 0))]
+
+            def writes(pipe: Pipeline) -> None:
+                pipe.delete(doc_key)
+                pipe.zrem(self._keys.docs, document_id)
+                index.stage_unpublish(pipe, document_id=document_id)
+                self._generations.stage_retired(pipe, deleted[0])
+
+            return Attempt(True, writes)
+
+        try:
+            found = transact(self._redis, keys=[doc_key], read=read, conflict_message=_conflict(document_id))
+        except WriteOutcomeUnknownError:
+            with redis_errors("checking whether the document was deleted"):
+                if self._redis.hget(doc_key, "generation") is not None:
+                    raise StoreUnavailableError(
+                        f"Redis failed while document {document_id!r} was deleted, and it was not; retry"
+                    ) from None
+            found = True
+        return found, deleted if found else []
+
+    def cleanup(self, index: VectorIndex, retired: Sequence[Generation], *, keep: frozenset[str]) -> None:
+        """Collect ``retired`` generations (forgetting their embeddings but those of ``keep``), then expired ones."""
+        for generation in retired:
+            self._generations.collect(index, generation, forget=True, keep=keep)
+        self._generations.collect_expired(index)
+
+    def _commit(
+        self, index: VectorIndex, *, record: DocumentRecord, dimension: int, replaced: list[Generation]
+    ) -> DocumentRecord:
+        """The transaction that makes ``record``'s generation live (``replaced`` gets the one it replaces)."""
+        doc_key = self._keys.doc(record.id)
+        chunks_key = self._keys.chunks(record.id, record.generation)
+        generation = Generation(record.id, record.generation, record.chunks)
+        tags = filter_tags(record.metadata)
+
+        def read(pipe: Pipeline) -> Attempt[DocumentRecord]:
+            if pipe.hlen(chunks_key) != record.chunks:
+                raise StoreUnavailableError(
+                    f"writing document {record.id!r} took longer than DOCINTEL_WRITE_GRACE_SECONDS and what it "
+                    "wrote was collected as abandoned; nothing was stored: retry, or raise that setting"
+                )
+            old_generation, old_count, old_created = pipe.hmget(doc_key, ["generation", "chunks", "created_at"])
+            record_dimension = self._check_dimension(pipe, dimension)
+            now = time.time()
+            created_at = float(old_created) if old_created is not None else now
+            stored = DocumentRecord(
+                id=record.id,
+                title=record.title,
+                text=record.text,
+                metadata=record.metadata,
+                chunks=record.chunks,
+                created_at=created_at,
+                updated_at=now,
+                generation=record.generation,
+            )
+            old = Generation(record.id, as_text(old_generation), int(old_count or 0)) if old_generation else None
+            replaced[:] = [old] if old is not None else []
+
+            def writes(pipe: Pipeline) -> None:
+                pipe.hset(doc_key, mapping=record_fields(stored))  # type: ignore[arg-type]
+                pipe.zadd(self._keys.docs, {record.id: created_at})
+                if record_dimension:
+                    pipe.set(self._keys.dim, dimension)
+                index.stage_publish(
+                    pipe, document_id=record.id, generation=record.generation, count=record.chunks, tags=tags
+                )
+                self._generations.stage_published(pipe, generation, replaced=old)
+
+            return Attempt(stored, writes)
+
+        return transact(
+            self._redis, keys=[doc_key, self._keys.dim, chunks_key], read=read, conflict_message=_conflict(record.id)
+        )
+
+    def _read_back(self, record: DocumentRecord) -> DocumentRecord | None:
+        """After an unknown commit outcome: the stored record if ``record``'s generation is live, else None.
+
+        Raises :class:`WriteOutcomeUnknownError` (503) if Redis cannot tell.
+        """
+        try:
+            with redis_errors("checking whether the document was stored"):
+                raw = self._redis.hgetall(self._keys.doc(record.id))
+        except StoreUnavailableError as exc:
+            raise WriteOutcomeUnknownError(
+                f"Redis failed while document {record.id!r} was committed and cannot tell whether it was stored; "
+                f"GET /v1/documents/{record.id} once Redis is back, and ingest it again if it is missing"
+            ) from exc
+        stored = record_from_hash(raw, with_text=True) if raw else None
+        return stored if stored is not None and stored.generation == record.generation else None
+
+    def _precheck_dimension(self, dimension: int) -> None:
+        """Fail before writing anything if ``dimension`` cannot fit (the commit checks again)."""
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.get(self._keys.dim)
+            pipe.zcard(self._keys.docs)
+            stored, documents = pipe.execute()
+        if stored is not None and int(stored) != dimension and documents:
+            raise _dimension_mismatch(int(stored), dimension)
+
+    def _check_dimension(self, pipe: Pipeline, dimension: int) -> bool:
+        """Verify (in WATCH mode) that ``dimension`` fits the stored vectors; True if it is to be recorded."""
+        stored = pipe.get(self._keys.dim)
+        if stored is None:
+            return True
+        if int(stored) == dimension:
+            return False
+        if pipe.zcard(self._keys.docs) == 0:
+            return True
+        raise _dimension_mismatch(int(stored), dimension)
+
+
+def _conflict(document_id: str) -> str:
+    """The message when concurrent writers won every attempt."""
+    return f"document {document_id!r} kept being changed by concurrent writes; retry the request"
+
+
+def _dimension_mismatch(stored: int, dimension: int) -> IndexDimensionMismatchError:
+    """The error for vectors of ``dimension`` against stored ones of ``stored``."""
+    return IndexDimensionMismatchError(
+        f"the index holds {stored}-dimensional vectors but the embedder produces {dimension}-dimensional ones: "
+        "restore the previous embedding model, or delete all documents and ingest them again with the new one"
+    )

@@ -1,0 +1,63 @@
+"""The store owns search: hits come resolved, from whichever index the server supports."""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import JsonValue
+
+from docintel.schemas import SearchHit
+from docintel.store import DocumentStore
+from tests.support.embedding_stub import stub_vector
+from tests.support.redis_server import RedisServer
+
+DIM = 16
+
+
+def vectors(texts: list[str]) -> np.ndarray:
+    return np.stack([stub_vector(text, DIM) for text in texts]).astype(np.float32)
+
+
+def put(
+    store: DocumentStore, document_id: str, chunks: list[str], metadata: dict[str, JsonValue] | None = None
+) -> None:
+    store.put_document(
+        document_id=document_id,
+        title=document_id.upper(),
+        text="\n\n".join(chunks),
+        metadata=metadata or {},
+        chunks=chunks,
+        vectors=vectors(chunks),
+    )
+
+
+def test_index_matches_server(store: DocumentStore, redis_server: RedisServer) -> None:
+    assert store.index_name() == ("vectorset" if redis_server.version().startswith("8.") else "exact")
+
+
+def test_search_returns_resolved_hits(store: DocumentStore) -> None:
+    put(store, "lava", ["magma and lava", "ash clouds"], {"topic": "geology"})
+    put(store, "sea", ["coral reef fish"], {"topic": "biology"})
+    hits = store.search(vector=vectors(["magma lava"])[0], k=2, metadata_filter={})
+    assert all(isinstance(hit, SearchHit) for hit in hits)
+    assert hits[0] == SearchHit(
+        document_id="lava",
+        chunk_index=0,
+        text="magma and lava",
+        score=hits[0].score,
+        title="LAVA",
+        metadata={"topic": "geology"},
+    )
+    expected = float(np.dot(vectors(["magma lava"])[0], vectors(["magma and lava"])[0]))
+    assert abs(hits[0].score - expected) < 1e-4
+    filtered = store.search(vector=vectors(["magma lava"])[0], k=5, metadata_filter={"topic": "biology"})
+    assert [hit.document_id for hit in filtered] == ["sea"]
+
+
+def test_replaced_and_deleted_documents_leave_the_results(store: DocumentStore) -> None:
+    put(store, "doc", ["old words here", "more old words"])
+    put(store, "doc", ["new words"])
+    hits = store.search(vector=vectors(["old words"])[0], k=10, metadata_filter={})
+    assert [(hit.document_id, hit.text) for hit in hits] == [("doc", "new words")]
+    assert store.delete_document(document_id="doc")
+    assert not store.delete_document(document_id="doc")
+    assert store.search(vector=vectors(["new words"])[0], k=10, metadata_filter={}) == []

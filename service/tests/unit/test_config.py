@@ -1,0 +1,81 @@
+"""Settings come from DOCINTEL_* variables (and PORT)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from docintel.core.config import Settings
+
+
+def test_defaults() -> None:
+    settings = Settings()
+    assert settings.port == 8000
+    assert settings.redis_url == "redis://localhost:6379/0"
+    assert settings.embedder == "openai"
+    assert settings.chunk_size == 800
+    assert settings.chunk_overlap == 100
+    assert settings.max_upload_bytes == 20 * 1024 * 1024
+    assert settings.model_dir == Path("/models")
+    assert settings.local_model == "all-MiniLM-L6-v2"
+    assert settings.api_key is None
+
+
+def test_default_timeouts_report_a_hung_redis_within_2_s() -> None:
+    settings = Settings()
+    assert settings.redis_socket_timeout <= 1.5
+    assert settings.redis_connect_timeout <= 1.5
+
+
+def test_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "PORT": "9100",
+        "DOCINTEL_REDIS_URL": "redis://r:1/2",
+        "DOCINTEL_API_KEY": "k",
+        "DOCINTEL_EMBEDDER": "local",
+        "DOCINTEL_CHUNK_SIZE": "300",
+        "DOCINTEL_CHUNK_OVERLAP": "30",
+        "DOCINTEL_EMBEDDING_BATCH_SIZE": "7",
+        "DOCINTEL_EMBEDDING_TIMEOUT": "1.5",
+        "DOCINTEL_MAX_UPLOAD_BYTES": "1000",
+        "DOCINTEL_MODEL_DIR": "/tmp/m",
+        "DOCINTEL_OPENAI_BASE_URL": "http://x/v1",
+        "DOCINTEL_OPENAI_API_KEY": "sk",
+        "DOCINTEL_EMBEDDING_MODEL": "m",
+        "DOCINTEL_LOCAL_MODEL": "l",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    assert settings.port == 9100
+    assert settings.redis_url == "redis://r:1/2"
+    assert settings.api_key is not None
+    assert settings.api_key.get_secret_value() == "k"
+    assert settings.embedder == "local"
+    assert (settings.chunk_size, settings.chunk_overlap) == (300, 30)
+    assert settings.embedding_batch_size == 7
+    assert settings.embedding_timeout == 1.5
+    assert settings.max_upload_bytes == 1000
+    assert settings.model_dir == Path("/tmp/m")
+    assert settings.embedding_cache_model == "local/l"
+
+
+def test_empty_api_key_means_no_auth(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCINTEL_API_KEY", "")
+    assert Settings().api_key is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DOCINTEL_EMBEDDER", "magic"),
+        ("DOCINTEL_CHUNK_OVERLAP", "900"),
+        ("DOCINTEL_CHUNK_SIZE", "0"),
+        ("PORT", "70000"),
+    ],
+)
+def test_invalid(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError):
+        Settings()
