@@ -126,6 +126,7 @@ def image_targets(name, images = IMAGES, limits = "size_limits.json"):
                 "name": i.name,
                 "image": "%s:%s" % (package, i.name),
                 "load": "%s:%s_load" % (package, i.name),
+                "push": "%s:push_%s" % (package, i.name),
                 "repo_tag": _repo_tag(i.name),
                 "model": i.model,
             }

@@ -1,6 +1,6 @@
 """tools/bench: the figures that show the docintel images are fast to build and small to ship.
 
-usage: tools/bench [--skip-seed] [--skip-container] [--json FILE] [--keep]
+usage: tools/bench [--skip-seed] [--skip-container] [--only STEP[,STEP...]] [--json FILE] [--keep]
 
 Every figure is measured for real, in this one run, in a fresh output base of
 its own (<output_user_root>/bench-<pid>, where output_user_root is the parent
@@ -31,15 +31,32 @@ one module each in tools/benchmark/steps/:
                   `podman run` to a 200 from /readyz, first start (model fetched
                   from its model image) and second start (model cached); then
                   an ingest and a search
-  7. one line     a comment appended to service/docintel/__init__.py (always
+  7. startup      base and each image with a model, loaded with `bazel run` of
+                  its load target, started three times as a fresh read-only
+                  container to /readyz with the bytecode the image ships and
+                  three times without any (its pycs hidden)
+  8. embedders    the images with a local model (ml, ml_onnx) side by side,
+                  taking turns: measure_embedder.py in each container
+                  (throughput on batches of 32 texts, single-query latency,
+                  model load) and the service's memory once ready and after
+                  a 32-chunk ingest
+  9. one line     a comment appended to service/docintel/__init__.py (always
                   restored, also on Ctrl-C): rebuild time and processes, the
                   layers whose digest changed, bytes pushed; for the seed,
                   `podman build` again (its layer cache on) and its push
-  8. remote cache nginx (tools/cache/nginx_cache.sh) as an HTTP cache, with the
+ 10. load change  three rounds of a new one-line change and `bazel run` of
+                  the load target of each image with a model: wall time, the
+                  layers copied into podman; and the tarball + `podman load`
+                  it replaces, once
+ 11. remote cache nginx (tools/cache/nginx_cache.sh) as an HTTP cache, with the
                   `ci` config's cache flags: clean, build with upload, clean,
                   rebuild; clean --expunge, rebuild (repositories vendored):
                   times (each rebuild three times: the median and the
                   range), remote cache hits, cold/warm ratios
+ 12. compression  every image built with gzip and with zstd layers
+                  (--//tools/oci:compression); each image with a model pushed
+                  both ways, pulled into an empty podman store and started
+                  to /readyz (model cached), three rounds each way
 
 It ends with one table (ours / seed approach / ratio = seed / ours, or
 cold / warm) and, with --json FILE, writes every number to FILE. The run takes
@@ -70,7 +87,20 @@ import seed_image
 from commands import BenchError, say
 from results import Results
 from session import Bench, Options, Step
-from steps import cold_build, container_start, noop_build, one_line_change, push, remote_cache, seed_build, sizes
+from steps import (
+    cold_build,
+    compression,
+    container_start,
+    embedders,
+    load_change,
+    noop_build,
+    one_line_change,
+    push,
+    remote_cache,
+    seed_build,
+    sizes,
+    startup,
+)
 from table import Row, render_table
 
 # The order the steps run in (a step may use what an earlier one left: the
@@ -82,8 +112,12 @@ STEPS: tuple[Step, ...] = (
     seed_build.STEP,
     sizes.STEP,
     container_start.STEP,
+    startup.STEP,
+    embedders.STEP,
     one_line_change.STEP,
+    load_change.STEP,
     remote_cache.STEP,
+    compression.STEP,
 )
 # The order of the table's rows.
 TABLE: tuple[Callable[[Results], list[Row]], ...] = (
@@ -96,6 +130,10 @@ TABLE: tuple[Callable[[Results], list[Row]], ...] = (
     push.rows,
     one_line_change.push_rows,
     container_start.rows,
+    startup.rows,
+    embedders.rows,
+    load_change.rows,
+    compression.rows,
 )
 SEED_NOTE = """\
 seed approach = ONE image from tools/benchmark/seed/Dockerfile, built with podman build on our Debian
@@ -105,10 +143,28 @@ ratio = seed / ours (times, sizes, bytes) unless it says otherwise; "N actions, 
 "INFO: N processes" line, M = not internal and not a cache hit."""
 
 
+def selected(only: tuple[str, ...]) -> set[str]:
+    """The keys of the steps to run: all, or those of --only with the cold build and the steps they need."""
+    if not only:
+        return {step.key for step in STEPS}
+    by_key = {step.key: step for step in STEPS}
+    unknown = [key for key in only if key not in by_key]
+    if unknown:
+        raise BenchError(f"--only: no step {', '.join(unknown)}; the steps are {', '.join(by_key)}")
+    chosen, pending = set(), [cold_build.STEP.key, *only]
+    while pending:
+        key = pending.pop()
+        if key not in chosen:
+            chosen.add(key)
+            pending.extend(by_key[key].needs)
+    return chosen
+
+
 def run_steps(bench: Bench, results: Results) -> None:
     """Runs every step the options want, in order, keeping each result."""
+    keys = selected(bench.options.only)
     for number, step in enumerate(STEPS, 1):
-        if not step.wanted(bench.options):
+        if step.key not in keys or not step.wanted(bench.options):
             continue
         bench.note_load(step.key)
         say(f"{number}/{len(STEPS)} {step.title} ...")
@@ -127,7 +183,7 @@ def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tools/bench",
         description=details.partition("\n\n")[2],
-        usage="tools/bench [--skip-seed] [--skip-container] [--json FILE] [--keep]",
+        usage="tools/bench [--skip-seed] [--skip-container] [--only STEP[,STEP...]] [--json FILE] [--keep]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=summary,
     )
@@ -140,6 +196,13 @@ def arguments() -> argparse.ArgumentParser:
         "--skip-container",
         action="store_true",
         help="do not load and start the images with podman (no podman or redis-server needed)",
+    )
+    parser.add_argument(
+        "--only",
+        metavar="STEP[,STEP...]",
+        default="",
+        help="run only these steps (their keys: " + ", ".join(step.key for step in STEPS) + "), with the cold "
+        "build and the steps they need",
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every number to FILE as JSON")
     parser.add_argument(
@@ -154,7 +217,10 @@ def arguments() -> argparse.ArgumentParser:
 def options(argv: list[str]) -> Options:
     """The parsed command line."""
     args = arguments().parse_args(argv)
-    return Options(skip_seed=args.skip_seed, skip_container=args.skip_container, keep=args.keep, json=args.json)
+    only = tuple(key for key in args.only.split(",") if key)
+    return Options(
+        skip_seed=args.skip_seed, skip_container=args.skip_container, keep=args.keep, json=args.json, only=only
+    )
 
 
 def _raise_interrupt(signum: int, _frame: object) -> None:

@@ -7,13 +7,27 @@ import unittest
 from pathlib import Path
 
 import bench
+import podman_store
 import registry
 import session
 import table
 from bazel_log import Processes, packages_loaded, parse_elapsed, parse_processes
+from commands import BenchError, Run
 from oci_layout import CONFIG_TYPE, MANIFEST_TYPE, TITLE, Descriptor, Layout, canonical_json
 from results import Build, Push, Results
-from steps import cold_build, container_start, noop_build, one_line_change, push, remote_cache, seed_build, sizes
+from steps import (
+    cold_build,
+    compression,
+    container_start,
+    load_change,
+    noop_build,
+    one_line_change,
+    push,
+    remote_cache,
+    seed_build,
+    sizes,
+    startup,
+)
 
 
 class ParseProcessesTest(unittest.TestCase):
@@ -120,6 +134,34 @@ class ChangeTest(unittest.TestCase):
         self.assertEqual(push.pushed_blobs(log), ([a], 1))
 
 
+class LoadOutputTest(unittest.TestCase):
+    def test_copied_layers_and_reported_seconds(self) -> None:
+        root = Path(self.enterContext(tempfile.TemporaryDirectory()))
+        layout = Layout(write_image(root / "ml", {"torch": b"t" * 10, "app": b"a" * 3}))
+        output = (
+            "oci_load: docintel/ml:latest into podman 4.3.1\n"
+            "  skipped torch   0.0 MB  (podman has it)\n"
+            "  copied  app     0.0 MB\n"
+            "oci_load: loaded docintel/ml:latest (image 0123456789ab) in 0.9 s: copied 1 layer (0.0 MB), skipped 1\n"
+        )
+        run = Run(2.5, "", root / "log", stdout=output)
+        self.assertEqual(load_change.parse_load(run, layout), load_change.Load(2.5, 0.9, ("app",), 3))
+        with self.assertRaisesRegex(BenchError, "no 'oci_load: loaded' line"):
+            load_change.parse_load(Run(1.0, "ERROR: no engine", root / "log"), layout)
+
+
+class StepSelectionTest(unittest.TestCase):
+    def test_only_adds_the_cold_build_and_what_a_step_needs(self) -> None:
+        self.assertEqual(bench.selected(("startup",)), {"cold_build", "startup", "container_start"})
+        self.assertEqual(bench.selected(()), {step.key for step in bench.STEPS})
+        with self.assertRaisesRegex(BenchError, "no step nope"):
+            bench.selected(("nope",))
+
+    def test_empty_store_mounts_are_found_deepest_first(self) -> None:
+        self.assertEqual(podman_store.mounts_under(Path("/nonexistent-docintel")), [])
+        self.assertIn("/proc", podman_store.mounts_under(Path("/proc")))
+
+
 class HostTest(unittest.TestCase):
     def test_required_tools_follow_the_options(self) -> None:
         self.assertIn("podman", session.required_tools(skip_seed=False, skip_container=True))
@@ -207,6 +249,19 @@ class TableTest(unittest.TestCase):
         expunge = remote_cache.Rebuilds(build(8.1, hits=11, sandbox=0, analysis=7.0), (7.9, 8.1, 8.1))
         clean = remote_cache.Rebuilds(build(3.3, hits=11, sandbox=0), (3.2, 3.3, 3.7))
         results.add("remote_cache", remote_cache.RemoteCache(build(40.0), 300_000_000, clean, expunge))
+        results.add("startup", startup.Startup({"ml": startup.Starts((2.9, 2.5, 2.7), (6.1, 6.0, 6.4))}))
+        first = load_change.Load(5.0, 0.4, (), 0)
+        change_loads = tuple(load_change.Load(s, 0.9, ("app",), 210_000) for s in (2.4, 2.2, 2.9))
+        results.add(
+            "load_change",
+            load_change.LoadChanges({"ml": load_change.ImageLoads(first, change_loads, 24.0, 312_000_000)}),
+        )
+        pull = {
+            "gzip": tuple(compression.PullStart(p, 3.0) for p in (10.0, 11.0, 12.0)),
+            "zstd": tuple(compression.PullStart(p, 3.0) for p in (6.0, 7.0, 8.0)),
+        }
+        sizes_both = {"gzip": {"base": 47_900_000, "ml": 311_700_000}, "zstd": {"base": 43_100_000, "ml": 269_300_000}}
+        results.add("compression", compression.Compressions(sizes_both, {"ml": pull}))
         return results
 
     def test_rows_in_order(self) -> None:
@@ -232,6 +287,12 @@ class TableTest(unittest.TestCase):
                 "push after the one-line change",
                 "ml: podman run -> /readyz 200, model fetched",
                 "ml: podman run -> /readyz 200, model cached",
+                "ml: fresh read-only container -> /readyz, bytecode in the image",
+                "one-line change, then `bazel run //images:ml_load`",
+                "  layers copied into podman",
+                "images, MB compressed: gzip / zstd",
+                "ml: pull into an empty store + start -> /readyz, gzip",
+                "ml: pull into an empty store + start -> /readyz, zstd",
             ],
         )
 
@@ -252,6 +313,19 @@ class TableTest(unittest.TestCase):
         pushed = rows["push after the one-line change"]
         self.assertEqual((pushed.ours, pushed.ratio), ("55.0 kB in 4 blobs (registry +57.3 kB)", "19,149x"))
         self.assertEqual(rows["ml: podman run -> /readyz 200, model cached"].ours, "3.6 s")
+        started = rows["ml: fresh read-only container -> /readyz, bytecode in the image"]
+        self.assertEqual(
+            (started.ours, started.seed, started.ratio),
+            ("2.7 s (median of 3: 2.5-2.9 s)", "no bytecode: 6.1 s (median of 3: 6.0-6.4 s)", "2.3x"),
+        )
+        loaded = rows["one-line change, then `bazel run //images:ml_load`"]
+        self.assertEqual((loaded.ours, loaded.ratio), ("2.4 s (median of 3: 2.2-2.9 s)", "10.0x"))
+        self.assertEqual(rows["  layers copied into podman"].ours, "app, at most 210.0 kB")
+        self.assertEqual(rows["images, MB compressed: gzip / zstd"].ours, "base 47.9/43.1, ml 311.7/269.3")
+        zstd = rows["ml: pull into an empty store + start -> /readyz, zstd"]
+        self.assertEqual(
+            (zstd.ours, zstd.ratio), ("10.0 s (median of 3: 9.0-11.0 s); pull 7.0 s, start 3.0 s", "1.4x gzip/zstd")
+        )
 
     def test_results_to_json_by_step(self) -> None:
         data = self.results().to_json()

@@ -6,8 +6,12 @@ all go through here, so they start containers the same way and wait for
 host's python3 runs it):
 
     e2e.py start IMAGE --name NAME --port PORT --redis URL --models DIR [--mirror DIR]
+                 [--env KEY=VALUE ...] [--read-only] [--read-only-models]
                       run the image with podman (host network, DIR at /models)
-                      and wait for /readyz; prints the seconds it took
+                      and wait for /readyz; prints the seconds it took.
+                      --read-only: a read-only root, all capabilities
+                      dropped, a tmpfs at /tmp (READ_ONLY); --read-only-models:
+                      DIR mounted read-only
     e2e.py wait URL [--container NAME]
                       wait for URL/readyz (and give up early if NAME exits)
     e2e.py check URL --query TEXT [--expect ID]
@@ -29,6 +33,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +61,9 @@ DOCUMENTS = (
 )
 # Where a model image keeps its files: the model cache layout under /models.
 MODEL_DIR = "models"
+# A locked-down container: nothing in the image can be written, no capabilities;
+# /tmp for what the service spools (uploads over 1 MB).
+READ_ONLY = ("--read-only", "--cap-drop=ALL", "--tmpfs", "/tmp")  # noqa: S108 - the container's own tmpfs
 
 
 class E2EError(Exception):
@@ -99,34 +107,52 @@ def wait_ready(url: str, *, container: str | None = None, timeout: float = READY
     return time.monotonic() - started
 
 
-def start(image: str, *, name: str, port: int, redis_url: str, models: Path, mirror: Path | None = None) -> float:
+def start(
+    image: str,
+    *,
+    name: str,
+    port: int,
+    redis_url: str,
+    models: Path,
+    mirror: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    read_only: bool = False,
+    read_only_models: bool = False,
+) -> float:
     """Runs `image` as container `name` on the host network and waits for /readyz.
 
     The model cache is `models` (mounted at /models); with `mirror`, the model
-    is fetched from that directory (mounted read-only at /mirror). Returns the
+    is fetched from that directory (mounted read-only at /mirror). `env` adds
+    variables; `read_only` locks the container down (READ_ONLY),
+    `read_only_models` mounts the model cache read-only. Returns the
     seconds from `podman run` to a 200 from /readyz.
     """
     remove(name)
-    argv = ["podman", "run", "-d", "--name", name, "--network", "host", "-v", f"{models}:/models"]
+    volume = f"{models}:/models" + (":ro" if read_only_models else "")
+    argv = ["podman", "run", "-d", "--name", name, "--network", "host", "-v", volume]
     argv += ["-e", f"PORT={port}", "-e", f"DOCINTEL_REDIS_URL={redis_url}"]
     if mirror is not None:
         argv += ["-v", f"{mirror}:/mirror:ro", "-e", "DOCINTEL_MODEL_MIRROR=/mirror"]
+    for key, value in (env or {}).items():
+        argv += ["-e", f"{key}={value}"]
+    if read_only:
+        argv += READ_ONLY
     started = time.monotonic()
-    _podman(*argv[1:], image)
+    podman(*argv[1:], image)
     wait_ready(f"http://127.0.0.1:{port}", container=name, timeout=READY_TIMEOUT - (time.monotonic() - started))
     return time.monotonic() - started
 
 
 def remove(name: str) -> None:
     """Removes container `name` if there is one."""
-    _podman("rm", "-f", name, check=False)
+    podman("rm", "-f", name, check=False)
 
 
 def check(url: str, query: str, expect: str = "cats") -> list[Hit]:
     """Ingests DOCUMENTS, searches `query`; the hits, best first. Raises unless `expect` is first."""
     for document in DOCUMENTS:
-        _post(f"{url}/v1/documents", document)
-    answer = _post(f"{url}/v1/search", {"query": query, "k": len(DOCUMENTS)})
+        post(f"{url}/v1/documents", document)
+    answer = post(f"{url}/v1/search", {"query": query, "k": len(DOCUMENTS)})
     found = answer.get("hits")
     hits = [Hit(str(hit["document_id"]), float(hit["score"])) for hit in found] if isinstance(found, list) else []
     if not hits or hits[0].document_id != expect:
@@ -136,12 +162,12 @@ def check(url: str, query: str, expect: str = "cats") -> list[Hit]:
 
 def mount_model(image: str) -> Path:
     """Mounts a loaded model image (podman image mount); its model directory, a mirror for DOCINTEL_MODEL_MIRROR."""
-    return Path(_podman("image", "mount", image).stdout.strip()) / MODEL_DIR
+    return Path(podman("image", "mount", image).stdout.strip()) / MODEL_DIR
 
 
 def unmount_model(image: str) -> None:
     """Unmounts what mount_model mounted."""
-    _podman("image", "unmount", image, check=False)
+    podman("image", "unmount", image, check=False)
 
 
 def loaded_image(podman_load_output: str) -> str:
@@ -157,7 +183,7 @@ def _ranking(hits: list[Hit]) -> str:
     return ", ".join(f"{hit.document_id} {hit.score:.3f}" for hit in hits)
 
 
-def _post(url: str, body: object) -> dict[str, object]:
+def post(url: str, body: object) -> dict[str, object]:
     """POSTs JSON, returns the JSON answer; an HTTP error becomes an E2EError with the service's words."""
     data = json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, headers={"content-type": "application/json"})  # noqa: S310
@@ -173,7 +199,7 @@ def _post(url: str, body: object) -> dict[str, object]:
     return answer
 
 
-def _podman(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def podman(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Runs podman (from PATH: the host's container engine). With `check`, a failure raises."""
     result = subprocess.run(["podman", *args], capture_output=True, text=True, check=False)  # noqa: S607
     if check and result.returncode != 0:
@@ -182,13 +208,13 @@ def _podman(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 
 def _running(container: str) -> bool:
-    return _podman("inspect", "--format", "{{.State.Running}}", container, check=False).stdout.strip() == "true"
+    return podman("inspect", "--format", "{{.State.Running}}", container, check=False).stdout.strip() == "true"
 
 
 def _logs(container: str | None) -> str:
     if container is None:
         return ""
-    logs = _podman("logs", container, check=False)
+    logs = podman("logs", container, check=False)
     return "\n".join((logs.stdout + logs.stderr).splitlines()[-20:])
 
 
@@ -202,6 +228,9 @@ def _arguments() -> argparse.ArgumentParser:
     run.add_argument("--redis", required=True, help="DOCINTEL_REDIS_URL")
     run.add_argument("--models", type=Path, required=True, help="model cache directory, mounted at /models")
     run.add_argument("--mirror", type=Path, help="model mirror directory, mounted at /mirror")
+    run.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="a variable for the service")
+    run.add_argument("--read-only", action="store_true", help="read-only root, no capabilities, tmpfs /tmp")
+    run.add_argument("--read-only-models", action="store_true", help="mount the model cache read-only")
     wait = commands.add_parser("wait", help="wait for URL/readyz")
     wait.add_argument("url")
     wait.add_argument("--container", help="give up as soon as this container exits")
@@ -221,7 +250,15 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "start":
             took = start(
-                args.image, name=args.name, port=args.port, redis_url=args.redis, models=args.models, mirror=args.mirror
+                args.image,
+                name=args.name,
+                port=args.port,
+                redis_url=args.redis,
+                models=args.models,
+                mirror=args.mirror,
+                env=dict(item.partition("=")[::2] for item in args.env),
+                read_only=args.read_only,
+                read_only_models=args.read_only_models,
             )
             print(f"{args.name}: ready in {took:.1f} s")
         elif args.command == "wait":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bazel import BAZEL, REPO, Bazel
-from commands import BenchError, Commands, Run, host, say
-from registry import Registry
+from commands import BenchError, Commands, Run, host, say, stop
+from registry import Registry, free_port
 from table import mb
 
 # Host command -> the Debian package that has it.
@@ -42,6 +43,8 @@ class Options:
     skip_container: bool = False
     keep: bool = False
     json: Path | None = None
+    # Step keys to run (with the steps they need and the cold build); empty: all.
+    only: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class ImageEntry:
     name: str
     image: str
     load: str
+    push: str
     repo_tag: str
     model: str | None
 
@@ -63,6 +67,8 @@ class Step:
     title: str
     run: Callable[[Bench], object]
     wanted: Callable[[Options], bool] = lambda _: True
+    # Keys of the steps whose results this one uses (for --only).
+    needs: tuple[str, ...] = ()
 
 
 def disk_needed(skip_seed: bool) -> float:
@@ -96,6 +102,7 @@ class Bench:
         self.commands = Commands(self.work / "logs", REPO)
         self.bazel = Bazel(Path(), self.commands)
         self._registry: Registry | None = None
+        self._redis_url: str | None = None
 
     def preflight(self) -> None:
         """Raises unless the host has what the options need."""
@@ -150,6 +157,17 @@ class Bench:
         self.bazel.run("build", IMAGE_LIST, name="image-list")
         entries = json.loads((self.bazel.bin / IMAGE_LIST_FILE).read_text())
         self.images = [ImageEntry(**entry) for entry in entries]
+
+    def redis_url(self) -> str:
+        """The URL of the bench's loopback redis-server (for the containers it starts), started on first use."""
+        if self._redis_url is None:
+            port = free_port()
+            server = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            with (self.work / "logs" / "redis.log").open("w") as log:
+                redis = subprocess.Popen(server, stdout=log, stderr=log)
+            self.cleanups.append(lambda: stop(redis))
+            self._redis_url = f"redis://127.0.0.1:{port}"
+        return self._redis_url
 
     def registry(self) -> Registry:
         """The bench's loopback registry, started on first use."""

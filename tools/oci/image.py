@@ -13,7 +13,7 @@ SPEC.json:
       "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}
     }
 
-Config values given here replace the base's; Env entries are merged by name.
+"platform" defaults to linux/amd64. Config values given here replace the base's; Env entries are merged by name.
 Everything is written with sorted keys and a fixed creation time, so the same
 inputs give the same manifest digest.
 """
@@ -29,6 +29,8 @@ from typing import Any
 from oci_layout import CONFIG_TYPE, MANIFEST_TYPE, TITLE, Layout, canonical_json
 
 EPOCH = "1970-01-01T00:00:00Z"
+# The config's platform when the spec names none (oci_image always names the target platform's).
+DEFAULT_PLATFORM = {"os": "linux", "architecture": "amd64"}
 
 
 def _merge_env(base: list[str], new: list[str]) -> list[str]:
@@ -69,7 +71,7 @@ def build(spec: dict[str, Any], output: Path) -> str:
     for key, value in spec.get("config", {}).items():
         config[key] = _merge_env(config.get("Env", []), value) if key == "Env" else value
     image_config = {
-        **spec["platform"],
+        **spec.get("platform", DEFAULT_PLATFORM),
         "created": EPOCH,
         "config": config,
         "rootfs": {"type": "layers", "diff_ids": diff_ids},

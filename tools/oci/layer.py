@@ -2,7 +2,7 @@
 
     layer.py --name NAME --spec SPEC.json --blob OUT --descriptor OUT.json
              --listing OUT.txt --pruned OUT.txt [--compression gzip|zstd]
-             --compressor PIGZ_OR_ZSTD [--strip-tool STRIP]
+             --compressor PIGZ_OR_ZSTD [--strip-tool STRIP] [--python PYTHON]
              --tool-loader LD_SO --tool-libraries DIR[:DIR...]
 
 SPEC.json says what goes in (layer_entries.py reads it):
@@ -17,7 +17,8 @@ SPEC.json says what goes in (layer_entries.py reads it):
       "lower_listings": ["listing of a layer below"],
       "prune": ["usr/share/doc/*"], "keep": ["usr/share/doc/*/copyright"],
       "ca_bundle": "etc/ssl/certs/ca-certificates.crt",
-      "strip": true
+      "strip": true,
+      "bytecode": true
     }
 
 Entries are sorted, owned by root unless a dir says otherwise, and stamped with
@@ -26,7 +27,9 @@ layer are left out (a file lives in exactly one layer); paths matching `prune`
 (and no `keep`) are left out and written to --pruned. The programs that compress
 (pigz or zstd) and strip (binutils) are given by path with the C library they
 run on (oci_layer passes pinned Debian builds: inputs of the action, so another
-version is another cache key). The descriptor holds the blob's digest and size,
+version is another cache key). With "bytecode", every Python module gets its
+unchecked-hash pyc beside it, compiled by --python, the image's interpreter
+(bytecode.py). The descriptor holds the blob's digest and size,
 the uncompressed diff_id and size, and the media type.
 """
 
@@ -47,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from bytecode import with_bytecode
 from debian_tool import tool_command
 from layer_entries import Entry, LayerSpec, spec_entries
 from tar_header import header
@@ -222,6 +226,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--compression", choices=sorted(_COMPRESSIONS), default="gzip")
     parser.add_argument("--compressor", required=True, help="pigz for gzip, zstd for zstd")
     parser.add_argument("--strip-tool", help="binutils strip, for a spec that strips shared libraries")
+    parser.add_argument("--python", help="the image's python interpreter, for a spec that compiles bytecode")
     parser.add_argument("--tool-loader", required=True, help="the dynamic loader of the tools' C library")
     parser.add_argument("--tool-libraries", required=True, help="the tools' library directories, colon-separated")
     args = parser.parse_args(argv)
@@ -235,6 +240,8 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as workdir:
         if spec.strip:
             entries = stripped(entries, Path(workdir), tools)
+        if spec.bytecode:
+            entries = with_bytecode(entries, python=args.python, workdir=Path(workdir))
         descriptor = write_layer(entries, args.blob, args.compression, tools)
     descriptor["name"] = args.name
     args.descriptor.write_text(json.dumps(descriptor, indent=2, sort_keys=True) + "\n")

@@ -40,6 +40,7 @@ class LayerSpec:
     keep: list[str] = field(default_factory=list)
     ca_bundle: str = ""
     strip: bool = False
+    bytecode: bool = False
 
     @classmethod
     def load(cls, path: Path) -> LayerSpec:

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tarfile
 import tempfile
 import unittest
@@ -110,6 +111,7 @@ class LayerTest(unittest.TestCase):
         args = ["--name", name, "--spec", str(self.tmp / f"{name}.spec.json"), "--compression", compression]
         args += ["--compressor", TOOLS["pigz" if compression == "gzip" else "zstd"]]
         args += ["--strip-tool", TOOLS["strip"], "--tool-loader", LOADER, "--tool-libraries", LIBRARIES]
+        args += ["--python", sys.executable]
         for flag, suffix in (
             ("--blob", ".tar.gz" if compression == "gzip" else ".tar.zst"),
             ("--descriptor", ".json"),
@@ -231,6 +233,13 @@ class LayerTest(unittest.TestCase):
         self.assertEqual(descriptor["diffID"], "sha256:" + hashlib.sha256(tar).hexdigest())
         with tarfile.open(fileobj=io.BytesIO(tar)) as members:
             self.assertEqual(members.getnames(), ["app", "app/main.py"])
+
+    def test_bytecode_goes_into_the_layer_of_its_source(self) -> None:
+        _, listing, _ = self.build("bc", bytecode=True, files=[{"src": str(self.app), "dst": "app/main.py"}])
+        self.assertEqual(
+            listing,
+            ["app", "app/__pycache__", f"app/__pycache__/main.{sys.implementation.cache_tag}.pyc", "app/main.py"],
+        )
 
     def test_stripping_without_a_strip_tool_is_a_clear_error(self) -> None:
         (self.tmp / "s.spec.json").write_text(json.dumps({"strip": True}))

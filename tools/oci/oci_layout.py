@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 from collections.abc import Mapping
@@ -246,8 +247,16 @@ class Layout:
         return descriptor
 
     def put_file(self, source: Path, digest: str) -> None:
-        """Copies a blob whose digest is known (a built layer, another layout's blob)."""
-        shutil.copyfile(source, self.blob_path(digest))
+        """Adds a blob whose digest is known (a built layer, another layout's blob).
+
+        A hard link where it can be (the same bytes, nothing copied: an image
+        action then takes a moment instead of copying every layer), else a copy.
+        """
+        target = self.blob_path(digest)
+        try:
+            os.link(source.resolve(), target)
+        except OSError:
+            shutil.copyfile(source, target)
 
     def write_index(self, manifests: list[Descriptor]) -> None:
         """Writes index.json listing `manifests`."""

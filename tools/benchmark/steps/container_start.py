@@ -10,12 +10,11 @@ then check the service answers right.
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import e2e
-from commands import BenchError, say, stop
+from commands import BenchError, say
 from registry import free_port
 from results import Results
 from session import Bench, ImageEntry, Step
@@ -41,14 +40,14 @@ class ContainerStarts:
     images: dict[str, Starts]
 
 
+def model_cache(bench: Bench, entry: ImageEntry) -> Path:
+    """The model cache volume of an image with a model: filled by this step's first start, reused by later steps."""
+    return bench.work / "models" / entry.name
+
+
 def run(bench: Bench) -> ContainerStarts:
     """Starts every image that has a model, twice."""
-    redis_port = free_port()
-    server = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    with (bench.work / "logs" / "redis.log").open("w") as log:
-        redis = subprocess.Popen(server, stdout=log, stderr=log)
-    bench.cleanups.append(lambda: stop(redis))
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    redis_url = bench.redis_url() + "/0"
     return ContainerStarts({e.name: _starts(bench, e, e.model, redis_url) for e in bench.images if e.model})
 
 
@@ -64,7 +63,7 @@ def _starts(bench: Bench, entry: ImageEntry, model: str, redis_url: str) -> Star
     model_image = e2e.loaded_image(model_load.log)
     mirror = e2e.mount_model(model_image)
     bench.cleanups.append(lambda: e2e.unmount_model(model_image))
-    cache = bench.work / "models" / entry.name
+    cache = model_cache(bench, entry)
     cache.mkdir(parents=True)
     cache.chmod(0o777)
     container, port = f"docintel-bench-{os.getpid()}-{entry.name}", free_port()

@@ -44,18 +44,18 @@ class Change:
 
 
 class OneLineChange:
-    """Appends CHANGE_LINE to a file; restores it on exit, also on Ctrl-C and SIGTERM."""
+    """Appends a line (CHANGE_LINE) to a file; restores it on exit, also on Ctrl-C and SIGTERM."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, line: str = CHANGE_LINE) -> None:
         """The change to `path`, not made yet."""
-        self.path = path
+        self.path, self.line = path, line
 
     def __enter__(self) -> OneLineChange:
         """Makes the change (once, even if a killed run left it there)."""
         original = self.path.read_text()
-        if CHANGE_LINE in original:  # left over from a run killed with SIGKILL
-            original = original.replace(CHANGE_LINE, "")
-        self.path.write_text(original + ("" if original.endswith("\n") else "\n") + CHANGE_LINE)
+        if self.line in original:  # left over from a run killed with SIGKILL
+            original = original.replace(self.line, "")
+        self.path.write_text(original + ("" if original.endswith("\n") else "\n") + self.line)
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -63,10 +63,10 @@ class OneLineChange:
         self.restore()
 
     def restore(self) -> None:
-        """Removes CHANGE_LINE from the file, if it is there."""
+        """Removes the line from the file, if it is there."""
         text = self.path.read_text()
-        if CHANGE_LINE in text:
-            self.path.write_text(text.replace(CHANGE_LINE, ""))
+        if self.line in text:
+            self.path.write_text(text.replace(self.line, ""))
 
 
 def layer_digests(layouts: list[Path]) -> dict[str, str]:
@@ -135,4 +135,4 @@ def push_rows(results: Results) -> list[Row]:
     return [push_row("push after the one-line change", change.push, change.seed.push if change.seed else None)]
 
 
-STEP = Step("one_line_change", f"one-line change in {CHANGED_FILE}: rebuild and push", run)
+STEP = Step("one_line_change", f"one-line change in {CHANGED_FILE}: rebuild and push", run, needs=("seed_build",))

@@ -127,4 +127,4 @@ def rows(results: Results) -> list[Row]:
     return lines
 
 
-STEP = Step("sizes", "image and layer sizes (//images:size_report --json)", run)
+STEP = Step("sizes", "image and layer sizes (//images:size_report --json)", run, needs=("seed_build",))

@@ -7,10 +7,18 @@ Example:
         wheels = [whl_requirement("fastapi")],
         below = [":debian"],
         prune = ["*/__pycache__/*"],
+        bytecode = True,
     )
 
 A file lives in exactly one layer: paths that a layer in `below` already holds
 are left out. What `prune` removes is listed in the `<name>.pruned` output.
+
+With `bytecode`, every Python module gets an unchecked-hash pyc (PEP 552)
+beside it, compiled by the images' interpreter (@python3_11): same bytes on
+every build, and nothing to compile when a container starts.
+
+The compression is the `compression` attribute or, when that is empty, the
+`--//tools/oci:compression` flag (gzip or zstd; `--config=zstd` sets it).
 
 The compressor (pigz or zstd) and strip are pinned Debian builds that run on
 their own pinned C library (@debian_build_tools): inputs of the action, so
@@ -19,6 +27,7 @@ the machine's PATH. strip is the target platform's (the strip toolchain,
 strip_toolchain.bzl): aarch64 binutils for a linux/arm64 layer.
 """
 
+load("@bazel_skylib//rules:common_settings.bzl", "BuildSettingInfo")
 load(":providers.bzl", "OciLayerInfo")
 
 STRIP_TOOLCHAIN = "//tools/oci:strip_toolchain_type"
@@ -52,7 +61,8 @@ def _dirs(dirs):
     return result
 
 def _oci_layer_impl(ctx):
-    extension = {"gzip": ".tar.gz", "zstd": ".tar.zst"}[ctx.attr.compression]
+    compression = ctx.attr.compression or ctx.attr._compression[BuildSettingInfo].value
+    extension = {"gzip": ".tar.gz", "zstd": ".tar.zst"}[compression]
     blob = ctx.actions.declare_file(ctx.label.name + extension)
     descriptor = ctx.actions.declare_file(ctx.label.name + ".json")
     listing = ctx.actions.declare_file(ctx.label.name + ".listing")
@@ -67,6 +77,7 @@ def _oci_layer_impl(ctx):
     files += _files_into(ctx.attr.files_into)
     spec = ctx.actions.declare_file(ctx.label.name + ".spec.json")
     ctx.actions.write(spec, json.encode({
+        "bytecode": ctx.attr.bytecode,
         "ca_bundle": ctx.attr.ca_bundle,
         "debs": [f.path for f in ctx.files.debs],
         "dirs": _dirs(ctx.attr.dirs),
@@ -91,14 +102,17 @@ def _oci_layer_impl(ctx):
     args.add("--descriptor", descriptor)
     args.add("--listing", listing)
     args.add("--pruned", pruned)
-    args.add("--compression", ctx.attr.compression)
-    compressor = {"gzip": ctx.file._pigz, "zstd": ctx.file._zstd}[ctx.attr.compression]
+    args.add("--compression", compression)
+    compressor = {"gzip": ctx.file._pigz, "zstd": ctx.file._zstd}[compression]
     tools = [compressor] + ctx.files._tool_libraries
     args.add("--compressor", compressor)
     if ctx.attr.strip:
         strip = ctx.toolchains[STRIP_TOOLCHAIN].strip
         args.add("--strip-tool", strip)
         tools.append(strip)
+    if ctx.attr.bytecode:
+        args.add("--python", ctx.file._python)
+        tools += ctx.files._python_files
 
     # The tools run through their own C library's loader, on their libraries.
     args.add("--tool-loader", ctx.file._tool_loader)
@@ -134,10 +148,14 @@ oci_layer = rule(
         "keep": attr.string_list(doc = "fnmatch patterns that `prune` must not remove."),
         "strip": attr.bool(default = True, doc = "Strip static symbol tables from shared libraries (.dynsym stays)."),
         "ca_bundle": attr.string(doc = "If set, write this CA bundle from the layer's usr/share/ca-certificates."),
-        "compression": attr.string(default = "gzip", values = ["gzip", "zstd"], doc = "Layer compression."),
+        "bytecode": attr.bool(doc = "Add an unchecked-hash pyc for every Python module, compiled by the images' interpreter (@python3_11)."),
+        "compression": attr.string(values = ["", "gzip", "zstd"], doc = "Layer compression; empty: the `--//tools/oci:compression` flag."),
         "site_packages": attr.string(default = "usr/local/lib/python3.11/dist-packages", doc = "Where wheels go in the image."),
         "app_root": attr.string(default = "app", doc = "Where `app` files go in the image."),
+        "_compression": attr.label(default = "//tools/oci:compression", providers = [BuildSettingInfo]),
         "_layer_tool": attr.label(default = "//tools/oci:layer", executable = True, cfg = "exec"),
+        "_python": attr.label(default = "@python3_11//:usr/bin/python3.11", allow_single_file = True, cfg = "exec"),
+        "_python_files": attr.label(default = "@python3_11//:files", cfg = "exec"),
         "_pigz": attr.label(default = "@debian_build_tools//:pigz", allow_single_file = True, cfg = "exec"),
         "_zstd": attr.label(default = "@debian_build_tools//:zstd", allow_single_file = True, cfg = "exec"),
         "_tool_loader": attr.label(default = "@debian_build_tools//:loader", allow_single_file = True, cfg = "exec"),

@@ -1,4 +1,4 @@
-"""oci_load: a tarball `docker load`/`podman load` accept, and a runner that loads it.
+"""oci_load: `bazel run` loads an image into the host's podman or docker, copying only the layers it lacks.
 
 Example:
 
@@ -8,13 +8,26 @@ Example:
         repo_tags = ["docintel/ml:latest"],
     )
 
-`bazel run :ml_load` loads the image with docker or podman; `bazel build
-:ml_load --output_groups=tarball` only writes `ml_load/tarball.tar`. The
-tarball sits behind an output group so a plain build does not pay for it.
+`tools/bazel run :ml_load [-- --engine docker] [-- --tag NAME:TAG]` loads the
+image on the host (the runner's first lines mark it for tools/bazel to run
+outside the build root) and prints each layer as copied or skipped
+(tools/oci/load.py). `bazel build :ml_load --output_groups=tarball` writes
+`ml_load/tarball.tar` instead, for `docker load` / `podman load`; it sits
+behind an output group, so neither a plain build nor a load pays for it.
 """
 
 load(":providers.bzl", "IMAGE_OR_INDEX", "image_or_index")
-load(":runfiles.bzl", "RUNFILES_LIB", "rlocation_path", "runner_runfiles")
+load(":runfiles.bzl", "rlocation_path")
+
+# What a repo tag may hold (it goes into the runner's command line as it is).
+_TAG_CHARACTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@"
+
+def _repo_tag_args(ctx):
+    """`--repo-tag NAME:TAG ...` for the runner, each tag checked to need no quoting."""
+    for tag in ctx.attr.repo_tags:
+        if not tag or [c for c in tag.elems() if c not in _TAG_CHARACTERS]:
+            fail("repo_tags: %r is not an image name with a tag, such as \"docintel/ml:latest\"" % tag)
+    return " ".join(["--repo-tag " + tag for tag in ctx.attr.repo_tags])
 
 def _oci_load_impl(ctx):
     image = image_or_index(ctx.attr.image)
@@ -24,7 +37,7 @@ def _oci_load_impl(ctx):
     args.add("--output", tarball)
     args.add_all(ctx.attr.repo_tags, before_each = "--repo-tag")
     ctx.actions.run(
-        executable = ctx.executable._load_tool,
+        executable = ctx.executable._archive_tool,
         arguments = [args],
         inputs = [image.layout],
         outputs = [tarball],
@@ -37,23 +50,30 @@ def _oci_load_impl(ctx):
         output = runner,
         substitutions = {
             "{{image}}": str(ctx.attr.image.label),
-            "{{tarball}}": rlocation_path(ctx, tarball),
+            "{{label}}": str(ctx.label),
+            "{{layout}}": rlocation_path(ctx, image.layout),
+            "{{loader}}": rlocation_path(ctx, ctx.file._loader),
+            "{{loader_dir}}": rlocation_path(ctx, ctx.file._loader).rpartition("/")[0],
+            "{{repo_tags}}": _repo_tag_args(ctx),
         },
         is_executable = True,
     )
+    runfiles = ctx.runfiles([image.layout, ctx.file._loader])
+    runfiles = runfiles.merge(ctx.attr._loader_lib[DefaultInfo].default_runfiles)
     return [
-        DefaultInfo(executable = runner, runfiles = runner_runfiles(ctx, [tarball])),
+        DefaultInfo(executable = runner, runfiles = runfiles),
         OutputGroupInfo(tarball = depset([tarball])),
     ]
 
 oci_load = rule(
-    doc = "Writes a docker/podman-loadable tarball of an image; `bazel run` loads it.",
+    doc = "`bazel run` loads an image into the host's container engine (only the layers it lacks); the `tarball` output group writes a loadable tarball.",
     implementation = _oci_load_impl,
     attrs = {
         "image": attr.label(mandatory = True, providers = IMAGE_OR_INDEX, doc = "The oci_image (or oci_image_index) to load."),
         "repo_tags": attr.string_list(doc = "Names the loaded image gets, e.g. \"docintel/ml:latest\"."),
-        "_load_tool": attr.label(default = "//tools/oci:load", executable = True, cfg = "exec", doc = "Writes the tarball (load.py)."),
-        "_runfiles_lib": RUNFILES_LIB,
+        "_archive_tool": attr.label(default = "//tools/oci:docker_archive", executable = True, cfg = "exec", doc = "Writes the tarball (docker_archive.py)."),
+        "_loader": attr.label(default = "//tools/oci:load.py", allow_single_file = True, doc = "The loader the runner starts with the host's python3."),
+        "_loader_lib": attr.label(default = "//tools/oci:load_lib", doc = "The loader's modules."),
         "_runner": attr.label(default = "load.sh.tpl", allow_single_file = True, doc = "The runner's template."),
     },
     executable = True,

@@ -1,0 +1,177 @@
+"""Embedders: the images with a local model side by side (ml on torch, ml_onnx on ONNX Runtime).
+
+Each image runs (tools/benchmark/e2e.py) on the model cache the container
+start step filled and a loopback redis-server. Measured, the images taking
+turns for ROUNDS rounds so that a busy machine weighs on each alike:
+
+- measure_embedder.py inside the container (`podman exec`, the image's own
+  python3.11 and embedder, no Redis): throughput on batches of 32 texts of
+  about 128 tokens, single-query latency p50 and p90, the model's load time;
+  the best round of each figure counts (the least disturbed);
+- the service's resident memory (VmRSS of the container's PID 1) once ready,
+  and again after it ingested one document of 32 chunks (one batch).
+
+Start times and sizes are the startup and sizes steps' figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import e2e
+from bazel import REPO
+from commands import BenchError, say
+from registry import free_port
+from results import Results
+from session import Bench, ImageEntry, Step
+from steps.container_start import model_cache
+from table import Row, ratio
+
+ROUNDS = 3
+BATCHES = 8
+QUERIES = 50
+MEASURE = REPO / "tools" / "benchmark" / "measure_embedder.py"
+MB = 1e6
+# 32 paragraphs of about 700 characters: 32 chunks (of at most 800), embedded in one batch.
+_PARAGRAPH = " ".join(["the river flows past the old mill and the town"] * 15)
+DOCUMENT = "\n\n".join(f"Paragraph {n}: {_PARAGRAPH}" for n in range(32))
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """One image's figures: the best round of each, and memory."""
+
+    texts_per_second: float
+    query_p50_ms: float
+    query_p90_ms: float
+    load_seconds: float
+    tokens_per_text: float
+    rss_ready_bytes: float
+    rss_in_use_bytes: float
+
+
+@dataclass(frozen=True)
+class Embedders:
+    """Per image with a local model."""
+
+    images: dict[str, Embedding]
+
+
+@dataclass
+class _Running:
+    """One image's container and the rounds measured in it."""
+
+    entry: ImageEntry
+    container: str
+    port: int
+    rounds: list[dict[str, float]]
+
+
+def run(bench: Bench) -> Embedders:
+    """Starts every image with a model, measures each in turns, removes the containers."""
+    entries = [entry for entry in bench.images if entry.model]
+    running = [_start(bench, entry, database) for database, entry in enumerate(entries, 1)]
+    for number in range(1, ROUNDS + 1):
+        for image in running:
+            image.rounds.append(_measure(image.container))
+            figures = image.rounds[-1]
+            say(
+                f"    {image.entry.name}: round {number}: {figures['texts_per_second']:.1f} texts/s, "
+                f"query p50 {figures['query_p50_ms']:.1f} ms"
+            )
+    results = {}
+    for image in running:
+        ready = _resident_bytes(image.container)
+        e2e.post(f"http://127.0.0.1:{image.port}/v1/documents", {"id": "bench", "title": "bench", "text": DOCUMENT})
+        results[image.entry.name] = _best(image.rounds, ready, _resident_bytes(image.container))
+        e2e.remove(image.container)
+    return Embedders(results)
+
+
+def _start(bench: Bench, entry: ImageEntry, database: int) -> _Running:
+    models = model_cache(bench, entry)
+    if not models.is_dir():
+        raise BenchError(f"no model cache for {entry.name}: the container start step fills {models}")
+    container, port = f"docintel-bench-{os.getpid()}-{entry.name}-embed", free_port()
+    bench.cleanups.append(lambda: e2e.remove(container))
+    redis_url = f"{bench.redis_url()}/{database}"
+    e2e.start(entry.repo_tag, name=container, port=port, redis_url=redis_url, models=models)
+    return _Running(entry, container, port, [])
+
+
+def _measure(container: str) -> dict[str, float]:
+    """measure_embedder.py's figures, run in the container by the image's python3.11."""
+    argv = ["podman", "exec", "-i", container, "/usr/bin/python3.11", "-", str(BATCHES), str(QUERIES)]
+    with MEASURE.open() as script:
+        done = subprocess.run(argv, stdin=script, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BenchError(f"measure_embedder.py failed in {container}:\n{(done.stdout + done.stderr)[-2000:]}")
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def _resident_bytes(container: str) -> float:
+    """VmRSS of the container's PID 1 (the service), read from the host's /proc."""
+    pid = e2e.podman("inspect", "--format", "{{.State.Pid}}", container).stdout.strip()
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return float(line.split()[1]) * 1024
+    raise BenchError(f"no VmRSS for {container} (pid {pid})")
+
+
+def _best(rounds: list[dict[str, float]], ready: float, in_use: float) -> Embedding:
+    return Embedding(
+        texts_per_second=max(r["texts_per_second"] for r in rounds),
+        query_p50_ms=min(r["query_p50_ms"] for r in rounds),
+        query_p90_ms=min(r["query_p90_ms"] for r in rounds),
+        load_seconds=min(r["load_seconds"] for r in rounds),
+        tokens_per_text=rounds[0]["tokens_per_text"],
+        rss_ready_bytes=ready,
+        rss_in_use_bytes=in_use,
+    )
+
+
+def rows(results: Results) -> list[Row]:
+    """Per image: throughput, query latency, memory, model load; the ratio to the first image (ml)."""
+    embedders = results.get(Embedders)
+    if embedders is None or not embedders.images:
+        return []
+    reference_name, reference = next(iter(embedders.images.items()))
+    lines = []
+    for name, figures in embedders.images.items():
+        versus = f"vs {reference_name}" if name != reference_name else ""
+        lines += [
+            Row(
+                f"{name}: embedding throughput, batches of 32 texts of {figures.tokens_per_text:.0f} tokens",
+                f"{figures.texts_per_second:.1f} texts/s",
+                versus,
+                ratio(figures.texts_per_second, reference.texts_per_second) if versus else "",
+            ),
+            Row(
+                f"{name}: single-query embed latency p50 (p90)",
+                f"{figures.query_p50_ms:.1f} ms ({figures.query_p90_ms:.1f})",
+                versus,
+                ratio(reference.query_p50_ms, figures.query_p50_ms) if versus else "",
+            ),
+            Row(
+                f"{name}: service memory (VmRSS) once ready / after a 32-chunk ingest",
+                f"{figures.rss_ready_bytes / MB:.0f} / {figures.rss_in_use_bytes / MB:.0f} MB",
+                versus,
+                ratio(reference.rss_ready_bytes, figures.rss_ready_bytes) if versus else "",
+            ),
+            Row(f"{name}: model load in a fresh process", f"{figures.load_seconds:.2f} s"),
+        ]
+    return lines
+
+
+STEP = Step(
+    "embedders",
+    "the images with a local model side by side: embedding throughput, query latency, memory",
+    run,
+    wanted=lambda options: not options.skip_container,
+    needs=("container_start",),
+)
