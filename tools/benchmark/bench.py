@@ -13,8 +13,8 @@ one module each in tools/benchmark/steps/:
                   remote cache: wall time and Bazel's "INFO: N processes"
   2. no-op        the same build again
   3. push         a loopback docker-registry; `bazel run //images:push`:
-                  bytes uploaded (sizes of the blobs crane reports as
-                  "pushed blob") and the growth of the registry's storage
+                  bytes uploaded (the blobs its --report says it uploaded)
+                  and the growth of the registry's storage
   4. seed         the seed team's approach: ONE image from a multi-stage
                   Dockerfile (tools/benchmark/seed/Dockerfile: `pip install`
                   of the whole lock into one layer, `COPY` of the repository
@@ -53,7 +53,12 @@ one module each in tools/benchmark/steps/:
                   rebuild; clean --expunge, rebuild (repositories vendored):
                   times (each rebuild three times: the median and the
                   range), remote cache hits, cold/warm ratios
- 12. compression  every image built with gzip and with zstd layers
+ 12. push from    a second one-line change; a wiped output base builds every
+     the cache    image with --config=ci (without the bytes) and pushes it,
+                  blobs streamed from the cache: bytes of blobs from the
+                  cache, to the registry, in the output base, added to the
+                  cache; and the old way's (--remote_download_toplevel)
+ 13. compression  every image built with gzip and with zstd layers
                   (--//tools/oci:compression); each image with a model pushed
                   both ways, pulled into an empty podman store and started
                   to /readyz (model cached), three rounds each way
@@ -96,6 +101,7 @@ from steps import (
     noop_build,
     one_line_change,
     push,
+    push_from_cache,
     remote_cache,
     seed_build,
     sizes,
@@ -117,6 +123,7 @@ STEPS: tuple[Step, ...] = (
     one_line_change.STEP,
     load_change.STEP,
     remote_cache.STEP,
+    push_from_cache.STEP,
     compression.STEP,
 )
 # The order of the table's rows.
@@ -129,6 +136,7 @@ TABLE: tuple[Callable[[Results], list[Row]], ...] = (
     sizes.rows,
     push.rows,
     one_line_change.push_rows,
+    push_from_cache.rows,
     container_start.rows,
     startup.rows,
     embedders.rows,

@@ -19,10 +19,12 @@ from steps import (
     cold_build,
     compression,
     container_start,
+    embedders,
     load_change,
     noop_build,
     one_line_change,
     push,
+    push_from_cache,
     remote_cache,
     seed_build,
     sizes,
@@ -128,10 +130,14 @@ class ChangeTest(unittest.TestCase):
             self.assertEqual(path.read_text().count(line), 1)
         self.assertEqual(path.read_text(), '"""doc"""\n')
 
-    def test_pushed_and_existing_blobs(self) -> None:
-        a, b = "sha256:" + "a" * 64, "sha256:" + "b" * 64
-        log = f"existing blob: {b}\npushed blob: {a}\npushed blob: {a}\n"
-        self.assertEqual(push.pushed_blobs(log), ([a], 1))
+    def test_push_from_the_push_report(self) -> None:
+        blobs = [
+            {"digest": "sha256:" + "a" * 64, "size": 1000, "action": "uploaded"},
+            {"digest": "sha256:" + "b" * 64, "size": 20, "action": "uploaded"},
+            {"digest": "sha256:" + "c" * 64, "size": 5000, "action": "mounted"},
+            {"digest": "sha256:" + "d" * 64, "size": 7000, "action": "present"},
+        ]
+        self.assertEqual(push.push_from_report({"blobs": blobs}, 2.0, 1100), Push(2.0, 1020, 2, 1100, 2))
 
 
 class LoadOutputTest(unittest.TestCase):
@@ -250,6 +256,9 @@ class TableTest(unittest.TestCase):
         clean = remote_cache.Rebuilds(build(3.3, hits=11, sandbox=0), (3.2, 3.3, 3.7))
         results.add("remote_cache", remote_cache.RemoteCache(build(40.0), 300_000_000, clean, expunge))
         results.add("startup", startup.Startup({"ml": startup.Starts((2.9, 2.5, 2.7), (6.1, 6.0, 6.4))}))
+        ml = embedders.Embedding(11.7, 182.0, 452.0, 7.6, 128.0, 497e6, 619e6)
+        onnx = embedders.Embedding(23.4, 35.0, 68.0, 0.4, 128.0, 246e6, 406e6)
+        results.add("embedders", embedders.Embedders({"ml": ml, "ml_onnx": onnx}))
         first = load_change.Load(5.0, 0.4, (), 0)
         change_loads = tuple(load_change.Load(s, 0.9, ("app",), 210_000) for s in (2.4, 2.2, 2.9))
         results.add(
@@ -262,6 +271,8 @@ class TableTest(unittest.TestCase):
         }
         sizes_both = {"gzip": {"base": 47_900_000, "ml": 311_700_000}, "zstd": {"base": 43_100_000, "ml": 269_300_000}}
         results.add("compression", compression.Compressions(sizes_both, {"ml": pull}))
+        lazy = push_from_cache.PushFromCache(9.5, 0, 2_100_000, 64_000, 41_000_000, 380_000, 250_000_000, 1_200_000_000)
+        results.add("push_from_cache", lazy)
         return results
 
     def test_rows_in_order(self) -> None:
@@ -285,9 +296,23 @@ class TableTest(unittest.TestCase):
                 "",
                 "first push (ours: all two), bytes uploaded",
                 "push after the one-line change",
+                "push from the cache after a one-line change (9.5 s, build and push)",
+                "  blobs downloaded from the cache (old way)",
+                "  other bytes from the cache: action results, metadata",
+                "  bytes uploaded to the registry (its count)",
+                "  output base after build and push (old way)",
+                "  bytes the commit added to the cache",
                 "ml: podman run -> /readyz 200, model fetched",
                 "ml: podman run -> /readyz 200, model cached",
                 "ml: fresh read-only container -> /readyz, bytecode in the image",
+                "ml: embedding throughput, batches of 32 texts of 128 tokens",
+                "ml: single-query embed latency p50 (p90)",
+                "ml: service memory (VmRSS) once ready / after a 32-chunk ingest",
+                "ml: model load in a fresh process",
+                "ml_onnx: embedding throughput, batches of 32 texts of 128 tokens",
+                "ml_onnx: single-query embed latency p50 (p90)",
+                "ml_onnx: service memory (VmRSS) once ready / after a 32-chunk ingest",
+                "ml_onnx: model load in a fresh process",
                 "one-line change, then `bazel run //images:ml_load`",
                 "  layers copied into podman",
                 "images, MB compressed: gzip / zstd",
@@ -313,6 +338,10 @@ class TableTest(unittest.TestCase):
         pushed = rows["push after the one-line change"]
         self.assertEqual((pushed.ours, pushed.ratio), ("55.0 kB in 4 blobs (registry +57.3 kB)", "19,149x"))
         self.assertEqual(rows["ml: podman run -> /readyz 200, model cached"].ours, "3.6 s")
+        throughput = rows["ml_onnx: embedding throughput, batches of 32 texts of 128 tokens"]
+        self.assertEqual((throughput.ours, throughput.seed, throughput.ratio), ("23.4 texts/s", "vs ml", "2.0x"))
+        self.assertEqual(rows["ml_onnx: single-query embed latency p50 (p90)"].ratio, "5.2x")
+        self.assertEqual(rows["ml: service memory (VmRSS) once ready / after a 32-chunk ingest"].ours, "497 / 619 MB")
         started = rows["ml: fresh read-only container -> /readyz, bytecode in the image"]
         self.assertEqual(
             (started.ours, started.seed, started.ratio),
@@ -326,6 +355,9 @@ class TableTest(unittest.TestCase):
         self.assertEqual(
             (zstd.ours, zstd.ratio), ("10.0 s (median of 3: 9.0-11.0 s); pull 7.0 s, start 3.0 s", "1.4x gzip/zstd")
         )
+        self.assertEqual(rows["  blobs downloaded from the cache (old way)"].ours, "0.0 kB (250.0 MB)")
+        base = rows["  output base after build and push (old way)"]
+        self.assertEqual((base.ours, base.ratio), ("41.0 MB (1,200.0 MB)", "29.3x old/new"))
 
     def test_results_to_json_by_step(self) -> None:
         data = self.results().to_json()

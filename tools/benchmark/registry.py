@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 
 from commands import host
+from transfer import registry_received, tree_bytes
 
 LOCAL_REGISTRY = Path(__file__).resolve().parents[1] / "oci" / "local_registry.sh"
 
@@ -18,31 +18,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def tree_bytes(root: Path) -> int:
-    """Bytes in the regular files under root (what a registry or a cache stores)."""
-    total = 0
-    for directory, _, files in os.walk(root):
-        for name in files:
-            path = Path(directory, name)
-            if not path.is_symlink():
-                total += path.stat().st_size
-    return total
-
-
 def registry_blobs(storage: Path) -> int:
     """How many blobs (layers, configs, manifests) a docker-registry's filesystem storage holds."""
     return sum(1 for _ in (storage / "docker" / "registry" / "v2" / "blobs").glob("sha256/*/*/data"))
 
 
 class Registry:
-    """A docker-registry on a free loopback port, its storage under `directory`."""
+    """A docker-registry on a free loopback port, its storage under `directory`, its metrics on another port."""
 
     def __init__(self, directory: Path) -> None:
         """Starts it; stop() stops it."""
         self.directory = directory
         self.address = f"127.0.0.1:{free_port()}"
-        port = self.address.rsplit(":", 1)[1]
-        host([str(LOCAL_REGISTRY), "start", str(directory), port], check=True)
+        port, metrics_port = self.address.rsplit(":", 1)[1], str(free_port())
+        self.metrics = f"http://127.0.0.1:{metrics_port}/metrics"
+        host([str(LOCAL_REGISTRY), "start", str(directory), port, "--metrics", metrics_port], check=True)
+
+    def received(self) -> int:
+        """Bytes it has received (its own count of request sizes, headers included)."""
+        return registry_received(self.metrics)
 
     @property
     def storage(self) -> Path:

@@ -40,9 +40,8 @@ class Push:
     uploaded_bytes: int
     pushed_blobs: int
     registry_growth_bytes: int
-    # crane says which blobs the registry had; podman does not.
+    # Our push reports the blobs the registry had or mounted; podman does not.
     existing_blobs: int | None = None
-    unsized_blobs: tuple[str, ...] = ()
 
     def text(self) -> str:
         """`55.0 kB in 4 blobs (registry +57.3 kB)`."""

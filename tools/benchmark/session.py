@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bazel import BAZEL, REPO, Bazel
+from cache_server import CacheServer
 from commands import BenchError, Commands, Run, host, say, stop
 from registry import Registry, free_port
 from table import mb
@@ -103,6 +104,7 @@ class Bench:
         self.bazel = Bazel(Path(), self.commands)
         self._registry: Registry | None = None
         self._redis_url: str | None = None
+        self._cache: CacheServer | None = None
 
     def preflight(self) -> None:
         """Raises unless the host has what the options need."""
@@ -176,6 +178,18 @@ class Bench:
             self.cleanups.append(self._registry.stop)
             say(f"    registry on {self._registry.address} (storage {self._registry.storage})")
         return self._registry
+
+    @property
+    def vendor_dir(self) -> Path:
+        """Where the steps vendor the external repositories (Bazel 8's repository contents cache stands in)."""
+        return self.work / "vendor"
+
+    def remote_cache(self) -> CacheServer:
+        """The bench's loopback HTTP remote cache, started (empty) on first use."""
+        if self._cache is None:
+            self._cache = CacheServer(self.work / "cache")
+            self.cleanups.append(self._cache.stop)
+        return self._cache
 
     @property
     def seed_layout(self) -> Path:

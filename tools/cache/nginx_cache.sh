@@ -5,13 +5,19 @@
 # Usage: nginx_cache.sh start DIR PORT   -> prints the cache URL, runs in the background
 #        nginx_cache.sh stop DIR
 #        nginx_cache.sh hits LOG         -> remote cache hits Bazel reported in LOG
+#
+# DIR/access.log has one line per request: `METHOD URI STATUS BYTES_SENT
+# REQUEST_LENGTH` (body bytes sent; the request's length, headers and body),
+# what tools/benchmark/transfer.py counts. $NGINX_BIN names another nginx binary
+# (the tests' pinned one).
 set -euo pipefail
 
 case "${1:-}" in
   start)
     dir=${2:?usage: nginx_cache.sh start DIR PORT}
     port=${3:?usage: nginx_cache.sh start DIR PORT}
-    command -v nginx >/dev/null || {
+    nginx=${NGINX_BIN:-nginx}
+    command -v "$nginx" >/dev/null || {
       echo "nginx_cache.sh: nginx is not installed; fix: apt-get install -y nginx-light" >&2
       exit 1
     }
@@ -23,8 +29,13 @@ pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events { worker_connections 256; }
 http {
-  access_log off;
+  log_format transfer '\$request_method \$uri \$status \$body_bytes_sent \$request_length';
+  access_log $dir/access.log transfer;
   client_body_temp_path $dir/tmp;
+  proxy_temp_path $dir/tmp;
+  fastcgi_temp_path $dir/tmp;
+  uwsgi_temp_path $dir/tmp;
+  scgi_temp_path $dir/tmp;
   client_max_body_size 0;
   server {
     listen 127.0.0.1:$port;
@@ -37,9 +48,14 @@ http {
   }
 }
 CONF
-    nginx -c "$dir/nginx.conf"
+    # nginx goes to the background; its own output must not hold the caller's.
+    if ! "$nginx" -e "$dir/error.log" -c "$dir/nginx.conf" </dev/null >"$dir/start.log" 2>&1; then
+      cat "$dir/start.log" >&2
+      echo "nginx_cache.sh: nginx did not start (its words above)" >&2
+      exit 1
+    fi
     for _ in $(seq 50); do
-      curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+      (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
       sleep 0.1
     done
     echo "http://127.0.0.1:$port"

@@ -1,7 +1,9 @@
-"""Tests of image_index.py: an index of one image per platform, and reading one platform's image back."""
+"""Tests of image_index.py: an index of one image per platform from their metadata, its layout, and reading one
+platform's image back (Layout, load.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 import unittest
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import image
 import image_index
+import image_layout
 import load
 from oci_layout import INDEX_TYPE, Layout, LayoutError
 
@@ -19,34 +22,44 @@ ARM64 = {"os": "linux", "architecture": "arm64", "variant": "v8"}
 class IndexTest(unittest.TestCase):
     def setUp(self) -> None:
         self.tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
-        self.images: dict[str, str] = {}
-        for name, platform in (("amd64", AMD64), ("arm64", ARM64)):
-            spec = {"layers": [], "config": {"Entrypoint": ["/app"]}, "platform": platform}
-            self.images[name] = image.build(spec, self.tmp / name)
-        self.spec = {"images": [str(self.tmp / "amd64"), str(self.tmp / "arm64")]}
-        self.digest = image_index.build(self.spec, self.tmp / "index")
+        self.digests = {name: self.image(name, platform) for name, platform in (("amd64", AMD64), ("arm64", ARM64))}
+        self.spec = {"images": [self.entry("amd64"), self.entry("arm64")]}
+        self.index = image_index.build_index(self.spec)
+        self.digest = image_index.write_layout(self.spec, self.index, self.tmp / "index")
+
+    def image(self, name: str, platform: dict[str, str]) -> str:
+        """An image with no layers for `platform`, as oci_image leaves it: metadata, then layout."""
+        outputs = image.Outputs(*(self.tmp / f"{name}.{part}.json" for part in ("manifest", "config", "blobs")))
+        spec = {"label": f"//x:{name}", "layout": str(self.tmp / name), "layers": [], "platform": platform}
+        digest = image.build(spec, outputs)
+        image_layout.assemble(outputs.manifest, outputs.blobs, self.tmp / name)
+        return digest
+
+    def entry(self, name: str) -> dict[str, str]:
+        files = {part: str(self.tmp / f"{name}.{part}.json") for part in ("manifest", "config")}
+        return {**files, "layout": str(self.tmp / name)}
 
     def test_one_entry_per_platform_in_order(self) -> None:
-        layout = Layout(self.tmp / "index")
-        (top,) = layout.index()["manifests"]
-        self.assertEqual(top["digest"], self.digest)
-        index = json.loads(layout.blob_path(self.digest).read_bytes())
+        self.assertEqual(self.digest, "sha256:" + hashlib.sha256(self.index).hexdigest())
+        index = json.loads(self.index)
         self.assertEqual(index["mediaType"], INDEX_TYPE)
         self.assertEqual([entry["platform"] for entry in index["manifests"]], [AMD64, ARM64])
-        self.assertEqual([entry["digest"] for entry in index["manifests"]], list(self.images.values()))
+        self.assertEqual([entry["digest"] for entry in index["manifests"]], list(self.digests.values()))
+        layout = Layout(self.tmp / "index")
+        self.assertEqual(layout.index()["manifests"][0]["digest"], self.digest)
         self.assertEqual(layout.platforms(), ["linux/amd64", "linux/arm64/v8"])
 
-    def test_same_images_same_digest(self) -> None:
-        again = image_index.build(self.spec, self.tmp / "again")
-        self.assertEqual(again, self.digest)
+    def test_same_images_same_bytes(self) -> None:
+        self.assertEqual(image_index.build_index(json.loads(json.dumps(self.spec))), self.index)
 
     def test_two_images_for_one_platform_are_refused(self) -> None:
+        twice = {"images": [self.entry("amd64"), self.entry("amd64")]}
         with self.assertRaisesRegex(LayoutError, "are both for linux/amd64; give one image per platform"):
-            image_index.build({"images": [str(self.tmp / "amd64"), str(self.tmp / "amd64")]}, self.tmp / "twice")
+            image_index.build_index(twice)
 
     def test_a_platform_s_image_is_read_back(self) -> None:
         arm64 = Layout(self.tmp / "index", platform="linux/arm64")
-        self.assertEqual(arm64.manifest_descriptor().digest, self.images["arm64"])
+        self.assertEqual(arm64.manifest_descriptor().digest, self.digests["arm64"])
         self.assertEqual(arm64.config()["architecture"], "arm64")
         with self.assertRaisesRegex(LayoutError, r"no image for linux/s390x \(it has linux/amd64, linux/arm64/v8\)"):
             Layout(self.tmp / "index", platform="linux/s390x").manifest()

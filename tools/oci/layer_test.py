@@ -1,4 +1,4 @@
-"""Tests of layer.py and image.py: deterministic layers and images, pruning,
+"""Tests of layer.py: deterministic layers, pruning,
 one file in one layer, merged /usr, dpkg status files from real .deb structure,
 wheels installed as pip installs them."""
 
@@ -20,10 +20,8 @@ import unittest
 import zipfile
 from pathlib import Path
 
-import image
 import layer
 from debian_tool import library_path, tool_command
-from oci_layout import Layout
 
 # The pinned tools oci_layer runs, and the C library they run on (BUILD.bazel
 # passes their paths).
@@ -263,29 +261,6 @@ class LayerTest(unittest.TestCase):
     def test_unknown_spec_key_is_an_error(self) -> None:
         with self.assertRaises(TypeError):
             self.build("bad", prnue=["x"])
-
-    def test_image_stacks_base_layers_with_identical_digests(self) -> None:
-        os_layer, _, _ = self.build("os", debs=[str(self.deb)])
-        app_layer, _, _ = self.build("app", files=[{"src": str(self.app), "dst": "app/main.py"}])
-        layers = {
-            name: {"descriptor": str(self.tmp / f"{name}.json"), "blob": str(self.tmp / f"{name}.tar.gz")}
-            for name in ("os", "app")
-        }
-        base_digest = image.build({"layers": [layers["os"]], "config": {"User": "65532"}}, self.tmp / "base")
-        top_digest = image.build(
-            {"base": str(self.tmp / "base"), "layers": [layers["app"]], "config": {"Env": ["A=1"]}}, self.tmp / "top"
-        )
-        again = image.build(
-            {"base": str(self.tmp / "base"), "layers": [layers["app"]], "config": {"Env": ["A=1"]}}, self.tmp / "again"
-        )
-        self.assertEqual(top_digest, again)
-        self.assertNotEqual(base_digest, top_digest)
-        top = Layout(self.tmp / "top")
-        manifest, config = top.manifest(), top.config()
-        self.assertEqual([layer["digest"] for layer in manifest["layers"]], [os_layer["digest"], app_layer["digest"]])
-        self.assertEqual(config["rootfs"]["diff_ids"], [os_layer["diffID"], app_layer["diffID"]])
-        self.assertEqual(config["config"], {"User": "65532", "Env": ["A=1"]})
-        self.assertEqual(config["created"], "1970-01-01T00:00:00Z")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from pathlib import Path
 import docker_archive
 import engines
 import image
+import image_layout
 import load
 from load_plan import Layer, plan, report, shared_prefix, summary
 from oci_layout import Layout
@@ -51,7 +52,20 @@ def _layer(directory: Path, name: str, content: bytes) -> dict[str, str]:
         "name": name,
     }
     (directory / f"{name}.json").write_text(json.dumps(descriptor))
-    return {"blob": str(directory / f"{name}.tar.gz"), "descriptor": str(directory / f"{name}.json")}
+    return {
+        "blob": str(directory / f"{name}.tar.gz"),
+        "descriptor": str(directory / f"{name}.json"),
+        "label": f"//images:{name}",
+    }
+
+
+def _image(directory: Path, name: str, layers: list[dict[str, str]], config: dict[str, list[str]]) -> Layout:
+    """An image's layout as oci_image leaves it: image.py's metadata, then image_layout.py's layout."""
+    outputs = image.Outputs(*(directory / f"{name}.{part}.json" for part in ("manifest", "config", "blobs")))
+    spec = {"label": f"//images:{name}", "layout": str(directory / name), "layers": layers, "config": config}
+    image.build(spec, outputs)
+    image_layout.assemble(outputs.manifest, outputs.blobs, directory / name)
+    return Layout(directory / name)
 
 
 class Fixture(unittest.TestCase):
@@ -61,9 +75,8 @@ class Fixture(unittest.TestCase):
         self.tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
         layers = {name: _layer(self.tmp, name, name.encode() * 100) for name in ("os", "deps", "app1", "app2")}
         config = {"Entrypoint": ["/app"]}
-        image.build({"layers": [layers["os"], layers["deps"], layers["app1"]], "config": config}, self.tmp / "v1")
-        image.build({"layers": [layers["os"], layers["deps"], layers["app2"]], "config": config}, self.tmp / "v2")
-        self.v1, self.v2 = Layout(self.tmp / "v1"), Layout(self.tmp / "v2")
+        self.v1 = _image(self.tmp, "v1", [layers["os"], layers["deps"], layers["app1"]], config)
+        self.v2 = _image(self.tmp, "v2", [layers["os"], layers["deps"], layers["app2"]], config)
 
     @staticmethod
     def layers(layout: Layout) -> list[Layer]:

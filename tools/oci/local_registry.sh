@@ -3,19 +3,32 @@
 # docker-registry (the CNCF distribution registry), plain HTTP, its storage in
 # DIR/storage, its log in DIR/registry.log.
 #
-# Usage: local_registry.sh start DIR PORT [--read-only]
-#          runs it in the background; returns once it accepts connections
+# Usage: local_registry.sh start DIR PORT [--read-only] [--metrics PORT2]
+#          runs it in the background; returns once it accepts connections;
+#          --metrics serves its Prometheus metrics (bytes received per
+#          request kind) at http://127.0.0.1:PORT2/metrics
 #        local_registry.sh stop DIR
 set -euo pipefail
 
-usage="usage: local_registry.sh start DIR PORT [--read-only] | stop DIR"
+usage="usage: local_registry.sh start DIR PORT [--read-only] [--metrics PORT2] | stop DIR"
 
 case "${1:-}" in
   start)
     dir=${2:?$usage}
     port=${3:?$usage}
     read_only=false
-    [ "${4:-}" = --read-only ] && read_only=true
+    debug=""
+    shift 3
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --read-only) read_only=true; shift ;;
+        --metrics)
+          [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
+          debug=", debug: {addr: 127.0.0.1:$2, prometheus: {enabled: true, path: /metrics}}"
+          shift 2 ;;
+        *) echo "$usage" >&2; exit 2 ;;
+      esac
+    done
     command -v docker-registry >/dev/null || {
       echo "local_registry.sh: docker-registry is not installed; fix: apt-get install -y docker-registry" >&2
       exit 1
@@ -27,7 +40,7 @@ log: {level: warn}
 storage:
   filesystem: {rootdirectory: $dir/storage}
   maintenance: {readonly: {enabled: $read_only}}
-http: {addr: 127.0.0.1:$port}
+http: {addr: 127.0.0.1:$port$debug}
 YAML
     docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
     echo $! >"$dir/registry.pid"

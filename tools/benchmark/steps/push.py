@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from commands import say
-from oci_layout import Layout
 from results import Push, Results
 from session import Bench, Step
 from steps.seed_build import SeedBuild
@@ -23,28 +23,21 @@ class FirstPush:
     ours: Push
 
 
-def pushed_blobs(log: str) -> tuple[list[str], int]:
-    """Digests crane logged as `pushed blob: sha256:...` (each once), and how many it found existing."""
-    pushed = re.findall(r"pushed blob: (sha256:[0-9a-f]{64})", log)
-    existing = len(re.findall(r"existing blob: sha256:[0-9a-f]{64}", log))
-    return list(dict.fromkeys(pushed)), existing
+def push_from_report(report: dict[str, Any], seconds: float, grown: int) -> Push:
+    """A Push from the push tool's --report: blobs uploaded and their bytes; blobs present or mounted."""
+    uploaded = [blob for blob in report["blobs"] if blob["action"] == "uploaded"]
+    existing = len(report["blobs"]) - len(uploaded)
+    return Push(seconds, sum(int(blob["size"]) for blob in uploaded), len(uploaded), grown, existing)
 
 
-def push_ours(bench: Bench, name: str) -> Push:
-    """`bazel run //images:push`: bytes uploaded (the sizes of the blobs crane pushed) and registry growth."""
+def push_ours(bench: Bench, name: str, *flags: str) -> Push:
+    """`bazel run //images:push`: bytes uploaded (the push report's) and registry growth."""
     registry = bench.registry()
     before = registry.stored_bytes()
-    run = bench.bazel.run("run", PUSH_ALL, "--", "--repository", f"{registry.address}/{REPOSITORY}", name=name)
-    grown = registry.stored_bytes() - before
-    pushed, existing = pushed_blobs(run.log + run.stdout)
-    sizes = {
-        "sha256:" + blob.name: blob.stat().st_size
-        for entry in bench.images
-        for blob in Layout(bench.bazel.output(entry.image)).blobs()
-    }
-    uploaded = sum(sizes.get(digest, 0) for digest in pushed)
-    unsized = tuple(digest for digest in pushed if digest not in sizes)
-    return Push(run.seconds, uploaded, len(pushed), grown, existing, unsized)
+    report = bench.work / f"{name}.report.json"
+    repository = f"{registry.address}/{REPOSITORY}"
+    run = bench.bazel.run("run", *flags, PUSH_ALL, "--", "--repository", repository, "--report", str(report), name=name)
+    return push_from_report(json.loads(report.read_text()), run.seconds, registry.stored_bytes() - before)
 
 
 def run(bench: Bench) -> FirstPush:

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bazel import REPO
-from commands import host, say
-from registry import free_port, tree_bytes
+from commands import say
 from results import Build, Results
 from session import ALL_IMAGES, Bench, Step
 from steps.cold_build import ColdBuild
 from table import Row, median_text, ratio, seconds
 
-NGINX_CACHE = REPO / "tools" / "cache" / "nginx_cache.sh"
 # Rebuilds from the cache take seconds and vary by about a second from run to
 # run: each is measured this many times, and the median is reported.
 REBUILD_REPEATS = 3
@@ -53,17 +50,15 @@ class RemoteCache:
 
 def run(bench: Bench) -> RemoteCache:
     """Fills a fresh cache, then rebuilds from it after clean and after clean --expunge."""
-    cache_dir = bench.work / "cache"
-    url = host([str(NGINX_CACHE), "start", str(cache_dir), str(free_port())], check=True).stdout.strip()
-    bench.cleanups.append(lambda: host([str(NGINX_CACHE), "stop", str(cache_dir)]))
-    build = ["build", "--config=ci", f"--remote_cache={url}", ALL_IMAGES]
+    cache = bench.remote_cache()
+    build = ["build", "--config=ci", f"--remote_cache={cache.url}", ALL_IMAGES]
     bench.bazel.run("clean", name="clean")
     fill = Build.of(bench.bazel.run(*build, name="cache-fill-build"))
-    stored = tree_bytes(cache_dir / "data")
+    stored = cache.stored_bytes()
     say(f"    filled the cache ({stored / 1e6:,.1f} MB) in {seconds(fill.seconds)}; clean, rebuild from it ...")
     clean = _median_rebuild(bench, ["clean"], build, "clean-warm-build")
     say(f"    after clean: {clean.text()}; clean --expunge, rebuild (repositories in a vendor directory) ...")
-    vendor = f"--vendor_dir={bench.work / 'vendor'}"
+    vendor = f"--vendor_dir={bench.vendor_dir}"
     bench.bazel.run("vendor", vendor, ALL_IMAGES, name="vendor")
     expunge = _median_rebuild(bench, ["clean", "--expunge"], [*build[:-1], vendor, ALL_IMAGES], "warm-build")
     analysis = seconds(expunge.median.analysis_seconds)

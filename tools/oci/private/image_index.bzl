@@ -19,12 +19,19 @@ and wheels (per_platform() selects) and are stripped by its binutils (the strip
 toolchain), and oci_image writes the platform into the config. Without it, the
 images are taken as built (each already for its own platform).
 
-The output is an OCI image layout whose index.json points at the index; the
-`digest` output group's `<name>.digest` holds the index digest, which is what
-a registry tag points at. Each platform's image keeps the digest it has as a
-single-platform image built for that platform.
+The output is an OCI image layout whose index.json points at the index.
+Output groups:
+
+    digest     <name>.digest: the index digest (what a registry tag points at)
+    metadata   <name>.index.json (the index's exact bytes), the digest, and
+               every image's metadata (oci_image's `metadata` group)
+
+The index is written from the images' manifests and configs alone, so its
+digest and a push need no layer on disk. Each platform's image keeps the
+digest it has as a single-platform image built for that platform.
 """
 
+load(":labels.bzl", "label_text")
 load(":providers.bzl", "OciImageIndexInfo", "OciImageInfo")
 
 def _platforms_transition_impl(settings, attr):
@@ -39,35 +46,56 @@ _platforms_transition = transition(
 )
 
 def _oci_image_index_impl(ctx):
-    layout = ctx.actions.declare_directory(ctx.label.name)
-    digest = ctx.actions.declare_file(ctx.label.name + ".digest")
     keys = [str(platform.label) for platform in ctx.attr.platforms] or [""]
     images = [
         target[OciImageInfo]
         for key in keys
         for target in ctx.split_attr.images[key]
     ]
+    index = ctx.actions.declare_file(ctx.label.name + ".index.json")
+    digest = ctx.actions.declare_file(ctx.label.name + ".digest")
+    layout = ctx.actions.declare_directory(ctx.label.name)
     spec = ctx.actions.declare_file(ctx.label.name + ".spec.json")
     ctx.actions.write(spec, json.encode({
         "annotations": ctx.attr.annotations,
-        "images": [image.layout.path for image in images],
+        "images": [
+            {"config": image.config.path, "layout": image.layout.path, "manifest": image.manifest.path}
+            for image in images
+        ],
     }))
+    metadata = [spec] + [image.manifest for image in images] + [image.config for image in images]
+
+    # The index from the images' manifests and configs only: its digest (and
+    # a push) never waits for, nor downloads, a layer.
     args = ctx.actions.args()
     args.add("--spec", spec)
-    args.add("--output", layout.path)
+    args.add("--index", index)
     args.add("--digest", digest)
     ctx.actions.run(
         executable = ctx.executable._index_tool,
         arguments = [args],
-        inputs = [spec] + [image.layout for image in images],
-        outputs = [layout, digest],
+        inputs = metadata,
+        outputs = [index, digest],
         mnemonic = "OciImageIndex",
         progress_message = "Writing image index %{label}",
     )
+
+    # The layout directory: every image's blobs and the index.
+    args = ctx.actions.args()
+    args.add("--spec", spec)
+    args.add("--layout", layout.path)
+    ctx.actions.run(
+        executable = ctx.executable._index_tool,
+        arguments = [args],
+        inputs = metadata + [image.layout for image in images],
+        outputs = [layout],
+        mnemonic = "OciIndexLayout",
+        progress_message = "Writing image index layout %{label}",
+    )
     return [
         DefaultInfo(files = depset([layout])),
-        OutputGroupInfo(digest = depset([digest])),
-        OciImageIndexInfo(layout = layout, digest = digest, images = images),
+        OutputGroupInfo(digest = depset([digest]), metadata = depset([index, digest], transitive = [image.metadata for image in images])),
+        OciImageIndexInfo(layout = layout, digest = digest, index = index, label = label_text(ctx.label), images = images),
     ]
 
 oci_image_index = rule(

@@ -11,10 +11,15 @@ OciLayerInfo = provider(
 )
 
 OciImageInfo = provider(
-    doc = "An image as an OCI image layout directory.",
+    doc = "An image: its OCI image layout directory, and its metadata (enough to push it without the layout).",
     fields = {
         "layout": "File (directory): the OCI image layout.",
         "digest": "File: the manifest digest, `sha256:...`.",
+        "manifest": "File: the image manifest, its exact bytes.",
+        "config": "File: the image config, its exact bytes.",
+        "blobs": "File: blobs.json, every blob's descriptor and file (tools/oci/image_metadata.py).",
+        "metadata": "depset of File: manifest, config and blobs (the `metadata` output group less the digest).",
+        "layer_blobs": "depset of File: the compressed layer files, bottom first (the base's included).",
         "listings": "depset of File: the listings of every layer, bottom first.",
         "platform": "string: the OCI platform it is built for, `os/architecture[/variant]` (`linux/arm64/v8`).",
     },
@@ -25,6 +30,8 @@ OciImageIndexInfo = provider(
     fields = {
         "layout": "File (directory): the OCI image layout, index.json pointing at the index.",
         "digest": "File: the index digest, `sha256:...`.",
+        "index": "File: the index, its exact bytes (written from the images' metadata, no layer needed).",
+        "label": "string: the oci_image_index target, for messages and push reports.",
         "images": "list of OciImageInfo: each platform's image, in the index's order.",
     },
 )

@@ -1,4 +1,4 @@
-"""oci_push: pushes an image to a registry with crane (names follow rules_oci).
+"""oci_push: pushes an image to a registry (names follow rules_oci).
 
 Example:
 
@@ -11,10 +11,15 @@ Example:
 `bazel run :push_ml -- --repository HOST/NAME --tag v1` overrides the
 repository and adds a tag. The tags are `remote_tags`' lines if given, else
 `latest`, with the git commit before it when stamping (`--stamp`, or
-`stamp = 1`). crane is the pinned Debian package @crane, a label of the rule.
+`stamp = 1`). The runner's runfiles are the image's metadata only (manifest,
+config, blobs.json), never its layers: the push tool (tools/oci/push.py)
+takes each blob the registry lacks from the build's local output, else
+streams it from the remote cache (`--remote-cache URL`), so under
+`--remote_download_minimal` the layers never come to this machine's disk.
 Credentials come from the Docker config (~/.docker/config.json).
 """
 
+load(":labels.bzl", "label_text")
 load(":providers.bzl", "IMAGE_OR_INDEX", "image_or_index")
 load(":runfiles.bzl", "RUNFILES_LIB", "rlocation_path", "runner_runfiles")
 load(":stamp.bzl", "STAMP_ATTRS", "maybe_stamp")
@@ -23,13 +28,27 @@ load(":stamp.bzl", "STAMP_ATTRS", "maybe_stamp")
 PUSH_ATTRS = dict(STAMP_ATTRS, **{
     "repository": attr.string(doc = "REGISTRY/NAME to push to; `--repository` at run time overrides it. Make variables are expanded, e.g. `$(PUSH_REPOSITORY)` from `--define`."),
     "remote_tags": attr.label(allow_single_file = True, doc = "File with one tag per line; default: `latest`, after the git commit when stamping."),
-    "_crane": attr.label(default = "@crane//:crane", allow_single_file = True, executable = True, cfg = "target", doc = "crane, pinned."),
+    "_push_tool": attr.label(default = "//tools/oci:push", executable = True, cfg = "target", doc = "The push tool (push.py)."),
     "_runfiles_lib": RUNFILES_LIB,
     "_runner": attr.label(default = "push.sh.tpl", allow_single_file = True, doc = "The runner's template."),
 })
 
+def _members(image):
+    """The images an OciImageInfo or OciImageIndexInfo pushes: itself, or each platform's."""
+    return image.images if hasattr(image, "index") else [image]
+
+def _spec_entry(ctx, image, name):
+    """The push spec's entry of an image, or of an index (its images, then the index)."""
+    entries = [{"blobs": rlocation_path(ctx, m.blobs), "manifest": rlocation_path(ctx, m.manifest)} for m in _members(image)]
+    if not hasattr(image, "index"):
+        return dict(entries[0], name = name)
+    return {"images": entries, "index": rlocation_path(ctx, image.index), "label": image.label, "name": name}
+
 def push_runner(ctx, images, names):
     """Writes the runner that pushes `images` and returns its DefaultInfo.
+
+    The runner's runfiles hold each image's metadata, not its layout (see the
+    module docstring); its spec (tools/oci/push_spec.py) names them.
 
     Args:
       ctx: the context of a rule with PUSH_ATTRS.
@@ -41,32 +60,35 @@ def push_runner(ctx, images, names):
       DefaultInfo with the executable runner and its runfiles.
     """
     runner = ctx.actions.declare_file(ctx.label.name + ".sh")
+    spec = ctx.actions.declare_file(ctx.label.name + ".push.json")
     stamp = maybe_stamp(ctx)
-    status = [stamp.stable_status_file] if stamp else []
-    tags = [ctx.file.remote_tags] if ctx.file.remote_tags else []
-
-    def words(files):
-        return " ".join([rlocation_path(ctx, f) for f in files])
-
+    status = stamp.stable_status_file if stamp else None
+    tags = ctx.file.remote_tags
+    ctx.actions.write(spec, json.encode_indent({
+        "images": [_spec_entry(ctx, image, name) for image, name in zip(images, names or [""])],
+        "label": label_text(ctx.label),
+        "repository": ctx.expand_make_variables("repository", ctx.attr.repository, {}),
+        "stable_status": rlocation_path(ctx, status) if status else None,
+        "tags_file": rlocation_path(ctx, tags) if tags else None,
+    }))
     ctx.actions.expand_template(
         template = ctx.file._runner,
         output = runner,
         substitutions = {
-            "{{crane}}": rlocation_path(ctx, ctx.executable._crane),
-            "{{digests}}": words([image.digest for image in images]),
-            "{{label}}": str(ctx.label),
-            "{{layouts}}": words([image.layout for image in images]),
-            "{{names}}": " ".join(names),
-            "{{repository}}": ctx.expand_make_variables("repository", ctx.attr.repository, {}),
-            "{{stable_status}}": words(status),
-            "{{tags}}": words(tags),
+            "{{label}}": label_text(ctx.label),
+            "{{push_tool}}": rlocation_path(ctx, ctx.executable._push_tool),
+            "{{spec}}": rlocation_path(ctx, spec),
         },
         is_executable = True,
     )
-    files = [ctx.executable._crane] + status + tags
+    files = [spec] + ([status] if status else []) + ([tags] if tags else [])
     for image in images:
-        files += [image.layout, image.digest]
-    return DefaultInfo(executable = runner, runfiles = runner_runfiles(ctx, files))
+        for member in _members(image):
+            files += member.metadata.to_list()
+        if hasattr(image, "index"):
+            files.append(image.index)
+    runfiles = runner_runfiles(ctx, files).merge(ctx.attr._push_tool[DefaultInfo].default_runfiles)
+    return DefaultInfo(executable = runner, runfiles = runfiles)
 
 def _oci_push_impl(ctx):
     return [push_runner(ctx, [image_or_index(ctx.attr.image)], [])]

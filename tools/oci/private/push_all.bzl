@@ -11,8 +11,9 @@ Example:
 `bazel run :push -- --repository REGISTRY/NAME` pushes each image to
 REGISTRY/NAME/<image name> (here .../base, .../ml, .../dev). Every image goes
 up by digest first; tags move only once all of them are in, so a failed push
-leaves every tag where it was. Layers the images share go up once. Tags,
-stamping and crane as for oci_push.
+leaves every tag where it was. Layers the images share go up once: a later
+image mounts them from the repository of an earlier one. Tags, stamping, the
+remote cache and runfiles (metadata only) as for oci_push.
 """
 
 load(":providers.bzl", "IMAGE_OR_INDEX", "image_or_index")
