@@ -45,6 +45,25 @@ _platforms_transition = transition(
     outputs = ["//command_line_option:platforms"],
 )
 
+def _linked_metadata(ctx, image):
+    """An image's manifest and blobs.json under names of this index's (`<name>.linux_arm64_v8.manifest.json`).
+
+    Each platform's image is the same target, so its files have the same
+    runfiles path in every platform's build: in a runner's runfiles only one
+    would remain. The links tell them apart; blobs.json's files are still
+    found next to the file a link leads to (image_metadata.py).
+    """
+    prefix = "%s.%s." % (ctx.label.name, image.platform.replace("/", "_"))
+    links = {}
+    for kind in ("manifest", "blobs"):
+        links[kind] = ctx.actions.declare_file(prefix + kind + ".json")
+        ctx.actions.symlink(output = links[kind], target_file = getattr(image, kind))
+    return struct(
+        manifest = links["manifest"],
+        blobs = links["blobs"],
+        metadata = depset(links.values(), transitive = [image.metadata]),
+    )
+
 def _oci_image_index_impl(ctx):
     keys = [str(platform.label) for platform in ctx.attr.platforms] or [""]
     images = [
@@ -95,7 +114,14 @@ def _oci_image_index_impl(ctx):
     return [
         DefaultInfo(files = depset([layout])),
         OutputGroupInfo(digest = depset([digest]), metadata = depset([index, digest], transitive = [image.metadata for image in images])),
-        OciImageIndexInfo(layout = layout, digest = digest, index = index, label = label_text(ctx.label), images = images),
+        OciImageIndexInfo(
+            layout = layout,
+            digest = digest,
+            index = index,
+            label = label_text(ctx.label),
+            images = images,
+            pushed = [_linked_metadata(ctx, image) for image in images],
+        ),
     ]
 
 oci_image_index = rule(

@@ -33,6 +33,7 @@ OciImageIndexInfo = provider(
         "index": "File: the index, its exact bytes (written from the images' metadata, no layer needed).",
         "label": "string: the oci_image_index target, for messages and push reports.",
         "images": "list of OciImageInfo: each platform's image, in the index's order.",
+        "pushed": "list of struct(manifest, blobs, metadata): each image's metadata under names of the index's own, for push runners' runfiles.",
     },
 )
 

@@ -35,7 +35,7 @@ PUSH_ATTRS = dict(STAMP_ATTRS, **{
 
 def _members(image):
     """The images an OciImageInfo or OciImageIndexInfo pushes: itself, or each platform's."""
-    return image.images if hasattr(image, "index") else [image]
+    return image.pushed if hasattr(image, "index") else [image]
 
 def _spec_entry(ctx, image, name):
     """The push spec's entry of an image, or of an index (its images, then the index)."""
