@@ -182,8 +182,10 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     platforms = args.platform or ["linux/amd64", "linux/arm64"]
     try:
-        runs = [embed(args.image, platform, args.mirror, TEXTS) for platform in platforms]
-        for run in runs:
+        runs = []
+        for platform in platforms:
+            runs.append(embed(args.image, platform, args.mirror, TEXTS))
+            run = runs[-1]
             print(f"{run.platform}: machine {run.machine}, {len(run.vectors)} texts embedded in {run.seconds:.1f} s")
         worst = 1.0
         for other in runs[1:]:
