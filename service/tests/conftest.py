@@ -106,6 +106,12 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., RedisServer]]:
         server.stop()
 
 
+@pytest.fixture(params=["7", "8"], ids=["redis7", "redis8"])
+def private_redis(request: pytest.FixtureRequest, server_factory: Callable[..., RedisServer]) -> RedisServer:
+    """A server of each Redis version in turn, for this test alone (to stop, freeze or restart)."""
+    return server_factory(request.param)
+
+
 @pytest.fixture(scope="session")
 def _stub_server() -> Iterator[EmbeddingStub]:
     stub = EmbeddingStub().start()

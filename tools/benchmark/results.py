@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from bazel_log import Processes
 from commands import Run
-from table import actions, mb, seconds
+from table import Row, actions, mb, seconds
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,13 @@ class Push:
         return f"{mb(self.uploaded_bytes)} in {self.pushed_blobs} blobs (registry +{mb(self.registry_growth_bytes)})"
 
 
+@dataclass(frozen=True)
+class PerImage(Generic[V]):
+    """A step's figures for each image it measured, by image name, in the order measured."""
+
+    images: dict[str, V]
+
+
 class Results:
     """Every finished step's result, by its type, and the names of the images measured."""
 
@@ -74,3 +83,9 @@ class Results:
     def to_json(self) -> dict[str, object]:
         """Every result as JSON data, by step key."""
         return {key: asdict(result) for key, result in self._by_key.items()}  # type: ignore[call-overload]
+
+
+def per_image_rows(results: Results, kind: type[PerImage[V]], rows: Callable[[str, V], list[Row]]) -> list[Row]:
+    """The table lines of a per-image result: `rows` of each image in turn; none if its step did not run."""
+    found = results.get(kind)
+    return [] if found is None else [line for name, figures in found.images.items() for line in rows(name, figures)]

@@ -72,6 +72,16 @@ class Step:
     needs: tuple[str, ...] = ()
 
 
+def runs_containers(options: Options) -> bool:
+    """Whether the options let steps start containers (no --skip-container)."""
+    return not options.skip_container
+
+
+def container_step(key: str, title: str, run: Callable[[Bench], object]) -> Step:
+    """A step that starts the images as containers, on the model caches the container start step filled."""
+    return Step(key, title, run, wanted=runs_containers, needs=("container_start",))
+
+
 def disk_needed(skip_seed: bool) -> float:
     """Bytes a run needs free: a margin over the 23 GB peak measured with the seed.
 

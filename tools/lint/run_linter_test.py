@@ -13,12 +13,16 @@ from pathlib import Path
 
 import run_linter
 
-RUFF = os.environ["RUFF"]
-BUILDIFIER = os.environ["BUILDIFIER"]
+
+def gate_args(linter: str) -> list[str]:
+    """run_linter.py's arguments before the files, as `linter`'s gate has them (LINT_<LINTER>, lint_runner_test)."""
+    return [linter, *os.environ[f"LINT_{linter.upper()}"].split()]
+
+
+RUFF = gate_args("ruff")
+BUILDIFIER = gate_args("buildifier")
 # shellcheck runs on the pinned C library, like the gate.
-SHELLCHECK = ["shellcheck", "--tool", os.environ["SHELLCHECK"], "--loader", os.environ["SHELLCHECK_LOADER"]]
-SHELLCHECK += ["--libraries", *os.environ["SHELLCHECK_LIBRARIES"].split()]
-RUFF_CONFIG = os.environ["RUFF_CONFIG"]
+SHELLCHECK = gate_args("shellcheck")
 
 
 class RunLinterTest(unittest.TestCase):
@@ -36,55 +40,55 @@ class RunLinterTest(unittest.TestCase):
             code = run_linter.main(list(argv))
         return code, out.getvalue()
 
-    def test_ruff_names_file_and_rule_of_a_planted_violation(self) -> None:
-        bad = self.write("bad.py", '"""Doc."""\n\nimport os\n\nx=1\n')
-        code, out = self.lint("ruff", "--tool", RUFF, "--config", RUFF_CONFIG, "--", bad)
+    def assert_finding(self, gate: list[str], name: str, text: str, finding: str) -> str:
+        """Lints a file `name` holding `text` the way `gate` does: it fails and names the file and `finding`."""
+        bad = self.write(name, text)
+        code, out = self.lint(*gate, "--", bad)
         self.assertEqual(code, 1)
-        self.assertIn(f"{bad}: F401, unformatted", out)
+        self.assertIn(f"{bad}: {finding}", out)
+        return out
+
+    def assert_clean(self, gate: list[str], name: str, text: str) -> None:
+        """Lints a file `name` holding `text` the way `gate` does: it passes."""
+        code, out = self.lint(*gate, "--", self.write(name, text))
+        self.assertEqual(code, 0, out)
+
+    def assert_fixed(self, gate: list[str], name: str, text: str, fixed: str) -> None:
+        """`gate`'s --fix rewrites a file `name` holding `text` to `fixed`."""
+        bad = self.write(name, text)
+        self.lint(*gate, "--fix", "--", bad)
+        self.assertEqual(Path(bad).read_text(), fixed)
+
+    def test_ruff_names_file_and_rule_of_a_planted_violation(self) -> None:
+        out = self.assert_finding(RUFF, "bad.py", '"""Doc."""\n\nimport os\n\nx=1\n', "F401, unformatted")
         self.assertIn("ruff: 2 finding(s) in 1 file(s)", out)
         self.assertIn("fix: ", out)
 
     def test_ruff_passes_a_clean_file(self) -> None:
-        good = self.write("good.py", '"""Doc."""\n\nX = 1\n')
-        code, out = self.lint("ruff", "--tool", RUFF, "--config", RUFF_CONFIG, "--", good)
-        self.assertEqual(code, 0, out)
+        self.assert_clean(RUFF, "good.py", '"""Doc."""\n\nX = 1\n')
 
     def test_ruff_fix_rewrites_the_file(self) -> None:
-        bad = self.write("bad.py", '"""Doc."""\n\nimport os\n\nx=1\n')
-        self.lint("ruff", "--fix", "--tool", RUFF, "--config", RUFF_CONFIG, "--", bad)
-        self.assertEqual(Path(bad).read_text(), '"""Doc."""\n\nx = 1\n')
+        self.assert_fixed(RUFF, "bad.py", '"""Doc."""\n\nimport os\n\nx=1\n', '"""Doc."""\n\nx = 1\n')
 
     def test_mypy_strict_names_file_and_error_code(self) -> None:
-        config = self.write("mypy.toml", "[tool.mypy]\nstrict = true\n")
-        bad = self.write("bad.py", "def double(x):\n    return 2 * x\n")
-        code, out = self.lint("mypy", "--config", config, "--", bad)
-        self.assertEqual(code, 1)
-        self.assertIn(f"{bad}: no-untyped-def", out)
+        mypy = ["mypy", "--config", self.write("mypy.toml", "[tool.mypy]\nstrict = true\n")]
+        self.assert_finding(mypy, "bad.py", "def double(x):\n    return 2 * x\n", "no-untyped-def")
 
     def test_buildifier_names_warning_and_reformat(self) -> None:
-        bad = self.write("BUILD.bazel", 'load("//x:y.bzl", "unused")\nfilegroup(name="a")\n')
-        code, out = self.lint("buildifier", "--tool", BUILDIFIER, "--", bad)
-        self.assertEqual(code, 1)
-        self.assertIn(f"{bad}: load, reformat", out)
+        bad = 'load("//x:y.bzl", "unused")\nfilegroup(name="a")\n'
+        self.assert_finding(BUILDIFIER, "BUILD.bazel", bad, "load, reformat")
 
     def test_buildifier_fix_reformats(self) -> None:
-        bad = self.write("BUILD.bazel", 'filegroup(name="a")\n')
-        self.lint("buildifier", "--fix", "--tool", BUILDIFIER, "--", bad)
-        self.assertEqual(Path(bad).read_text(), 'filegroup(name = "a")\n')
+        self.assert_fixed(BUILDIFIER, "BUILD.bazel", 'filegroup(name="a")\n', 'filegroup(name = "a")\n')
 
     def test_shellcheck_runs_on_its_own_c_library_and_names_the_code(self) -> None:
-        bad = self.write("bad.sh", "#!/usr/bin/env bash\necho $1\n")
-        code, out = self.lint(*SHELLCHECK, "--", bad)
-        self.assertEqual(code, 1)
-        self.assertIn(f"{bad}: SC2086", out)
+        self.assert_finding(SHELLCHECK, "bad.sh", "#!/usr/bin/env bash\necho $1\n", "SC2086")
 
     def test_shellcheck_passes_a_clean_script(self) -> None:
-        good = self.write("good.sh", '#!/usr/bin/env bash\necho "$1"\n')
-        code, out = self.lint(*SHELLCHECK, "--", good)
-        self.assertEqual(code, 0, out)
+        self.assert_clean(SHELLCHECK, "good.sh", '#!/usr/bin/env bash\necho "$1"\n')
 
     def test_a_failure_without_findings_still_fails(self) -> None:
-        code, out = self.lint("buildifier", "--tool", BUILDIFIER, "--", str(self.dir / "missing.bzl"))
+        code, out = self.lint(*BUILDIFIER, "--", str(self.dir / "missing.bzl"))
         self.assertEqual(code, 1)
         self.assertIn("failed without naming a file", out)
 

@@ -1,4 +1,4 @@
-"""The per-app bundle of long-lived objects (settings, Redis, embedder, store, secret masking)."""
+"""The per-app bundle of long-lived objects (settings, Redis, embedder, store, use cases, secret masking)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from docintel.core.metrics import Metrics
 from docintel.core.secrets import Redactor, secret_values
 from docintel.embeddings.base import Embedder
 from docintel.embeddings.factory import create_embedder, create_embedding_cache
+from docintel.services.documents import DocumentService
 from docintel.services.readiness import ReadinessChecker
+from docintel.services.search import SearchService
 from docintel.store.documents import DocumentStore
 from docintel.store.keys import Keys
 from docintel.store.redis_client import create_redis
@@ -30,6 +32,8 @@ class AppContext:
     store: DocumentStore
     redact: Redactor
     readiness: ReadinessChecker
+    documents: DocumentService
+    search: SearchService
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
@@ -53,6 +57,8 @@ class AppContext:
             store=store,
             redact=redact,
             readiness=ReadinessChecker(store=store, embedder=embedder, redact=redact),
+            documents=DocumentService(store, embedder, settings, metrics),
+            search=SearchService(store, embedder, metrics),
         )
 
     def close(self) -> None:

@@ -11,14 +11,16 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from docintel.api.context import AppContext
 from docintel.core.config import Settings
 from docintel.core.metrics import Metrics
-from docintel.embeddings.base import Embedder
 from docintel.errors import UnprocessableContentError, UnsupportedMediaTypeError
+from docintel.services.documents import DocumentService
+from docintel.services.search import SearchService
 from docintel.store.documents import DocumentStore
 
 __all__ = [
     "ContextDep",
-    "EmbedderDep",
+    "DocumentsDep",
     "MetricsDep",
+    "SearchDep",
     "SettingsDep",
     "StoreDep",
     "declare_api_key",
@@ -42,11 +44,6 @@ def get_settings(context: ContextDep) -> Settings:
     return context.settings
 
 
-def get_embedder(context: ContextDep) -> Embedder:
-    """The configured embedder."""
-    return context.embedder
-
-
 def get_store(context: ContextDep) -> DocumentStore:
     """The document store."""
     return context.store
@@ -57,10 +54,21 @@ def get_metrics(context: ContextDep) -> Metrics:
     return context.metrics
 
 
+def get_documents(context: ContextDep) -> DocumentService:
+    """The document use cases."""
+    return context.documents
+
+
+def get_search(context: ContextDep) -> SearchService:
+    """The search use case."""
+    return context.search
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
 StoreDep = Annotated[DocumentStore, Depends(get_store)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+DocumentsDep = Annotated[DocumentService, Depends(get_documents)]
+SearchDep = Annotated[SearchService, Depends(get_search)]
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <DOCINTEL_API_KEY>`")
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: <DOCINTEL_API_KEY>`")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, Required, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -14,12 +14,20 @@ from docintel.core.metrics import Metrics
 from docintel.embeddings.cache import EmbeddingCache
 from docintel.errors import EmbeddingDimensionError, EmbeddingError
 
-__all__ = ["PROBE_TEXT", "Embedder", "EmbeddingMatrix"]
+__all__ = ["PROBE_TEXT", "Embedder", "EmbedderOptions", "EmbeddingMatrix"]
 
 EmbeddingMatrix = npt.NDArray[np.float32]
 
 PROBE_TEXT = "dimension probe"
 """What readiness checks embed (never from the cache: the point is to reach the backend)."""
+
+
+class EmbedderOptions(TypedDict, total=False):
+    """What every embedder takes besides its backend's own settings: see :class:`Embedder`."""
+
+    batch_size: Required[int]
+    cache: EmbeddingCache | None
+    metrics: Metrics | None
 
 
 class Embedder(ABC):

@@ -6,7 +6,7 @@ import redis
 
 from docintel.core.config import Settings
 from docintel.core.metrics import Metrics
-from docintel.embeddings.base import Embedder
+from docintel.embeddings.base import Embedder, EmbedderOptions
 from docintel.embeddings.cache import EmbeddingCache
 from docintel.embeddings.local_backend import LocalEmbedder
 from docintel.embeddings.onnx_backend import OnnxEmbedder
@@ -28,22 +28,12 @@ def create_embedding_cache(settings: Settings, *, client: redis.Redis) -> Embedd
 
 def create_embedder(settings: Settings, *, cache: EmbeddingCache | None, metrics: Metrics | None = None) -> Embedder:
     """The configured embedder, with ``cache``."""
+    options = EmbedderOptions(batch_size=settings.embedding_batch_size, cache=cache, metrics=metrics)
     if settings.embedder == "local":
-        return LocalEmbedder(
-            model_name=settings.local_model,
-            model_dir=settings.model_dir,
-            batch_size=settings.embedding_batch_size,
-            cache=cache,
-            metrics=metrics,
-        )
+        return LocalEmbedder(model_name=settings.local_model, model_dir=settings.model_dir, **options)
     if settings.embedder == "onnx":
         return OnnxEmbedder(
-            model_name=settings.onnx_model,
-            model_dir=settings.model_dir,
-            batch_size=settings.embedding_batch_size,
-            threads=settings.onnx_threads,
-            cache=cache,
-            metrics=metrics,
+            model_name=settings.onnx_model, model_dir=settings.model_dir, threads=settings.onnx_threads, **options
         )
     return OpenAIEmbedder(
         base_url=settings.openai_base_url,
@@ -53,7 +43,5 @@ def create_embedder(settings: Settings, *, cache: EmbeddingCache | None, metrics
         timeout=settings.embedding_timeout,
         max_retries=settings.embedding_max_retries,
         retry_backoff=settings.embedding_retry_backoff,
-        batch_size=settings.embedding_batch_size,
-        cache=cache,
-        metrics=metrics,
+        **options,
     )

@@ -15,14 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 
 from docintel.core.cpus import available_cpus
-from docintel.core.metrics import Metrics
-from docintel.embeddings.base import EmbeddingMatrix
-from docintel.embeddings.cache import EmbeddingCache
+from docintel.embeddings.base import EmbedderOptions, EmbeddingMatrix
 from docintel.embeddings.sentence_pipeline import PipelineError, SentencePipeline, pool, read_pipeline
 from docintel.embeddings.volume_model import VolumeModelEmbedder, import_runtime
 from docintel.errors import EmbedderUnavailableError, EmbeddingError
@@ -54,19 +52,10 @@ class OnnxEmbedder(VolumeModelEmbedder[_Model]):
     backend = "onnx"
 
     def __init__(
-        self,
-        *,
-        model_name: str,
-        model_dir: Path,
-        batch_size: int,
-        threads: int | None = None,
-        cache: EmbeddingCache | None = None,
-        metrics: Metrics | None = None,
+        self, *, model_name: str, model_dir: Path, threads: int | None = None, **options: Unpack[EmbedderOptions]
     ) -> None:
         """Remember what to load; loading happens on first use. ``threads=None``: the container's CPUs."""
-        super().__init__(
-            model_name=model_name, model_dir=model_dir, batch_size=batch_size, cache=cache, metrics=metrics
-        )
+        super().__init__(model_name=model_name, model_dir=model_dir, **options)
         self._threads = threads
 
     @property

@@ -17,11 +17,9 @@ from abc import abstractmethod
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, Unpack
 
-from docintel.core.metrics import Metrics
-from docintel.embeddings.base import Embedder
-from docintel.embeddings.cache import EmbeddingCache
+from docintel.embeddings.base import Embedder, EmbedderOptions
 from docintel.errors import EmbedderUnavailableError
 
 __all__ = ["VolumeModelEmbedder", "import_runtime"]
@@ -44,17 +42,9 @@ def import_runtime(names: Sequence[str], *, image_libraries: Collection[str], un
 class VolumeModelEmbedder(Embedder, Generic[ModelT]):
     """A model from the model volume, loaded once on first use; subclasses open it in :meth:`_load`."""
 
-    def __init__(
-        self,
-        *,
-        model_name: str,
-        model_dir: Path,
-        batch_size: int,
-        cache: EmbeddingCache | None = None,
-        metrics: Metrics | None = None,
-    ) -> None:
+    def __init__(self, *, model_name: str, model_dir: Path, **options: Unpack[EmbedderOptions]) -> None:
         """Remember what to load; loading happens on first use."""
-        super().__init__(batch_size=batch_size, cache=cache, metrics=metrics)
+        super().__init__(**options)
         self._model_name = model_name
         self._model_dir = model_dir
         self._model: ModelT | None = None

@@ -1,6 +1,6 @@
 """Use cases combining chunking, embeddings and the store."""
 
-from docintel.services.documents import delete_document, get_document, ingest_document, new_document_id
-from docintel.services.search import search_chunks
+from docintel.services.documents import DocumentService, new_document_id
+from docintel.services.search import SearchService
 
-__all__ = ["delete_document", "get_document", "ingest_document", "new_document_id", "search_chunks"]
+__all__ = ["DocumentService", "SearchService", "new_document_id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from pydantic import JsonValue
 
@@ -15,7 +16,7 @@ from docintel.errors import DocumentNotFoundError, UnprocessableContentError
 from docintel.store.documents import DocumentStore
 from docintel.store.records import DocumentRecord
 
-__all__ = ["delete_document", "get_document", "ingest_document", "new_document_id"]
+__all__ = ["DocumentService", "new_document_id"]
 
 
 def new_document_id() -> str:
@@ -23,53 +24,52 @@ def new_document_id() -> str:
     return uuid.uuid4().hex
 
 
-def ingest_document(
-    *,
-    store: DocumentStore,
-    embedder: Embedder,
-    settings: Settings,
-    metrics: Metrics | None,
-    document_id: str | None,
-    title: str,
-    text: str,
-    metadata: Mapping[str, JsonValue],
-) -> DocumentRecord:
-    """Chunk and embed ``text``, then store it in one transaction.
+@dataclass(frozen=True)
+class DocumentService:
+    """The document use cases on one app's store, embedder, settings and metrics (built once per app)."""
 
-    Embedding happens before anything is written, so a failing embedding
-    backend leaves the store untouched; re-ingesting an id replaces the old
-    version atomically.
-    """
-    chunks = chunk_text(text, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
-    if not chunks:
-        raise UnprocessableContentError("document text is empty or whitespace-only")
-    texts = [chunk.text for chunk in chunks]
-    vectors = embedder.embed(texts)
-    record = store.put_document(
-        document_id=document_id or new_document_id(),
-        title=title,
-        text=text,
-        metadata=metadata,
-        chunks=texts,
-        vectors=vectors,
-    )
-    if metrics is not None:
-        metrics.documents_ingested.inc()
-        metrics.chunks_ingested.inc(len(texts))
-    return record
+    store: DocumentStore
+    embedder: Embedder
+    settings: Settings
+    metrics: Metrics | None = None
 
+    def ingest(
+        self, *, document_id: str | None, title: str, text: str, metadata: Mapping[str, JsonValue]
+    ) -> DocumentRecord:
+        """Chunk and embed ``text``, then store it in one transaction.
 
-def get_document(*, store: DocumentStore, document_id: str) -> DocumentRecord:
-    """The document, or :class:`DocumentNotFoundError`."""
-    record = store.get_document(document_id=document_id)
-    if record is None:
-        raise DocumentNotFoundError(f"document {document_id!r} not found")
-    return record
+        Embedding happens before anything is written, so a failing embedding
+        backend leaves the store untouched; re-ingesting an id replaces the old
+        version atomically.
+        """
+        chunks = chunk_text(text, chunk_size=self.settings.chunk_size, chunk_overlap=self.settings.chunk_overlap)
+        if not chunks:
+            raise UnprocessableContentError("document text is empty or whitespace-only")
+        texts = [chunk.text for chunk in chunks]
+        vectors = self.embedder.embed(texts)
+        record = self.store.put_document(
+            document_id=document_id or new_document_id(),
+            title=title,
+            text=text,
+            metadata=metadata,
+            chunks=texts,
+            vectors=vectors,
+        )
+        if self.metrics is not None:
+            self.metrics.documents_ingested.inc()
+            self.metrics.chunks_ingested.inc(len(texts))
+        return record
 
+    def get(self, *, document_id: str) -> DocumentRecord:
+        """The document, or :class:`DocumentNotFoundError`."""
+        record = self.store.get_document(document_id=document_id)
+        if record is None:
+            raise DocumentNotFoundError(f"document {document_id!r} not found")
+        return record
 
-def delete_document(*, store: DocumentStore, metrics: Metrics | None, document_id: str) -> None:
-    """Delete the document with its chunks and vectors, or :class:`DocumentNotFoundError`."""
-    if not store.delete_document(document_id=document_id):
-        raise DocumentNotFoundError(f"document {document_id!r} not found")
-    if metrics is not None:
-        metrics.documents_deleted.inc()
+    def delete(self, *, document_id: str) -> None:
+        """Delete the document with its chunks and vectors, or :class:`DocumentNotFoundError`."""
+        if not self.store.delete_document(document_id=document_id):
+            raise DocumentNotFoundError(f"document {document_id!r} not found")
+        if self.metrics is not None:
+            self.metrics.documents_deleted.inc()

@@ -12,16 +12,12 @@ from tests.support.embedding_stub import EmbeddingStub
 from tests.support.redis_server import RedisServer, free_port
 
 
-@pytest.mark.parametrize("version", ["7", "8"])
-def test_redis_restart_without_app_restart(
-    version: str, server_factory: Callable[..., RedisServer], make_client: Callable[..., TestClient]
-) -> None:
-    server = server_factory(version)
-    client = make_client(server.url)
+def test_redis_restart_without_app_restart(private_redis: RedisServer, make_client: Callable[..., TestClient]) -> None:
+    client = make_client(private_redis.url)
     assert client.post("/v1/documents", json={"id": "a", "title": "t", "text": "before outage"}).status_code == 201
     assert client.get("/readyz").status_code == 200
 
-    server.stop()
+    private_redis.stop()
     for method, path, kwargs in [
         ("post", "/v1/documents", {"json": {"id": "b", "title": "t", "text": "during outage"}}),
         ("get", "/v1/documents/a", {}),
@@ -40,7 +36,7 @@ def test_redis_restart_without_app_restart(
     assert "Redis" in ready.json()["reason"]
     assert client.get("/healthz").json() == {"status": "ok"}
 
-    server.start()  # same port, empty data set
+    private_redis.start()  # same port, empty data set
     assert client.get("/readyz").status_code == 200
     assert client.post("/v1/documents", json={"id": "c", "title": "t", "text": "after outage"}).status_code == 201
     hits = client.post("/v1/search", json={"query": "after outage"}).json()["hits"]
@@ -154,20 +150,18 @@ def test_app_starts_without_redis(make_client: Callable[..., TestClient]) -> Non
     assert client.post("/v1/search", json={"query": "x"}).status_code == 503
 
 
-@pytest.mark.parametrize("version", ["7", "8"])
 def test_hung_redis_is_503_after_one_socket_timeout(
-    version: str, server_factory: Callable[..., RedisServer], make_client: Callable[..., TestClient]
+    private_redis: RedisServer, make_client: Callable[..., TestClient]
 ) -> None:
-    server = server_factory(version)
-    client = make_client(server.url, redis_socket_timeout=1.0)
+    client = make_client(private_redis.url, redis_socket_timeout=1.0)
     assert client.post("/v1/documents", json={"id": "a", "title": "t", "text": "before"}).status_code == 201
-    pid = server.freeze()
+    pid = private_redis.freeze()
     try:
         start = time.monotonic()
         response = client.get("/v1/documents/a")
         elapsed = time.monotonic() - start
     finally:
-        server.thaw(pid)
+        private_redis.thaw(pid)
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "store_unavailable"
     assert response.headers["retry-after"] == "1"

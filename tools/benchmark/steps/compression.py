@@ -22,7 +22,7 @@ from oci_layout import Layout
 from podman_store import EmptyStore
 from registry import free_port
 from results import Results
-from session import ALL_IMAGES, Bench, ImageEntry, Step
+from session import ALL_IMAGES, Bench, ImageEntry, container_step
 from steps.container_start import model_cache
 from table import Row, mb, median_text, ratio, seconds
 
@@ -129,10 +129,8 @@ def rows(results: Results) -> list[Row]:
     return lines
 
 
-STEP = Step(
+STEP = container_step(
     "compression",
     "gzip and zstd: every image built both ways; pull + start of each image with a model, three rounds each way",
     run,
-    wanted=lambda options: not options.skip_container,
-    needs=("container_start",),
 )

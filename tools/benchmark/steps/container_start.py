@@ -16,8 +16,8 @@ from pathlib import Path
 import e2e
 from commands import BenchError, say
 from registry import free_port
-from results import Results
-from session import Bench, ImageEntry, Step
+from results import PerImage, Results, per_image_rows
+from session import Bench, ImageEntry, Step, runs_containers
 from table import Row, seconds
 
 # No word of it is in the cat document: only real embeddings rank that first.
@@ -33,11 +33,8 @@ class Starts:
     second_start_seconds: float
 
 
-@dataclass(frozen=True)
-class ContainerStarts:
+class ContainerStarts(PerImage[Starts]):
     """Starts per image."""
-
-    images: dict[str, Starts]
 
 
 def model_cache(bench: Bench, entry: ImageEntry) -> Path:
@@ -87,19 +84,19 @@ def _starts(bench: Bench, entry: ImageEntry, model: str, redis_url: str) -> Star
 
 def rows(results: Results) -> list[Row]:
     """Per image: start to ready with the model fetched, and cached."""
-    starts = results.get(ContainerStarts)
-    if starts is None:
-        return []
-    lines = []
-    for name, start in starts.images.items():
-        lines.append(Row(f"{name}: podman run -> /readyz 200, model fetched", seconds(start.first_start_seconds)))
-        lines.append(Row(f"{name}: podman run -> /readyz 200, model cached", seconds(start.second_start_seconds)))
-    return lines
+    return per_image_rows(results, ContainerStarts, _image_rows)
+
+
+def _image_rows(name: str, start: Starts) -> list[Row]:
+    return [
+        Row(f"{name}: podman run -> /readyz 200, model fetched", seconds(start.first_start_seconds)),
+        Row(f"{name}: podman run -> /readyz 200, model cached", seconds(start.second_start_seconds)),
+    ]
 
 
 STEP = Step(
     "container_start",
     "container start -> /readyz of each image with a local model",
     run,
-    wanted=lambda options: not options.skip_container,
+    wanted=runs_containers,
 )

@@ -26,8 +26,8 @@ import e2e
 from bazel import REPO
 from commands import BenchError, say
 from registry import free_port
-from results import Results
-from session import Bench, ImageEntry, Step
+from results import PerImage, Results
+from session import Bench, ImageEntry, container_step
 from steps.container_start import model_cache
 from table import Row, ratio
 
@@ -54,11 +54,8 @@ class Embedding:
     rss_in_use_bytes: float
 
 
-@dataclass(frozen=True)
-class Embedders:
+class Embedders(PerImage[Embedding]):
     """Per image with a local model."""
-
-    images: dict[str, Embedding]
 
 
 @dataclass
@@ -168,10 +165,6 @@ def rows(results: Results) -> list[Row]:
     return lines
 
 
-STEP = Step(
-    "embedders",
-    "the images with a local model side by side: embedding throughput, query latency, memory",
-    run,
-    wanted=lambda options: not options.skip_container,
-    needs=("container_start",),
+STEP = container_step(
+    "embedders", "the images with a local model side by side: embedding throughput, query latency, memory", run
 )

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from bazel import REPO
 from commands import BenchError, Run, say
 from oci_layout import Layout
-from results import Results
-from session import Bench, ImageEntry, Step
+from results import PerImage, Results, per_image_rows
+from session import Bench, ImageEntry, container_step
 from steps.one_line_change import CHANGED_FILE, OneLineChange
 from table import Row, mb, median_text, ratio, seconds
 
@@ -54,11 +54,8 @@ class ImageLoads:
         return statistics.median(load.seconds for load in self.changes)
 
 
-@dataclass(frozen=True)
-class LoadChanges:
+class LoadChanges(PerImage[ImageLoads]):
     """Per image."""
-
-    images: dict[str, ImageLoads]
 
 
 def change_line(number: int) -> str:
@@ -109,35 +106,29 @@ def _loads(bench: Bench, entry: ImageEntry) -> ImageLoads:
 
 def rows(results: Results) -> list[Row]:
     """Per image: the load after a one-line change (median of the rounds), against the tarball load."""
-    loads = results.get(LoadChanges)
-    if loads is None:
-        return []
-    lines = []
-    for name, image in loads.images.items():
-        copied = {layer for load in image.changes for layer in load.copied}
-        most = max(load.copied_bytes for load in image.changes)
-        lines.append(
-            Row(
-                f"one-line change, then `bazel run //images:{name}_load`",
-                median_text(image.median, [load.seconds for load in image.changes]),
-                f"{seconds(image.tarball_seconds)}: tarball + podman load",
-                ratio(image.tarball_seconds, image.median),
-            )
-        )
-        lines.append(
-            Row(
-                "  layers copied into podman",
-                f"{', '.join(sorted(copied)) or 'none'}, at most {mb(most)}",
-                f"all: {mb(image.tarball_bytes)}",
-            )
-        )
-    return lines
+    return per_image_rows(results, LoadChanges, _image_rows)
 
 
-STEP = Step(
+def _image_rows(name: str, image: ImageLoads) -> list[Row]:
+    copied = {layer for load in image.changes for layer in load.copied}
+    most = max(load.copied_bytes for load in image.changes)
+    return [
+        Row(
+            f"one-line change, then `bazel run //images:{name}_load`",
+            median_text(image.median, [load.seconds for load in image.changes]),
+            f"{seconds(image.tarball_seconds)}: tarball + podman load",
+            ratio(image.tarball_seconds, image.median),
+        ),
+        Row(
+            "  layers copied into podman",
+            f"{', '.join(sorted(copied)) or 'none'}, at most {mb(most)}",
+            f"all: {mb(image.tarball_bytes)}",
+        ),
+    ]
+
+
+STEP = container_step(
     "load_change",
     "one-line change, then bazel run of the load target (three rounds), and the tarball load it replaces",
     run,
-    wanted=lambda options: not options.skip_container,
-    needs=("container_start",),
 )

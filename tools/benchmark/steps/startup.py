@@ -23,8 +23,8 @@ import e2e
 from bazel import REPO
 from commands import BenchError, say, stop
 from registry import free_port
-from results import Results
-from session import Bench, ImageEntry, Step
+from results import PerImage, Results, per_image_rows
+from session import Bench, ImageEntry, container_step
 from steps.container_start import model_cache
 from table import Row, median_text, ratio
 
@@ -44,11 +44,8 @@ class Starts:
     without_bytecode: tuple[float, ...]
 
 
-@dataclass(frozen=True)
-class Startup:
+class Startup(PerImage[Starts]):
     """Per image."""
-
-    images: dict[str, Starts]
 
 
 def _stub(bench: Bench) -> str:
@@ -104,27 +101,23 @@ def _starts(bench: Bench, entry: ImageEntry, database: int, stub: str) -> Starts
 
 def rows(results: Results) -> list[Row]:
     """Per image: the median start with the image's bytecode, and without (the ratio: how much faster)."""
-    startup = results.get(Startup)
-    if startup is None:
-        return []
-    lines = []
-    for name, starts in startup.images.items():
-        shipped, none = statistics.median(starts.with_bytecode), statistics.median(starts.without_bytecode)
-        lines.append(
-            Row(
-                f"{name}: fresh read-only container -> /readyz, bytecode in the image",
-                median_text(shipped, list(starts.with_bytecode)),
-                f"no bytecode: {median_text(none, list(starts.without_bytecode))}",
-                ratio(none, shipped),
-            )
+    return per_image_rows(results, Startup, _image_rows)
+
+
+def _image_rows(name: str, starts: Starts) -> list[Row]:
+    shipped, none = statistics.median(starts.with_bytecode), statistics.median(starts.without_bytecode)
+    return [
+        Row(
+            f"{name}: fresh read-only container -> /readyz, bytecode in the image",
+            median_text(shipped, list(starts.with_bytecode)),
+            f"no bytecode: {median_text(none, list(starts.without_bytecode))}",
+            ratio(none, shipped),
         )
-    return lines
+    ]
 
 
-STEP = Step(
+STEP = container_step(
     "startup",
     "fresh read-only container -> /readyz, with the image's bytecode and without (base and the images with a model)",
     run,
-    wanted=lambda options: not options.skip_container,
-    needs=("container_start",),
 )

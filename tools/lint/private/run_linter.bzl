@@ -66,3 +66,36 @@ def lint_test(name, linter, srcs, tool = None, config = None, loader = None, lib
             data = data,
             deps = ["//tools/debian:debian_tool"],
         )
+
+def lint_runner_test(name, linters, **kwargs):
+    """A py_test of run_linter.py itself, given every linter the way the gates run it.
+
+    The test reads linter `x`'s run_linter.py arguments (its tool, config and C
+    library, all before the `--` and the files) from the variable LINT_X.
+
+    Args:
+      name: the test target; its source is <name>.py.
+      linters: linter -> its lint_test attributes `tool`, `config`, `loader`
+        and `libraries` (those it has).
+      **kwargs: passed to py_test (size, deps, ...).
+    """
+    env = {}
+    data = []
+    for linter, attrs in linters.items():
+        args, files = _runner_args(
+            linter,
+            [],
+            attrs.get("tool"),
+            attrs.get("config"),
+            attrs.get("loader"),
+            attrs.get("libraries"),
+        )
+        env["LINT_" + linter.upper()] = " ".join(args[1:-1])
+        data += [file for file in files if file not in data]
+    py_test(
+        name = name,
+        srcs = [name + ".py"],
+        data = data,
+        env = env,
+        **kwargs
+    )

@@ -1,4 +1,4 @@
-"""ASGI middleware, outermost first: access log, lingering close, API key, request body bounds."""
+"""ASGI middleware, each an HttpMiddleware, outermost first: access log, lingering close, API key, body bounds."""
 
 from docintel.api.middleware.access_log import AccessLogMiddleware
 from docintel.api.middleware.api_key import ApiKeyMiddleware

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from docintel.api.middleware.http import HttpMiddleware
 from docintel.core.metrics import Metrics
 
 __all__ = ["AccessLogMiddleware"]
@@ -15,19 +17,14 @@ __all__ = ["AccessLogMiddleware"]
 access_logger = logging.getLogger("docintel.access")
 
 
-class AccessLogMiddleware:
+@dataclass(kw_only=True)
+class AccessLogMiddleware(HttpMiddleware):
     """Log one JSON access line per request and record request metrics by route template."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
-        """Wrap ``app``."""
-        self.app = app
-        self.metrics = metrics
+    metrics: Metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Time the request and capture its status."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         start = time.perf_counter()
         status = 500
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from pydantic import SecretStr
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from docintel.api.errors import docintel_error_response
 from docintel.api.middleware.headers import header
+from docintel.api.middleware.http import HttpMiddleware
 from docintel.errors import AuthenticationError
 
 __all__ = ["PROTECTED_PREFIX", "ApiKeyMiddleware", "api_key_error"]
@@ -37,22 +39,19 @@ def api_key_error(scope: Scope, *, expected: SecretStr) -> AuthenticationError |
     return AuthenticationError("missing API key: send Authorization: Bearer <key> or X-API-Key: <key>")
 
 
-class ApiKeyMiddleware:
-    """401 for requests under ``/v1/`` without the right key, answered from the head alone."""
+@dataclass(kw_only=True)
+class ApiKeyMiddleware(HttpMiddleware):
+    """401 for requests under ``/v1/`` without the right key, answered from the head alone.
 
-    def __init__(self, app: ASGIApp, *, api_key: SecretStr | None, redact: Callable[[str], str]) -> None:
-        """Wrap ``app``; with ``api_key`` None every request passes."""
-        self.app = app
-        self.api_key = api_key
-        self.redact = redact
+    With ``api_key`` None every request passes.
+    """
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    api_key: SecretStr | None
+    redact: Callable[[str], str]
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the key, then pass the request on."""
-        if (
-            scope["type"] == "http"
-            and self.api_key is not None
-            and str(scope.get("path", "")).startswith(PROTECTED_PREFIX)
-        ):
+        if self.api_key is not None and str(scope.get("path", "")).startswith(PROTECTED_PREFIX):
             error = api_key_error(scope, expected=self.api_key)
             if error is not None:
                 await docintel_error_response(error, redact=self.redact)(scope, receive, send)

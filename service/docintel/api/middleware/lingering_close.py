@@ -12,10 +12,12 @@ read and thrown away, within bounds of bytes, total time and idle time.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from docintel.api.middleware.headers import content_length, header
+from docintel.api.middleware.http import HttpMiddleware
 
 __all__ = ["LingeringCloseMiddleware"]
 
@@ -23,20 +25,15 @@ _IDLE_SECONDS = 1.0
 """Stop draining when the client sends nothing for this long."""
 
 
-class LingeringCloseMiddleware:
+@dataclass(kw_only=True)
+class LingeringCloseMiddleware(HttpMiddleware):
     """Drain unread request bodies (up to ``max_bytes`` and ``max_seconds``) before completing a response."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, max_seconds: float) -> None:
-        """Wrap ``app``."""
-        self.app = app
-        self.max_bytes = max_bytes
-        self.max_seconds = max_seconds
+    max_bytes: int
+    max_seconds: float
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Track whether the body was read; drain it before the last response message if not."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         declared = content_length(scope)
         body_read = declared in (None, 0) and header(scope, b"transfer-encoding") is None
         worth_draining = declared is None or declared <= self.max_bytes  # else it cannot end well anyway

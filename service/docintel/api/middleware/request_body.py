@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from docintel.api.errors import docintel_error_response
 from docintel.api.middleware.headers import content_length
+from docintel.api.middleware.http import HttpMiddleware
 from docintel.errors import DocintelError, PayloadTooLargeError, RequestTimeoutError
 
 __all__ = ["RequestBodyMiddleware"]
@@ -19,7 +21,8 @@ class _BodyRejectedError(Exception):
     """Raised into the app from ``receive`` to abort reading the body."""
 
 
-class RequestBodyMiddleware:
+@dataclass(kw_only=True)
+class RequestBodyMiddleware(HttpMiddleware):
     """Reject bodies over ``max_body_bytes`` and clients that stall for ``timeout`` seconds.
 
     A ``Content-Length`` over the limit is answered with 413 before anything
@@ -29,18 +32,12 @@ class RequestBodyMiddleware:
     whatever the app answers to the aborted read is replaced by the 413 or 408.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, timeout: float, redact: Callable[[str], str]) -> None:
-        """Wrap ``app``."""
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-        self.timeout = timeout
-        self.redact = redact
+    max_body_bytes: int
+    timeout: float
+    redact: Callable[[str], str]
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the declared length, then count and time what is received."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         declared = content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
             error = PayloadTooLargeError(

@@ -10,20 +10,19 @@ from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
+from fastapi import Depends, File, Form, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 
 from docintel.api.deps import (
-    EmbedderDep,
-    MetricsDep,
+    DocumentsDep,
     SettingsDep,
     StoreDep,
-    declare_api_key,
     require_json,
     require_multipart,
     require_single_file,
 )
-from docintel.api.errors import ERROR_RESPONSES, describe_errors
+from docintel.api.errors import describe_errors
+from docintel.api.routes.resource import resource_router
 from docintel.errors import PayloadTooLargeError, UnprocessableContentError
 from docintel.extract import detect_kind, extract_text
 from docintel.schemas import (
@@ -35,17 +34,11 @@ from docintel.schemas import (
     DocumentSummary,
     is_blank,
 )
-from docintel.services import documents as service
 from docintel.store.records import DocumentRecord
 
 __all__ = ["router"]
 
-router = APIRouter(
-    prefix="/v1/documents",
-    tags=["documents"],
-    dependencies=[Depends(declare_api_key)],
-    responses=ERROR_RESPONSES,
-)
+router = resource_router("documents")
 
 _INGEST_ERRORS = describe_errors(409, 413, 415, 502, 504)
 _READ_CHUNK = 1024 * 1024
@@ -58,20 +51,9 @@ _READ_CHUNK = 1024 * 1024
     responses=_INGEST_ERRORS,
     summary="Ingest a document given as JSON",
 )
-def create_document(
-    body: DocumentCreate, store: StoreDep, embedder: EmbedderDep, settings: SettingsDep, metrics: MetricsDep
-) -> DocumentCreated:
+def create_document(body: DocumentCreate, documents: DocumentsDep) -> DocumentCreated:
     """Chunk, embed and store a document; an existing ``id`` is replaced atomically."""
-    record = service.ingest_document(
-        store=store,
-        embedder=embedder,
-        settings=settings,
-        metrics=metrics,
-        document_id=body.id,
-        title=body.title,
-        text=body.text,
-        metadata=body.metadata,
-    )
+    record = documents.ingest(document_id=body.id, title=body.title, text=body.text, metadata=body.metadata)
     return DocumentCreated(id=record.id, chunks=record.chunks)
 
 
@@ -83,10 +65,8 @@ def create_document(
     summary="Ingest an uploaded text, Markdown or PDF file",
 )
 async def upload_document(
-    store: StoreDep,
-    embedder: EmbedderDep,
+    documents: DocumentsDep,
     settings: SettingsDep,
-    metrics: MetricsDep,
     file: Annotated[UploadFile, File(description="text/plain, text/markdown or application/pdf")],
     title: Annotated[str | None, Form(max_length=1000)] = None,
     document_id: Annotated[str | None, Form(alias="id", pattern=DOCUMENT_ID_PATTERN)] = None,
@@ -109,15 +89,7 @@ async def upload_document(
         raise UnprocessableContentError("the uploaded file contains no text; upload a file with text in it")
     resolved_title = _upload_title(title, file.filename)
     record = await run_in_threadpool(
-        service.ingest_document,
-        store=store,
-        embedder=embedder,
-        settings=settings,
-        metrics=metrics,
-        document_id=document_id,
-        title=resolved_title,
-        text=text,
-        metadata={},
+        documents.ingest, document_id=document_id, title=resolved_title, text=text, metadata={}
     )
     return DocumentCreated(id=record.id, chunks=record.chunks)
 
@@ -134,9 +106,9 @@ def list_documents(
 
 
 @router.get("/{document_id}", responses=describe_errors(404), summary="Read one document")
-def read_document(document_id: str, store: StoreDep) -> DocumentPublic:
+def read_document(document_id: str, documents: DocumentsDep) -> DocumentPublic:
     """The document with its text, metadata, chunk count and timestamps."""
-    record = service.get_document(store=store, document_id=document_id)
+    record = documents.get(document_id=document_id)
     summary = _summary(record)
     return DocumentPublic(**summary.model_dump(), text=record.text)
 
@@ -147,9 +119,9 @@ def read_document(document_id: str, store: StoreDep) -> DocumentPublic:
     responses=describe_errors(404, 409),
     summary="Delete a document with its chunks and vectors",
 )
-def delete_document(document_id: str, store: StoreDep, metrics: MetricsDep) -> Response:
+def delete_document(document_id: str, documents: DocumentsDep) -> Response:
     """Remove the document; 404 if it does not exist."""
-    service.delete_document(store=store, metrics=metrics, document_id=document_id)
+    documents.delete(document_id=document_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
