@@ -24,23 +24,8 @@ app_port=${APP_PORT:-8097}
 container=${CONTAINER:-docintel-arm64-base}
 platform=linux/arm64
 model_image=docintel/minilm-onnx:latest
-work=$(mktemp -d /tmp/docintel-arm64.XXXXXX)
 repo="127.0.0.1:$port/docintel"
 url="http://127.0.0.1:$app_port"
-e2e() { python3 tools/benchmark/e2e.py "$@"; }
-pids=()
-mirror=""
-# shellcheck disable=SC2317,SC2329  # called by the EXIT trap
-cleanup() {
-  e2e stop "$container"
-  [ -z "$mirror" ] || e2e unmirror "$model_image"
-  tools/oci/local_registry.sh stop "$work/registry"
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
 
 echo "--- binfmt_misc: qemu-user-static's aarch64 handler"
@@ -50,11 +35,10 @@ if [ "$status" -eq 77 ]; then
   echo "SKIPPED: linux/arm64 images cannot run on this machine (the reason is above); nothing was checked"
   exit 0
 fi
-[ "$status" -eq 0 ] || fail "tools/emulation/binfmt.py ensure exited with $status"
+[ "$status" -eq 0 ] || { echo "FAIL: tools/emulation/binfmt.py ensure exited with $status" >&2; exit 1; }
 
-tools/oci/local_registry.sh start "$work/registry" "$port"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >"$work/redis.log" 2>&1 &
-pids+=($!)
+# shellcheck source=.ci/loopback_services.sh
+source .ci/loopback_services.sh
 PORT=$stub_port DIMENSION=1536 python3 deploy/embeddings_stub.py >"$work/stub.log" 2>&1 &
 pids+=($!)
 
