@@ -18,12 +18,14 @@ __all__ = [
     "EmbeddingError",
     "EmbeddingTimeoutError",
     "IndexDimensionMismatchError",
+    "IndexSettingsMismatchError",
     "PayloadTooLargeError",
     "PdfTooComplexError",
     "RequestTimeoutError",
     "StoreUnavailableError",
     "UnprocessableContentError",
     "UnsupportedMediaTypeError",
+    "WriteNotReplicatedError",
     "WriteOutcomeUnknownError",
 ]
 
@@ -117,6 +119,13 @@ class IndexDimensionMismatchError(EmbeddingDimensionError):
     code = "index_dimension_mismatch"
 
 
+class IndexSettingsMismatchError(DocintelError):
+    """The vector index was built with other settings (quantisation, HNSW M) than this service is configured for."""
+
+    status_code = 503
+    code = "index_settings_mismatch"
+
+
 class EmbeddingTimeoutError(EmbeddingError):
     """The embedding backend did not answer in time (after retries)."""
 
@@ -143,3 +152,9 @@ class WriteOutcomeUnknownError(StoreUnavailableError):
     """Redis went away while a write was being committed: it may or may not have been applied."""
 
     code = "write_outcome_unknown"
+
+
+class WriteNotReplicatedError(StoreUnavailableError):
+    """The write reached the primary, but not the replicas it must reach before it is acknowledged."""
+
+    code = "write_not_replicated"

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import redis
 from hypothesis import settings as hypothesis_settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
@@ -110,6 +111,24 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., RedisServer]]:
 def private_redis(request: pytest.FixtureRequest, server_factory: Callable[..., RedisServer]) -> RedisServer:
     """A server of each Redis version in turn, for this test alone (to stop, freeze or restart)."""
     return server_factory(request.param)
+
+
+@pytest.fixture
+def make_redis() -> Iterator[Callable[..., redis.Redis]]:
+    """The service's Redis client for a server, with setting overrides; closed afterwards."""
+    from docintel.core.config import Settings
+    from docintel.store import create_redis
+
+    clients: list[redis.Redis] = []
+
+    def build(server: RedisServer, **overrides: Any) -> redis.Redis:
+        client = create_redis(Settings(redis_url=server.url, **overrides))
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.close()
 
 
 @pytest.fixture(scope="session")

@@ -14,9 +14,8 @@ from docintel.embeddings.factory import create_embedder, create_embedding_cache
 from docintel.services.documents import DocumentService
 from docintel.services.readiness import ReadinessChecker
 from docintel.services.search import SearchService
+from docintel.store.connect import RedisConnection, connect_redis
 from docintel.store.documents import DocumentStore
-from docintel.store.keys import Keys
-from docintel.store.redis_client import create_redis
 
 __all__ = ["AppContext"]
 
@@ -34,24 +33,20 @@ class AppContext:
     readiness: ReadinessChecker
     documents: DocumentService
     search: SearchService
+    connection: RedisConnection
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
         """Create the Redis pool, embedder and store (no network I/O happens here)."""
-        client = create_redis(settings)
         metrics = Metrics()
-        cache = create_embedding_cache(settings, client=client)
-        store = DocumentStore(
-            client,
-            keys=Keys(settings.key_prefix),
-            grace_seconds=settings.write_grace_seconds,
-            forget_texts=cache.forget,
-        )
+        connection = connect_redis(settings)
+        cache = create_embedding_cache(settings, client=connection.redis, keys=connection.keys)
+        store = connection.store(settings, forget_texts=cache.forget)
         embedder = create_embedder(settings, cache=cache, metrics=metrics)
         redact = Redactor(secret_values(settings))
         return cls(
             settings=settings,
-            redis=client,
+            redis=connection.redis,
             metrics=metrics,
             embedder=embedder,
             store=store,
@@ -59,10 +54,12 @@ class AppContext:
             readiness=ReadinessChecker(store=store, embedder=embedder, redact=redact),
             documents=DocumentService(store, embedder, settings, metrics),
             search=SearchService(store, embedder, metrics),
+            connection=connection,
         )
 
     def close(self) -> None:
         """Release the readiness workers, the embedder's resources and the Redis pool."""
         self.readiness.close()
         self.embedder.close()
-        self.redis.close()
+        self.store.close()
+        self.connection.close()

@@ -37,8 +37,24 @@ class Settings(BaseSettings):
     redis_socket_timeout: float = Field(default=1.5, gt=0)
     redis_connect_timeout: float = Field(default=1.0, gt=0)
     key_prefix: str = Field(default="docintel", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    # DOCINTEL_REDIS_URL names one node of a Redis Cluster: the store is split into this many shards, placed on
+    # the cluster by hash tags (docintel/store/cluster.py); a search asks all of them at once.
+    redis_cluster: bool = False
+    redis_cluster_shards: int = Field(default=3, ge=1, le=256)
+    # A write is acknowledged (201/204) only once this many replicas have it (WAIT), within the timeout;
+    # otherwise 503 write_not_replicated. 0: acknowledged once the primary has it.
+    redis_wait_replicas: int = Field(default=0, ge=0, le=16)
+    redis_wait_timeout: float = Field(default=1.0, gt=0, le=60)
     # How long a document write may take before another process may collect what it left unfinished.
     write_grace_seconds: float = Field(default=900.0, gt=0)
+    # The Redis 8 vector set (docintel/store/vectorset_layout.py; figures in service/README.md). Quantisation
+    # and M are fixed when the index is created: unset, a service keeps what the index has (a new one gets Q8,
+    # M 16); set to something else than a populated index has, it refuses to use it (never mixes the two).
+    vector_quantization: Literal["NOQUANT", "Q8", "BIN"] | None = None
+    vector_m: int | None = Field(default=None, ge=2, le=512)
+    # HNSW effort: candidates explored per insert (VADD EF) and per search (VSIM EF, at least 4 k).
+    vector_build_ef: int = Field(default=200, ge=1, le=100_000)
+    vector_search_ef: int = Field(default=200, ge=1, le=100_000)
 
     api_key: SecretStr | None = None
 
@@ -67,13 +83,19 @@ class Settings(BaseSettings):
     # Longest wait for a client's request head, or for the next part of its body.
     client_timeout: float = Field(default=10.0, gt=0)
 
-    @field_validator("api_key", "openai_api_key", mode="before")
+    @field_validator("api_key", "openai_api_key", "vector_quantization", "vector_m", mode="before")
     @classmethod
-    def _empty_secret_is_none(cls, value: object) -> object:
+    def _empty_is_none(cls, value: object) -> object:
         """Treat an empty variable (``DOCINTEL_API_KEY=``) as unset."""
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("vector_quantization", mode="before")
+    @classmethod
+    def _quantization_in_any_case(cls, value: object) -> object:
+        """Accept ``q8`` as well as ``Q8``."""
+        return value.strip().upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Self:

@@ -16,11 +16,11 @@ from docintel.store.keys import Keys
 __all__ = ["create_embedder", "create_embedding_cache"]
 
 
-def create_embedding_cache(settings: Settings, *, client: redis.Redis) -> EmbeddingCache:
-    """The Redis embedding cache for the configured model."""
+def create_embedding_cache(settings: Settings, *, client: redis.Redis, keys: Keys | None = None) -> EmbeddingCache:
+    """The Redis embedding cache for the configured model, under ``keys`` (default: the key prefix's)."""
     return EmbeddingCache(
         client,
-        keys=Keys(settings.key_prefix),
+        keys=keys or Keys(settings.key_prefix),
         model=settings.embedding_cache_model,
         ttl_seconds=settings.embedding_cache_ttl,
     )

@@ -17,12 +17,13 @@ from typing import TypeVar
 
 import redis
 
-from docintel.errors import DocintelError, StoreUnavailableError
+from docintel.errors import DocintelError, IndexSettingsMismatchError, StoreUnavailableError
 from docintel.store.exact_index import ExactIndex
 from docintel.store.index import VectorIndex
 from docintel.store.keys import Keys
 from docintel.store.redis_client import is_unavailable_error, is_unknown_command, raw_command, redis_errors
 from docintel.store.vectorset_index import VectorSetIndex
+from docintel.store.vectorset_layout import VectorSetOptions, is_layout_refusal, open_layout
 
 __all__ = ["IndexSelector"]
 
@@ -34,10 +35,15 @@ _T = TypeVar("_T")
 class IndexSelector:
     """Holds the :class:`VectorIndex` for the server behind ``client``."""
 
-    def __init__(self, client: redis.Redis, *, keys: Keys) -> None:
-        """Nothing is sent to Redis until the first :meth:`current` or :meth:`run`."""
+    def __init__(self, client: redis.Redis, *, keys: Keys, vector_options: VectorSetOptions) -> None:
+        """Nothing is sent to Redis until the first :meth:`current` or :meth:`run`.
+
+        ``vector_options`` configures the vector set (Redis 8); its layout is
+        checked against the index's when the index is detected.
+        """
         self._redis = client
         self._keys = keys
+        self._vector_options = vector_options
         self._index: VectorIndex | None = None
         self._lock = threading.Lock()
 
@@ -62,6 +68,8 @@ class IndexSelector:
         A refused vector-set command means the server was swapped for one
         without them: the index is re-detected and ``operation`` runs once
         more (whatever it had queued was discarded with the refused batch).
+        A ``VADD`` refused for another quantisation or M means another process
+        created the index meanwhile: it is re-detected, and the error says why.
         """
         for attempt in (0, 1):
             index = self.current()
@@ -72,6 +80,12 @@ class IndexSelector:
                 self.invalidate()
                 raise
             except redis.ResponseError as exc:
+                if is_layout_refusal(exc):
+                    self.invalidate()
+                    raise IndexSettingsMismatchError(
+                        f"the vector index was created with other settings than this service's ({exc}) by another "
+                        "process meanwhile: give every process the same DOCINTEL_VECTOR_* settings and retry"
+                    ) from exc
                 if not is_unknown_command(exc):
                     raise
                 logger.warning("redis refused a vector-set command; re-detecting its capability")
@@ -97,5 +111,6 @@ class IndexSelector:
                     raise
                 logger.info("redis has no vector sets; using exact search", extra={"reply": str(exc)})
                 return ExactIndex(self._redis, keys=self._keys)
-        logger.info("redis has vector sets; using VSIM search")
-        return VectorSetIndex(self._redis, keys=self._keys)
+            layout = open_layout(self._redis, keys=self._keys, options=self._vector_options)
+        logger.info("redis has vector sets; using VSIM search", extra={"layout": layout.describe()})
+        return VectorSetIndex(self._redis, keys=self._keys, layout=layout, options=self._vector_options)

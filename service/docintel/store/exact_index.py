@@ -1,10 +1,15 @@
 """Redis 7: vectors in a hash, searched exactly (cosine, numpy) over an in-process copy.
 
-Each commit records the document's live generation in ``{p}:live`` and bumps
-``{p}:version``.  A search first compares the version with the one its copy
-was built for; if it moved, it reads ``{p}:live`` (one entry per document),
-drops the documents that went away or changed (comparing the raw entries) and
-fetches only the vectors of the new generations (:class:`~docintel.store.exact_cache.VectorCache`).
+Each commit records the document's live generation in ``{p}:live``, bumps
+``{p}:version`` and appends the document's id to the ``{p}:changes`` stream.
+A search first compares the version with the one its copy was built for; if
+it moved by ``n``, it reads the stream's entries after the last one it
+applied: if there are exactly ``n`` (none trimmed away, no writer that does
+not log), only those documents' ``{p}:live`` entries are read, else all of
+them.  Documents that went away or changed (comparing the raw entries) are
+dropped and only the vectors of their new generations fetched
+(:class:`~docintel.store.exact_cache.VectorCache`).  So a write costs each
+process what it changed, not a pass over every document or vector.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ __all__ = ["ExactIndex"]
 logger = logging.getLogger(__name__)
 
 _HMGET_BATCH = 1000
+_CHANGES_KEPT = 10_000
+"""Entries the change stream keeps (about: trimmed with ``~``); a process further behind reads all of ``live``."""
 
 
 class ExactIndex(VectorIndex):
@@ -41,7 +48,8 @@ class ExactIndex(VectorIndex):
         self._redis = client
         self._keys = keys
         self._cache = VectorCache()
-        self._version: bytes | None = None
+        self._version: int | None = None
+        self._last_change = "0-0"
         self._raw_live: dict[str, bytes] = {}
         self._loaded = False
         self._lock = threading.Lock()
@@ -72,15 +80,20 @@ class ExactIndex(VectorIndex):
     def stage_publish(
         self, pipe: Pipeline, *, document_id: str, generation: str, count: int, tags: frozenset[str]
     ) -> None:
-        """Record the live generation with its tags, and bump the version counter."""
+        """Record the live generation with its tags, and log the change."""
         entry = {"generation": generation, "count": count, "tags": sorted(tags)}
         pipe.hset(self._keys.live, document_id, json.dumps(entry))
-        pipe.incr(self._keys.version)
+        self._stage_change(pipe, document_id)
 
     def stage_unpublish(self, pipe: Pipeline, *, document_id: str) -> None:
-        """Forget the document's live generation, and bump the version counter."""
+        """Forget the document's live generation, and log the change."""
         pipe.hdel(self._keys.live, document_id)
+        self._stage_change(pipe, document_id)
+
+    def _stage_change(self, pipe: Pipeline, document_id: str) -> None:
+        """Bump the version and append ``document_id`` to the change stream (one entry per version)."""
         pipe.incr(self._keys.version)
+        pipe.xadd(self._keys.changes, {"d": document_id}, maxlen=_CHANGES_KEPT, approximate=True)
 
     def search(self, query: VectorQuery) -> list[VectorMatch]:
         """Brute-force cosine similarity over the cached vectors, brought up to date first."""
@@ -101,17 +114,50 @@ class ExactIndex(VectorIndex):
 
     def _refresh(self) -> None:
         """Apply what changed since the cached version: drop stale documents, fetch new generations."""
-        if self._loaded and self._redis.get(self._keys.version) == self._version:
+        if self._loaded and _as_int(self._redis.get(self._keys.version)) == self._version:
             return
+        if self._loaded and self._version is not None:
+            with self._redis.pipeline(transaction=True) as pipe:
+                pipe.get(self._keys.version)
+                pipe.xrange(self._keys.changes, min=f"({self._last_change}", count=_CHANGES_KEPT + 1)
+                version, changes = pipe.execute()
+            if version is not None and len(changes) == int(version) - self._version:
+                changed = list(dict.fromkeys(as_text(fields[b"d"]) for _, fields in changes))
+                self._apply(changed, self._read_live(changed))
+                self._version, self._last_change = int(version), as_text(changes[-1][0])
+                return
+        # First load, or changes this process cannot see (trimmed from the stream, or written by a version of the
+        # service that did not log them): read every entry.
         with self._redis.pipeline(transaction=True) as pipe:
             pipe.get(self._keys.version)
+            pipe.xrevrange(self._keys.changes, count=1)
             pipe.hgetall(self._keys.live)
-            version, raw_live = pipe.execute()
+            version, newest, raw_live = pipe.execute()
         live = {as_text(document_id): raw for document_id, raw in raw_live.items()}
-        self._cache.remove([document_id for document_id in self._raw_live if document_id not in live])
-        changed = {document_id: raw for document_id, raw in live.items() if self._raw_live.get(document_id) != raw}
-        self._fetch({document_id: _parse_entry(raw) for document_id, raw in changed.items()})
-        self._raw_live, self._version, self._loaded = live, version, True
+        self._apply(list(dict.fromkeys([*self._raw_live, *live])), live)
+        self._version, self._loaded = _as_int(version), True
+        self._last_change = as_text(newest[0][0]) if newest else "0-0"
+
+    def _apply(self, changed: list[str], live: Mapping[str, bytes]) -> None:
+        """Bring the documents ``changed`` to their ``live`` entries (absent: deleted)."""
+        self._cache.remove([document_id for document_id in changed if document_id not in live])
+        fresh = {document_id: raw for document_id, raw in live.items() if self._raw_live.get(document_id) != raw}
+        self._fetch({document_id: _parse_entry(raw) for document_id, raw in fresh.items()})
+        for document_id in changed:
+            if document_id in live:
+                self._raw_live[document_id] = live[document_id]
+            else:
+                self._raw_live.pop(document_id, None)
+
+    def _read_live(self, document_ids: list[str]) -> dict[str, bytes]:
+        """The ``live`` entries of ``document_ids`` that exist."""
+        live: dict[str, bytes] = {}
+        for start in range(0, len(document_ids), _HMGET_BATCH):
+            batch = document_ids[start : start + _HMGET_BATCH]
+            for document_id, raw in zip(batch, self._redis.hmget(self._keys.live, batch), strict=True):
+                if isinstance(raw, bytes):
+                    live[document_id] = raw
+        return live
 
     def _fetch(self, documents: Mapping[str, LiveEntry]) -> None:
         """Read the vectors of ``documents``' live generations into the cache."""
@@ -134,6 +180,11 @@ class ExactIndex(VectorIndex):
                 logger.warning(
                     "skipping vectors of another dimension", extra={"document_id": document_id, "error": str(exc)}
                 )
+
+
+def _as_int(raw: bytes | str | None) -> int | None:
+    """A counter's value, or None if it does not exist."""
+    return None if raw is None else int(raw)
 
 
 def _parse_entry(raw: bytes) -> LiveEntry:

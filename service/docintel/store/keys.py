@@ -1,6 +1,8 @@
 """Redis key layout, in one place.
 
-``{p}`` is ``Settings.key_prefix`` (default ``docintel``):
+``{p}`` is ``Settings.key_prefix`` (default ``docintel``); on a Redis Cluster each
+shard has its own hash-tagged prefix such as ``{docintel-0-17}``, so all its keys
+share one slot (:mod:`docintel.store.cluster`):
 
 * ``{p}:doc:{id}`` — hash: id, title, text, metadata (JSON), chunks, generation, timestamps
 * ``{p}:docs`` — sorted set of document ids scored by creation time (pagination)
@@ -8,10 +10,13 @@
 * ``{p}:pending`` — sorted set of generations that are not live (being written, replaced or
   deleted), members ``id␟generation␟count`` scored by the time after which they may be collected
 * ``{p}:vset`` — Redis 8 vector set (vector-set path); elements ``id␟generation␟index``
+* ``{p}:vset:layout`` — JSON ``{"quantization", "m"}`` the vector set is built with
 * ``{p}:vectors`` — hash element → float32 bytes (exact path)
 * ``{p}:live`` — hash document id → JSON ``{"generation", "count", "tags"}`` of its live generation (exact path)
 * ``{p}:version`` — counter incremented by every commit on the exact path (in-process caches compare it)
+* ``{p}:changes`` — stream of the documents those commits changed (field ``d``), one entry per increment, trimmed
 * ``{p}:dim`` — dimension of the stored vectors
+* ``{p}:acks`` — counter written after commits that must reach replicas (``WAIT`` follows it)
 * ``{p}:emb:{model}:{sha256}`` — embedding cache
 """
 
@@ -58,6 +63,11 @@ class Keys:
         return f"{self.prefix}:vset"
 
     @property
+    def vset_layout(self) -> str:
+        """The vector set's recorded quantisation and HNSW M."""
+        return f"{self.prefix}:vset:layout"
+
+    @property
     def vectors(self) -> str:
         """Hash of vectors for the exact path."""
         return f"{self.prefix}:vectors"
@@ -73,9 +83,19 @@ class Keys:
         return f"{self.prefix}:version"
 
     @property
+    def changes(self) -> str:
+        """Stream of the documents committed on the exact path, one entry per version."""
+        return f"{self.prefix}:changes"
+
+    @property
     def dim(self) -> str:
         """Dimension of stored vectors."""
         return f"{self.prefix}:dim"
+
+    @property
+    def acks(self) -> str:
+        """Counter written after a commit, so that ``WAIT`` on its connection covers the commit."""
+        return f"{self.prefix}:acks"
 
     @property
     def probe(self) -> str:

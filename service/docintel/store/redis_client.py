@@ -9,6 +9,7 @@ from typing import Any
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.client import Pipeline
+from redis.exceptions import ClusterDownError, MasterDownError, ReadOnlyError, TryAgainError
 from redis.retry import Retry
 
 from docintel.core.config import Settings
@@ -24,7 +25,9 @@ __all__ = [
     "watch",
 ]
 
-# Server replies that mean "temporarily unable to serve", not "you sent garbage".
+# Server replies that mean "temporarily unable to serve", not "you sent garbage" (redis-py strips the code from
+# the message of those it has a class for).
+_UNAVAILABLE_CLASSES = (ClusterDownError, MasterDownError, ReadOnlyError, TryAgainError)
 _UNAVAILABLE_REPLIES = ("LOADING", "READONLY", "MASTERDOWN", "MISCONF", "OOM", "BUSY", "TRYAGAIN")
 
 
@@ -49,7 +52,7 @@ def create_redis(settings: Settings) -> redis.Redis:
 
 def is_unavailable_error(exc: BaseException) -> bool:
     """True if ``exc`` means Redis cannot serve right now (down, hung, loading, read-only...)."""
-    if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
+    if isinstance(exc, (redis.ConnectionError, redis.TimeoutError, *_UNAVAILABLE_CLASSES)):
         return True
     return isinstance(exc, redis.ResponseError) and str(exc).startswith(_UNAVAILABLE_REPLIES)
 

@@ -13,6 +13,7 @@ from docintel.errors import IndexDimensionMismatchError
 from docintel.store.index import Vector, VectorIndex, VectorMatch, VectorQuery, ranked
 from docintel.store.keys import Keys, element_name, parse_element_name
 from docintel.store.redis_client import as_text, raw_command
+from docintel.store.vectorset_layout import VectorSetLayout, VectorSetOptions
 
 __all__ = ["VectorSetIndex"]
 
@@ -22,18 +23,25 @@ _FILTER_EF = 2000
 class VectorSetIndex(VectorIndex):
     """One vector set per prefix; elements ``id␟generation␟index``, filter tags as attributes.
 
-    Vectors are stored unquantised (``NOQUANT``), so ``VSIM`` scores are exact
-    cosine similarities of the stored vectors.  Each element's attributes hold
-    its generation (``g``) and its document's filter tags (``t…: 1``), so a
-    query can filter by tags and skip generations that are not live.
+    Vectors are stored with the ``layout``'s quantisation (``VSIM`` scores are
+    then the cosine similarities of the quantised vectors; exact with
+    ``NOQUANT``).  Each element's attributes hold its generation (``g``) and
+    its document's filter tags (``t…: 1``), so a query can filter by tags and
+    skip generations that are not live.
     """
 
     name = "vectorset"
 
-    def __init__(self, client: redis.Redis, *, keys: Keys) -> None:
-        """Search through ``client`` in the vector set named by ``keys``."""
+    def __init__(self, client: redis.Redis, *, keys: Keys, layout: VectorSetLayout, options: VectorSetOptions) -> None:
+        """Search through ``client`` in the vector set named by ``keys``, built with ``layout``.
+
+        ``layout`` comes from :func:`~docintel.store.vectorset_layout.open_layout`;
+        ``options`` gives the EF values of inserts and searches.
+        """
         self._redis = client
         self._keys = keys
+        self._add_options = (layout.quantization, "M", layout.m, "EF", options.build_ef)
+        self._search_ef = options.search_ef
 
     def stage_add(
         self,
@@ -49,7 +57,9 @@ class VectorSetIndex(VectorIndex):
         attributes = json.dumps({"g": generation, **dict.fromkeys(sorted(tags), 1)})
         for offset, row in enumerate(vectors):
             name = element_name(document_id, generation, first_index + offset)
-            raw_command(pipe, "VADD", self._keys.vset, "FP32", row.tobytes(), name, "NOQUANT", "SETATTR", attributes)
+            raw_command(
+                pipe, "VADD", self._keys.vset, "FP32", row.tobytes(), name, *self._add_options, "SETATTR", attributes
+            )
 
     def stage_remove(self, pipe: Pipeline, *, document_id: str, generation: str, indexes: range) -> None:
         """Queue one ``VREM`` per element."""
@@ -75,7 +85,7 @@ class VectorSetIndex(VectorIndex):
             "COUNT",
             query.count,
             "EF",
-            max(200, 4 * query.count),
+            max(self._search_ef, 4 * query.count),
         ]
         conditions = [f".{tag} == 1" for tag in sorted(query.filter_tags)]
         if query.exclude_generations:

@@ -7,7 +7,10 @@ and marks the previous generation for collection, which follows at once.
 Deleting is one transaction, then the same collection.
 
 If Redis fails while a commit is on its way, the outcome is read back (is the
-generation live?); the commit is never replayed.
+generation live?); the commit is never replayed.  With ``wait_replicas``, a
+commit is acknowledged only once that many replicas have it: a marker write
+after it, then ``WAIT`` on that connection (replication is in order, so a
+replica that has the marker has the commit).
 """
 
 from __future__ import annotations
@@ -20,7 +23,12 @@ import numpy.typing as npt
 import redis
 from redis.client import Pipeline
 
-from docintel.errors import IndexDimensionMismatchError, StoreUnavailableError, WriteOutcomeUnknownError
+from docintel.errors import (
+    IndexDimensionMismatchError,
+    StoreUnavailableError,
+    WriteNotReplicatedError,
+    WriteOutcomeUnknownError,
+)
 from docintel.store.filters import filter_tags
 from docintel.store.generations import Generation, Generations
 from docintel.store.index import VectorIndex
@@ -35,11 +43,24 @@ __all__ = ["DocumentWriter"]
 class DocumentWriter:
     """Puts and deletes documents on one :class:`VectorIndex`."""
 
-    def __init__(self, client: redis.Redis, *, keys: Keys, generations: Generations) -> None:
-        """Write through ``client`` under ``keys``; ``generations`` writes and collects generations."""
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        keys: Keys,
+        generations: Generations,
+        wait_replicas: int = 0,
+        wait_timeout: float = 1.0,
+    ) -> None:
+        """Write through ``client`` under ``keys``; ``generations`` writes and collects generations.
+
+        ``wait_replicas`` replicas must confirm each commit within ``wait_timeout`` seconds.
+        """
         self._redis = client
         self._keys = keys
         self._generations = generations
+        self._wait_replicas = wait_replicas
+        self._wait_timeout_ms = max(1, round(wait_timeout * 1000))
 
     def put(
         self, index: VectorIndex, *, record: DocumentRecord, chunks: Sequence[str], rows: npt.NDArray[np.float32]
@@ -66,6 +87,7 @@ class DocumentWriter:
             if not isinstance(exc, StoreUnavailableError) and not is_unavailable_error(exc):
                 self._generations.collect_quietly(index, generation, forget=False, keep=frozenset())
             raise
+        self._confirm_replicated(f"document {record.id!r} was stored")
         return stored, replaced
 
     def delete(self, index: VectorIndex, *, document_id: str) -> tuple[bool, list[Generation]]:
@@ -96,7 +118,30 @@ class DocumentWriter:
                         f"Redis failed while document {document_id!r} was deleted, and it was not; retry"
                     ) from None
             found = True
+        if found:
+            self._confirm_replicated(f"document {document_id!r} was deleted")
         return found, deleted if found else []
+
+    def _confirm_replicated(self, what: str) -> None:
+        """Wait until ``wait_replicas`` replicas have every commit so far, or raise :class:`WriteNotReplicatedError`."""
+        if not self._wait_replicas:
+            return
+        try:
+            with redis_errors("waiting for replicas"), self._redis.pipeline(transaction=False) as pipe:
+                pipe.incr(self._keys.acks)
+                pipe.wait(self._wait_replicas, self._wait_timeout_ms)
+                _, replicas = pipe.execute()
+        except StoreUnavailableError as exc:
+            raise WriteNotReplicatedError(
+                f"{what} on the primary, but Redis failed before a replica confirmed it ({exc}); it may be lost "
+                "if the primary fails: read it back, and write it again if it is missing"
+            ) from exc
+        if int(replicas) < self._wait_replicas:
+            raise WriteNotReplicatedError(
+                f"{what} on the primary, but {replicas} of the {self._wait_replicas} replicas required "
+                f"(DOCINTEL_REDIS_WAIT_REPLICAS) confirmed it within {self._wait_timeout_ms} ms; it may be lost if the "
+                "primary fails now: read it back, and write it again if it is missing"
+            )
 
     def cleanup(self, index: VectorIndex, retired: Sequence[Generation], *, keep: frozenset[str]) -> None:
         """Collect ``retired`` generations (forgetting their embeddings but those of ``keep``), then expired ones."""

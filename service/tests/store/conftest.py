@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 import redis
 
-from docintel.core.config import Settings
-from docintel.store import DocumentStore, Keys, create_redis
+from docintel.store import DocumentStore, Keys
 from tests.support.redis_server import RedisServer
-
-
-@pytest.fixture
-def make_redis() -> Iterator[Callable[..., redis.Redis]]:
-    """The service's Redis client for a server, with setting overrides; closed afterwards."""
-    clients: list[redis.Redis] = []
-
-    def build(server: RedisServer, **overrides: Any) -> redis.Redis:
-        client = create_redis(Settings(redis_url=server.url, **overrides))
-        clients.append(client)
-        return client
-
-    yield build
-    for client in clients:
-        client.close()
 
 
 @pytest.fixture

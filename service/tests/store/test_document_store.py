@@ -48,7 +48,8 @@ def test_search_returns_resolved_hits(store: DocumentStore) -> None:
         metadata={"topic": "geology"},
     )
     expected = float(np.dot(vectors(["magma lava"])[0], vectors(["magma and lava"])[0]))
-    assert abs(hits[0].score - expected) < 1e-4
+    # Vector sets score the stored vectors, 8-bit quantised by default.
+    assert abs(hits[0].score - expected) < (1e-4 if store.index_name() == "exact" else 2e-2)
     filtered = store.search(vector=vectors(["magma lava"])[0], k=5, metadata_filter={"topic": "biology"})
     assert [hit.document_id for hit in filtered] == ["sea"]
 

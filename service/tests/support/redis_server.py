@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import redis
@@ -47,8 +48,16 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process without persistence, in its own directory."""
 
-    def __init__(self, binary: str, workdir: Path, port: int | None = None, password: str | None = None) -> None:
+    def __init__(
+        self,
+        binary: str,
+        workdir: Path,
+        port: int | None = None,
+        password: str | None = None,
+        extra_args: Sequence[str] = (),
+    ) -> None:
         self.binary = binary
+        self.extra_args = list(extra_args)
         self.workdir = workdir
         self.port = port or free_port()
         self.password = password
@@ -86,6 +95,7 @@ class RedisServer:
         ]
         if self.password:
             command += ["--requirepass", self.password]
+        command += self.extra_args
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -79,3 +79,24 @@ def test_invalid(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_vector_set_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = Settings()
+    assert (defaults.vector_quantization, defaults.vector_m) == (None, None)  # keep what the index has
+    assert (defaults.vector_build_ef, defaults.vector_search_ef) == (200, 200)
+    monkeypatch.setenv("DOCINTEL_VECTOR_QUANTIZATION", "q8")
+    monkeypatch.setenv("DOCINTEL_VECTOR_M", "32")
+    monkeypatch.setenv("DOCINTEL_VECTOR_SEARCH_EF", "400")
+    settings = Settings()
+    assert (settings.vector_quantization, settings.vector_m, settings.vector_search_ef) == ("Q8", 32, 400)
+    monkeypatch.setenv("DOCINTEL_VECTOR_QUANTIZATION", "")
+    monkeypatch.setenv("DOCINTEL_VECTOR_M", "")
+    assert (Settings().vector_quantization, Settings().vector_m) == (None, None)
+
+
+@pytest.mark.parametrize(("name", "value"), [("QUANTIZATION", "Q4"), ("M", "1"), ("SEARCH_EF", "0")])
+def test_bad_vector_set_settings_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(f"DOCINTEL_VECTOR_{name}", value)
+    with pytest.raises(ValidationError, match=f"vector_{name.lower()}"):
+        Settings()

@@ -1,0 +1,164 @@
+"""Redis Cluster: shards spread over the primaries, the same answers as one node, and a failover that loses no ack."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+import redis
+
+from docintel.errors import DocintelError
+from docintel.store import DocumentStore, Keys
+from docintel.store.cluster import shard_prefixes
+from docintel.store.vectorset_layout import VectorSetOptions
+from tests.support.redis_cluster import RedisCluster
+from tests.support.redis_server import RedisServer
+
+DIM = 32
+TOPICS = ["lava", "reef", "orbit"]
+
+
+def vectors(rng: np.random.Generator, count: int) -> np.ndarray:
+    return rng.standard_normal((count, DIM)).astype(np.float32)
+
+
+def put(store: DocumentStore, document_id: str, rows: np.ndarray, topic: str) -> None:
+    store.put_document(
+        document_id=document_id,
+        title=document_id.upper(),
+        text=document_id,
+        metadata={"topic": topic},
+        chunks=[f"{document_id} chunk {i}" for i in range(len(rows))],
+        vectors=rows,
+    )
+
+
+def answers(store: DocumentStore, query: np.ndarray, topic: str | None) -> list[tuple[str, int, str, float]]:
+    hits = store.search(vector=query, k=10, metadata_filter={"topic": topic} if topic else {})
+    return [(hit.document_id, hit.chunk_index, hit.text, round(hit.score, 4)) for hit in hits]
+
+
+def test_the_cluster_store_answers_as_one_node_does(
+    cluster: RedisCluster,
+    cluster_store: Callable[..., DocumentStore],
+    redis8: RedisServer,
+    make_redis: Callable[..., redis.Redis],
+) -> None:
+    sharded = cluster_store(vector_quantization="NOQUANT")
+    single = DocumentStore(make_redis(redis8), keys=Keys("docintel"), vector_options=VectorSetOptions("NOQUANT"))
+    rng = np.random.default_rng(11)
+    for number in range(90):
+        rows = vectors(rng, 1 + number % 4)
+        for store in (sharded, single):
+            put(store, f"doc{number:03d}", rows, TOPICS[number % 3])
+    for number in range(0, 90, 9):
+        assert sharded.delete_document(document_id=f"doc{number:03d}")
+        assert single.delete_document(document_id=f"doc{number:03d}")
+    for query in vectors(rng, 25):
+        for topic in (None, "reef"):
+            assert answers(sharded, query, topic) == answers(single, query, topic)
+    for offset, limit in ((0, 10), (33, 20), (75, 10)):
+        (page, total), (single_page, single_total) = (
+            store.list_documents(offset=offset, limit=limit) for store in (sharded, single)
+        )
+        assert [record.id for record in page] == [record.id for record in single_page]
+        assert total == single_total == 80
+    one, other = (store.get_document(document_id="doc004") for store in (sharded, single))
+    assert one is not None and other is not None
+    assert (one.title, one.text, one.metadata, one.chunks) == (other.title, other.text, other.metadata, other.chunks)
+
+
+def test_each_primary_holds_one_shard(cluster: RedisCluster, cluster_store: Callable[..., DocumentStore]) -> None:
+    store = cluster_store()
+    rng = np.random.default_rng(5)
+    for number in range(30):
+        put(store, f"doc{number}", vectors(rng, 2), "lava")
+    primaries = {cluster.primary_of(redis.crc.key_slot(p.encode())).port for p in shard_prefixes("docintel", 3)}
+    assert len(primaries) == 3
+    for node in cluster.nodes[:3]:
+        with node.client() as client:
+            assert client.dbsize() > 0, f"node {node.port} holds nothing"
+
+
+def test_a_primary_dies_during_ingest_and_search_and_no_acknowledged_write_is_lost(
+    cluster: RedisCluster, cluster_store: Callable[..., DocumentStore]
+) -> None:
+    store = cluster_store(redis_wait_replicas=1, redis_wait_timeout=2.0, redis_socket_timeout=1.0)
+    rng = np.random.default_rng(3)
+    acknowledged: dict[str, np.ndarray] = {}
+    searches: list[tuple[float, bool]] = []
+    refused: list[str] = []
+    longest: list[tuple[float, float]] = []
+    stop = threading.Event()
+
+    def ingest() -> None:
+        number = 0
+        while not stop.is_set():
+            rows = vectors(rng, 3)
+            try:
+                put(store, f"doc{number}", rows, "lava")
+                acknowledged[f"doc{number}"] = rows
+            except DocintelError as exc:
+                refused.append(exc.code)
+            number += 1
+
+    def search() -> None:
+        query = np.ones(DIM, dtype=np.float32)
+        while not stop.is_set():
+            started = time.monotonic()  # a search counts from when it was asked
+            try:
+                store.search(vector=query, k=10, metadata_filter={})
+                searches.append((started, True))
+                longest.append((time.monotonic() - started, started))
+            except DocintelError:
+                searches.append((started, False))
+            time.sleep(0.01)
+
+    workers = [threading.Thread(target=ingest), threading.Thread(target=search)]
+    for worker in workers:
+        worker.start()
+    try:
+        time.sleep(1.5)
+        slot = redis.crc.key_slot(shard_prefixes("docintel", 3)[0].encode())
+        victim = cluster.primary_of(slot)
+        acknowledged_before = len(acknowledged)
+        killed_at = time.monotonic()
+        cluster.kill(victim)
+        deadline = killed_at + 30
+        while time.monotonic() < deadline and not any(ok and at > killed_at + 0.5 for at, ok in searches[-5:]):
+            time.sleep(0.1)
+        time.sleep(1.0)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+    promoted = cluster.primary_of(slot)
+    assert promoted is not victim and promoted.process is not None
+    recovered = [at - killed_at for at, ok in searches if ok and at > killed_at]
+    failed = [at - killed_at for at, ok in searches if not ok and at > killed_at]
+    assert recovered, f"searches never recovered after the kill ({len(failed)} failed)"
+    assert not [at for at in failed if at > recovered[0] + 2.0], "searches kept failing after they recovered"
+    slowest, slowest_at = max(longest)
+    assert slowest < 15.0, f"a search took {slowest:.1f} s"
+    assert len(acknowledged) > acknowledged_before, "no ingest succeeded after the failover"
+    assert set(refused) <= {"store_unavailable", "write_outcome_unknown", "write_not_replicated"}
+    for document_id, rows in acknowledged.items():
+        stored = store.get_document(document_id=document_id)
+        assert stored is not None, f"{document_id} was acknowledged, then lost"
+        assert store.search(vector=rows[1], k=1, metadata_filter={})[0].document_id == document_id
+    print(
+        f"\nfailover: searches failed for {recovered[0]:.2f} s ({len(failed)} failed); {len(acknowledged)} ingests "
+        f"acknowledged ({len(acknowledged) - acknowledged_before} after the kill), {len(refused)} refused "
+        f"({sorted(set(refused))}); slowest search {slowest:.2f} s, asked {slowest_at - killed_at:.2f} s after the kill"
+    )
+
+
+@pytest.mark.parametrize("shards", [1, 2, 5])
+def test_shard_prefixes_fall_in_their_slot_ranges(shards: int) -> None:
+    prefixes = shard_prefixes("docintel", shards)
+    slots = [redis.crc.key_slot(prefix.encode()) for prefix in prefixes]
+    assert [slot * shards // 16384 for slot in slots] == list(range(shards))
+    assert all(prefix.startswith("{docintel-") and prefix.endswith("}") for prefix in prefixes)
