@@ -41,7 +41,8 @@ class IndexTest(unittest.TestCase):
                 self.assertEqual(debian.title, "debian", name)
                 with gzip.open(image.blob(debian)) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
                     names = {member.name.removeprefix("./") for member in tar}
-                self.assertIn(LOADERS[architecture], names, f"{name} {platform}: the Debian layer's loader")
+                loader = LOADERS[architecture]
+                self.assertTrue(loader in names, f"{name} {platform}: the Debian layer lacks its loader {loader}")
                 others = [loader for arch, loader in LOADERS.items() if arch != architecture]
                 self.assertFalse(names.intersection(others), f"{name} {platform}: another platform's loader")
 
