@@ -15,19 +15,16 @@ for value in "${DOCINTEL_NPM_REGISTRY:-}" "${npm_config_registry:-}" "${NPM_CONF
     exit 0
   fi
 done
+# shellcheck source=tools/buildroot/answer_cache.sh
+source "$(dirname "${BASH_SOURCE[0]}")/answer_cache.sh"
+
 npm=$(command -v npm || true)
 [ -n "$npm" ] || exit 0
 
 key=$( (echo "$npm" && cat "${NPM_CONFIG_USERCONFIG:-$HOME/.npmrc}" /etc/npmrc /usr/etc/npmrc /usr/local/etc/npmrc 2>/dev/null) |
   sha256sum | cut -c1-16)
-cached="$cache_dir/npm-registry-$key"
-if [ ! -s "$cached" ]; then
-  registry=$("$npm" config get registry 2>/dev/null || true)
-  case "$registry" in
-    http://* | https://*) ;;
-    *) exit 0 ;;
-  esac
-  rm -f "$cache_dir"/npm-registry-*
-  echo "$registry" >"$cached"
-fi
-cat "$cached"
+registry=$(cached_answer "$cache_dir" npm-registry "$key" "$npm" config get registry)
+case "$registry" in
+  http://* | https://*) echo "$registry" ;;
+  *) exit 0 ;;
+esac

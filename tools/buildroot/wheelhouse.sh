@@ -15,20 +15,17 @@ if [ -n "${DOCINTEL_WHEELHOUSE:-}" ] && [ ! -d "$DOCINTEL_WHEELHOUSE" ]; then
   echo "tools/bazel: fix: point it at a directory of wheels (it must hold torch 2.13.0+cpu), or unset it" >&2
   exit 1
 fi
+# shellcheck source=tools/buildroot/answer_cache.sh
+source "$(dirname "${BASH_SOURCE[0]}")/answer_cache.sh"
+
 # pip's global.find-links setting.
 pip_find_links() {
-  local pip key cached
+  local pip key
   pip=$(command -v pip3 || true)
   [ -n "$pip" ] || return 0
   key=$( (echo "$pip" && cat "${PIP_CONFIG_FILE:-/dev/null}" /etc/pip.conf /etc/xdg/pip/pip.conf \
     "$HOME/.pip/pip.conf" "$HOME/.config/pip/pip.conf" 2>/dev/null) | sha256sum | cut -c1-16)
-  cached="$cache_dir/pip-find-links-$key"
-  if [ ! -f "$cached" ]; then
-    rm -f "$cache_dir"/pip-find-links-*
-    "$pip" config get global.find-links 2>/dev/null >"$cached.partial" || true
-    mv "$cached.partial" "$cached"
-  fi
-  cat "$cached"
+  cached_answer "$cache_dir" pip-find-links "$key" "$pip" config get global.find-links
 }
 
 candidates=("${DOCINTEL_WHEELHOUSE:-}" "${PIP_FIND_LINKS:-}" "$(pip_find_links)")
