@@ -17,6 +17,9 @@
 #      directory, which would need every layer on disk, is not asked for;
 #   3. a full local build in a second output base, without the cache, gives
 #      the same digest for every image, and for ml the digest that was pushed.
+#      For base and ml_onnx that digest is their image index's (//images:digests
+#      holds an index's digest): the same index digest means the same bytes of
+#      the index, so the same linux/amd64 and linux/arm64 images in it.
 # Counts, never timings, are asserted (times are printed).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

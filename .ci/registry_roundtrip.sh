@@ -18,27 +18,10 @@ redis_port=${REDIS_PORT:-6395}
 app_port=${APP_PORT:-8095}
 container=${CONTAINER:-docintel-ml}
 model_image=docintel/minilm:latest
-work=$(mktemp -d /tmp/docintel-roundtrip.XXXXXX)
 repo="127.0.0.1:$port/docintel"
 url="http://127.0.0.1:$app_port"
-e2e() { python3 tools/benchmark/e2e.py "$@"; }
-pids=()
-mirror=""
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-  e2e stop "$container"
-  [ -z "$mirror" ] || e2e unmirror "$model_image"
-  tools/oci/local_registry.sh stop "$work/registry"
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-now() { date +%s.%N; }
-
-tools/oci/local_registry.sh start "$work/registry" "$port"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >"$work/redis.log" 2>&1 &
-pids+=($!)
+# shellcheck source=.ci/loopback_services.sh
+source .ci/loopback_services.sh
 
 echo "--- push every image to $repo"
 started=$(now)

@@ -7,7 +7,8 @@ Each layer also lists the paths it pruned: `bazel build //images:<layer>
 # Debian packages: documentation, manuals and translations a service never
 # reads, glibc's iconv modules (Python has its own codecs), leap-second time
 # zones, and the parts of the standard library for a terminal, a GUI or a
-# network install. Copyright files stay, for licence compliance.
+# network install. Copyright files stay, for licence compliance. `*-linux-gnu`
+# is the multiarch directory of every image platform (x86_64-, aarch64-).
 DEBIAN_PRUNE = [
     "usr/share/doc/*",
     "usr/share/man/*",
@@ -19,13 +20,13 @@ DEBIAN_PRUNE = [
     "usr/share/gdb/*",
     "usr/share/bash-completion/*",
     "usr/share/zoneinfo/right/*",
-    "usr/lib/x86_64-linux-gnu/gconv/*",
+    "usr/lib/*-linux-gnu/gconv/*",
     "usr/lib/python3.11/pydoc_data/*",
     "usr/lib/python3.11/ensurepip/*",
     "usr/lib/python3.11/idlelib/*",
     "usr/lib/python3.11/turtledemo/*",
     "usr/lib/python3.11/lib2to3/tests/*",
-    "usr/lib/python3.11/config-3.11-x86_64-linux-gnu/*",
+    "usr/lib/python3.11/config-3.11-*-linux-gnu/*",
 ]
 
 DEBIAN_KEEP = ["usr/share/doc/*/copyright"]

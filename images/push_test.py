@@ -25,6 +25,7 @@ from registry_auth import RegistryAuth
 from registry_client import Registry
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+INDEX = "application/vnd.oci.image.index.v1+json"
 PUSH_BASE, PUSH_ALL, LOCAL_REGISTRY, *DIGEST_FILES = (os.path.abspath(arg) for arg in sys.argv[1:])
 del sys.argv[1:]
 DIGESTS = {Path(file).name.removesuffix(".digest"): Path(file).read_text().strip() for file in DIGEST_FILES}
@@ -62,7 +63,7 @@ class ImagesPushTest(unittest.TestCase):
         return result, json.loads(report.read_text()) if report.exists() else {}
 
     def tag(self, repository: str, tag: str) -> str | None:
-        return self.registry.manifest_digest(repository, tag, MANIFEST)
+        return self.registry.manifest_digest(repository, tag, f"{MANIFEST}, {INDEX}")
 
     def test_push_one_image_then_again(self) -> None:
         result, report = self.run_push(PUSH_BASE, "--repository", f"{self.address}/one/base", "--tag", "first")
@@ -96,7 +97,11 @@ class ImagesPushTest(unittest.TestCase):
         spec = json.loads(next(runfiles.rglob("push.push.json")).read_text())
         self.assertEqual(sorted(image["name"] for image in spec["images"]), sorted(DIGESTS))
         for image in spec["images"]:
-            self.assertTrue((runfiles / image["blobs"]).is_file())
+            if "index" in image:  # base and ml_onnx: each platform's image, then the index
+                self.assertTrue((runfiles / image["index"]).is_file())
+                self.assertEqual(len({member["blobs"] for member in image["images"]}), 2, "two platforms' files")
+            for member in image.get("images", [image]):
+                self.assertTrue((runfiles / member["blobs"]).is_file())
         # This test's runfiles are the runners' (its data), so a layer here is a layer in theirs.
         layers = [str(path) for path in (runfiles / "_main" / "images").rglob("*") if ".tar" in path.name]
         layouts = [str(path) for path in (runfiles / "_main" / "images").rglob("oci-layout")]

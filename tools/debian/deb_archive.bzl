@@ -10,6 +10,11 @@ Example (MODULE.bazel):
         build_file = "//tools/python:python3_11.BUILD",
     )
 
+A lock pins each package per architecture (tools/debian/lock.py); the
+repository takes `architecture`'s entries (default amd64) and those built for
+all architectures, so the same lock and package list give arm64 packages with
+`architecture = "arm64"`.
+
 The mirror is `DOCINTEL_DEBIAN_MIRROR` (`--repo_env`) or else the first
 Debian archive in the apt sources of the machine Bazel runs on; the security
 archive is `DOCINTEL_DEBIAN_SECURITY_MIRROR` or else the mirror's sibling
@@ -64,14 +69,23 @@ def _mirrors(rctx):
     security = rctx.os.environ.get("DOCINTEL_DEBIAN_SECURITY_MIRROR") or (mirror + "-security")
     return {"debian": mirror, "debian-security": security.rstrip("/")}
 
+def _architecture(entry):
+    """The architecture a lock entry's file name ends with (`amd64`, `arm64`, `all`)."""
+    return entry["path"].removesuffix(".deb").rpartition("_")[2]
+
 def _lock_entries(rctx, lock):
-    """The lock's entries for the requested packages, failing on unknown names."""
-    by_name = {entry["name"]: entry for entry in lock["packages"]}
+    """The lock's entries of the requested packages for the architecture, failing on unknown names."""
+    wanted = (rctx.attr.architecture, "all")
+    by_name = {entry["name"]: entry for entry in lock["packages"] if _architecture(entry) in wanted}
     missing = [name for name in rctx.attr.packages if name not in by_name]
-    if missing:
-        fail("%s: %s not in the lock %s; add it to tools/debian/%s.in and re-pin, %s" %
-             (rctx.attr.name, ", ".join(missing), rctx.attr.lock, rctx.attr.lock.name.removesuffix(".lock.json"), _repin(rctx, lock)))
-    return [by_name[name] for name in rctx.attr.packages]
+    if not missing:
+        return [by_name[name] for name in rctx.attr.packages]
+    pinned = sorted({_architecture(entry): True for entry in lock["packages"] if _architecture(entry) != "all"}.keys())
+    if rctx.attr.architecture not in pinned:
+        fail("%s: the lock %s pins %s packages, not %s; re-pin adding `--architecture %s` (%s)" %
+             (rctx.attr.name, rctx.attr.lock, ", ".join(pinned), rctx.attr.architecture, rctx.attr.architecture, _repin(rctx, lock)))
+    fail("%s: %s not in the lock %s for %s; add it to tools/debian/%s.in and re-pin, %s" %
+         (rctx.attr.name, ", ".join(missing), rctx.attr.lock, rctx.attr.architecture, rctx.attr.lock.name.removesuffix(".lock.json"), _repin(rctx, lock)))
 
 def _fetch(rctx, entry, url, output, repin):
     """Downloads one .deb, telling a hash mismatch apart from an unreachable mirror."""
@@ -115,6 +129,7 @@ deb_archive = repository_rule(
     attrs = {
         "lock": attr.label(mandatory = True, allow_single_file = [".json"], doc = "Lock file written by tools/debian/lock.py."),
         "packages": attr.string_list(mandatory = True, doc = "Names of the lock's packages to unpack, in order."),
+        "architecture": attr.string(default = "amd64", doc = "Debian architecture of the packages (`amd64`, `arm64`); packages built for `all` serve every one."),
         "build_file": attr.label(mandatory = True, allow_single_file = True, doc = "BUILD file of the repository."),
         "extract": attr.bool(default = True, doc = "Unpack the packages' files; otherwise keep only the .deb files under debs/."),
     },

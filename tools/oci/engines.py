@@ -100,7 +100,9 @@ class Podman(Engine):
         try:
             link = scratch / "image"
             link.symlink_to(layout.path.resolve(), target_is_directory=True)
-            run([self.program, "pull", "--quiet", f"oci:{link}"])
+            # An index's image is chosen by platform (the one load.py chose: the host's, or --platform's).
+            platform = ["--platform", layout.platform] if layout.platform else []
+            run([self.program, "pull", "--quiet", *platform, f"oci:{link}"])
             self.tag(image_id, repo_tags)
             run([self.program, "untag", image_id, f"localhost{link}:latest"])
         finally:

@@ -11,13 +11,14 @@ SPEC.json:
       "layers": [{"descriptor": "layer.json", "blob": "layer.tar.gz", "label": "//images:torch"}],
       "config": {"Entrypoint": [...], "Cmd": [...], "Env": [...], "User": "...",
                  "WorkingDir": "...", "ExposedPorts": {...}, "Labels": {...}},
-      "annotations": {"org.opencontainers.image.source": "..."}
+      "annotations": {"org.opencontainers.image.source": "..."},
+      "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}
     }
 
 Only the layers' descriptors are read, never their blobs: the image's digest
 is known without its layers on disk (image_layout.py assembles the layout
-directory when someone wants it). Config values given here replace the
-base's; Env entries are merged by name. Everything is written with sorted keys
+directory when someone wants it). "platform" defaults to linux/amd64.
+Config values given here replace the base's; Env entries are merged by name. Everything is written with sorted keys
 and a fixed creation time, so the same inputs give the same manifest digest.
 The blob list (--blobs) is image_metadata.py's blobs.json.
 """
@@ -35,6 +36,8 @@ from image_metadata import Blob, ImageMetadata, relative_file, write_metadata
 from oci_layout import CONFIG_TYPE, MANIFEST_TYPE, TITLE, Descriptor, canonical_json
 
 EPOCH = "1970-01-01T00:00:00Z"
+# The config's platform when the spec names none (oci_image always names the target platform's).
+DEFAULT_PLATFORM = {"os": "linux", "architecture": "amd64"}
 
 
 def _merge_env(base: list[str], new: list[str]) -> list[str]:
@@ -95,8 +98,7 @@ def build(spec: dict[str, Any], out: Outputs) -> str:
     for key, value in spec.get("config", {}).items():
         config[key] = _merge_env(config.get("Env", []), value) if key == "Env" else value
     image_config = {
-        "architecture": "amd64",
-        "os": "linux",
+        **spec.get("platform", DEFAULT_PLATFORM),
         "created": EPOCH,
         "config": config,
         "rootfs": {"type": "layers", "diff_ids": diff_ids},

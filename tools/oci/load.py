@@ -13,9 +13,10 @@ host's python3 (>= 3.10) runs it.
   --engine    podman or docker (default: $DOCINTEL_CONTAINER_ENGINE, else
               podman if it answers, else docker)
   --tag       load under this name instead of the rule's repo tags (repeatable)
-  --platform  the platform to load, e.g. linux/arm64 (default: this host's);
-              an image built for another platform is loaded with a warning
-              (it runs under emulation), unless --platform asks for another
+  --platform  the platform to load, e.g. linux/arm64: an image index's
+              image for it (default: this host's); a single-platform image
+              must be for it. An image for another platform than the host's
+              is loaded with a warning (it runs under emulation)
 """
 
 from __future__ import annotations
@@ -42,16 +43,17 @@ def host_platform() -> str:
     return f"{platform.system().lower()}/{_ARCHITECTURES.get(machine, machine)}"
 
 
-def check_platform(config: Mapping[str, object], requested: str | None) -> str | None:
-    """A warning when the image is for another platform than the host's; LoadError if --platform asked for another.
+def open_image(path: Path, requested: str | None) -> Layout:
+    """The layout's image to load: `requested`'s, else (from an index) the host platform's, else its one image."""
+    if requested or len(Layout(path).platforms()) > 1:
+        return Layout(path, platform=requested or host_platform())
+    return Layout(path)
 
-    Our layouts hold one image; for an image index this is where the
-    manifest of the wanted platform would be chosen.
-    """
+
+def check_platform(config: Mapping[str, object]) -> str | None:
+    """A warning when the image is for another platform than the host's (it would run under emulation)."""
     image = f"{config.get('os')}/{config.get('architecture')}"
-    if requested and requested != image:
-        raise LoadError(f"the image is {image}, not {requested}: build it for {requested}, or leave out --platform")
-    if not requested and image != host_platform():
+    if image != host_platform():
         return f"the image is {image} and this host is {host_platform()}: it runs only under emulation (binfmt_misc)"
     return None
 
@@ -68,11 +70,11 @@ def plan_layers(layout: Layout) -> tuple[str, list[Layer]]:
 
 def load(args: argparse.Namespace) -> None:
     """Loads the image the arguments name and prints what was copied."""
-    layout = Layout(args.layout)
+    layout = open_image(args.layout, args.platform)
     repo_tags = args.tags or args.repo_tags
     if not repo_tags:
         raise LoadError("no name to load the image under: give the rule repo_tags, or pass --tag NAME:TAG")
-    warning = check_platform(layout.config(), args.platform)
+    warning = check_platform(layout.config())
     image_id, layers = plan_layers(layout)
     engine, version = pick_engine(args.engine or os.environ.get("DOCINTEL_CONTAINER_ENGINE") or None)
     started = time.monotonic()

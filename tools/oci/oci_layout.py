@@ -1,11 +1,14 @@
 """OCI image layouts: the one module our tools read and write them through.
 
 An image layout (the OCI image spec's image-layout) is a directory holding
-`oci-layout`, `index.json` and `blobs/sha256/<hex>`. Ours hold one image:
-the manifest index.json's first entry leads to (through nested indexes).
+`oci-layout`, `index.json` and `blobs/sha256/<hex>`. Ours hold one image, or
+one image index with an image per platform (oci_image_index): the image is the
+manifest index.json's first entry leads to (through nested indexes), or the
+one for the platform asked for.
 
-    layout = Layout(path)
+    layout = Layout(path)                          # or Layout(path, platform="linux/arm64")
     layout.manifest(), layout.config(), layout.layers(), layout.blob(descriptor)
+    layout.platforms()                             # ["linux/amd64", "linux/arm64/v8"]
 
     out = Layout.create(path)                     # an empty layout
     config = out.put(CONFIG_TYPE, canonical_json(config_document))
@@ -43,6 +46,18 @@ class LayoutError(Exception):
     """A layout is missing, incomplete or corrupt; the message says which and what to do."""
 
 
+def platform_name(platform: Mapping[str, object]) -> str:
+    """`os/architecture[/variant]` (`linux/arm64/v8`) of an OCI platform object or image config."""
+    parts = [str(platform.get("os", "")), str(platform.get("architecture", ""))]
+    variant = platform.get("variant")
+    return "/".join([*parts, str(variant)] if variant else parts)
+
+
+def platform_matches(wanted: str, platform: str) -> bool:
+    """Whether `wanted` (`linux/arm64`, `linux/arm64/v8`) names `platform`: without a variant, any variant."""
+    return platform == wanted or platform.startswith(wanted + "/")
+
+
 def canonical_json(value: object) -> bytes:
     """JSON with sorted keys and no spaces: the same value always gives the same bytes (and digest)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
@@ -56,6 +71,7 @@ class Descriptor:
     digest: str
     size: int
     annotations: Mapping[str, str] = field(default_factory=dict)
+    platform: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def hex(self) -> str:
@@ -72,6 +88,8 @@ class Descriptor:
         document: dict[str, object] = {"mediaType": self.media_type, "digest": self.digest, "size": self.size}
         if self.annotations:
             document["annotations"] = dict(self.annotations)
+        if self.platform:
+            document["platform"] = dict(self.platform)
         return document
 
     @classmethod
@@ -84,17 +102,16 @@ class Descriptor:
             raise LayoutError(f"{what} has no sha256 digest (got {digest!r}); {_REBUILD}")
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
             raise LayoutError(f"{what} has no valid size (got {size!r}); {_REBUILD}")
-        annotations = raw.get("annotations")
-        strings = {str(k): str(v) for k, v in annotations.items()} if isinstance(annotations, dict) else {}
-        return cls(str(raw.get("mediaType", "")), digest, size, strings)
+        return cls(str(raw.get("mediaType", "")), digest, size, _strings(raw, "annotations"), _strings(raw, "platform"))
 
 
 class Layout:
-    """An OCI image layout directory holding one image."""
+    """An OCI image layout directory holding one image, or an index of one image per platform."""
 
-    def __init__(self, path: Path) -> None:
-        """A layout at `path`; nothing is read until asked for."""
+    def __init__(self, path: Path, platform: str | None = None) -> None:
+        """A layout at `path`, whose image for `platform` (else the first) it reads; nothing is read yet."""
         self.path = path
+        self.platform = platform
 
     # --- reading ------------------------------------------------------------------
 
@@ -149,7 +166,7 @@ class Layout:
         return _json_object(data, "index.json")
 
     def manifest_descriptor(self) -> Descriptor:
-        """The descriptor of the image manifest: index.json's first entry, through nested indexes."""
+        """The descriptor of the image manifest: index.json's first entry (or the platform's), through indexes."""
         return self._image()[0]
 
     def manifest(self) -> dict[str, Any]:
@@ -157,21 +174,49 @@ class Layout:
         return self._image()[1]
 
     def _image(self) -> tuple[Descriptor, dict[str, Any]]:
-        """The image manifest and its descriptor, following index.json's first entries."""
-        document, what = self.index(), "index.json"
+        """The image manifest and its descriptor: index.json's first entry, or the platform's, through indexes."""
+        document, what, chosen = self.index(), "index.json", False
         while True:
-            manifests = document.get("manifests")
-            if not isinstance(manifests, list) or not manifests:
-                raise LayoutError(f"{what} lists no manifests; {_REBUILD}")
-            descriptor = Descriptor.from_json(manifests[0], f"{what}'s manifests[0]")
+            entries = self._entries(document, what)
+            descriptor = entries[0]
+            if self.platform is not None and all(entry.platform for entry in entries):
+                descriptor, chosen = _for_platform(entries, self.platform, what), True
             document = self.read_json(descriptor, "manifest")
             if document.get("mediaType", descriptor.media_type) not in INDEX_TYPES:
-                return descriptor, document
+                break
             what = f"index {descriptor.digest}"
+        if self.platform is not None and not chosen:
+            found = platform_name(self._config(document))
+            if not platform_matches(self.platform, found):
+                raise LayoutError(f"the image is for {found}, not {self.platform}; ask for {found}")
+        return descriptor, document
+
+    def _entries(self, index: dict[str, Any], what: str) -> list[Descriptor]:
+        """An index's entries, checked; there must be at least one."""
+        manifests = index.get("manifests")
+        if not isinstance(manifests, list) or not manifests:
+            raise LayoutError(f"{what} lists no manifests; {_REBUILD}")
+        return [Descriptor.from_json(raw, f"{what}'s manifests[{n}]") for n, raw in enumerate(manifests)]
+
+    def platforms(self) -> list[str]:
+        """The platforms of the layout's images (`linux/amd64`, ...): an index's entries', or the one image's."""
+        document, what = self.index(), "index.json"
+        while True:
+            entries = self._entries(document, what)
+            if all(entry.platform for entry in entries):
+                return [platform_name(entry.platform) for entry in entries]
+            document = self.read_json(entries[0], "manifest")
+            if document.get("mediaType", entries[0].media_type) not in INDEX_TYPES:
+                return [platform_name(self._config(document))]
+            what = f"index {entries[0].digest}"
 
     def config(self) -> dict[str, Any]:
         """The image config."""
-        return self.read_json(Descriptor.from_json(self.manifest().get("config"), "the manifest's config"), "config")
+        return self._config(self.manifest())
+
+    def _config(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """The config a manifest names."""
+        return self.read_json(Descriptor.from_json(manifest.get("config"), "the manifest's config"), "config")
 
     def layers(self) -> list[Descriptor]:
         """The manifest's layer descriptors, bottom first."""
@@ -217,6 +262,21 @@ class Layout:
         """Writes index.json listing `manifests`."""
         index = {"schemaVersion": 2, "mediaType": INDEX_TYPE, "manifests": [m.to_json() for m in manifests]}
         (self.path / "index.json").write_bytes(canonical_json(index))
+
+
+def _for_platform(entries: list[Descriptor], wanted: str, what: str) -> Descriptor:
+    """The first index entry whose platform matches `wanted`."""
+    for entry in entries:
+        if platform_matches(wanted, platform_name(entry.platform)):
+            return entry
+    have = ", ".join(platform_name(entry.platform) for entry in entries)
+    raise LayoutError(f"{what} has no image for {wanted} (it has {have}); ask for one of those")
+
+
+def _strings(raw: dict[str, Any], key: str) -> dict[str, str]:
+    """`raw[key]` as a dict of strings (annotations, platform), or an empty one."""
+    value = raw.get(key)
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def _json_object(data: bytes, name: str) -> dict[str, Any]:

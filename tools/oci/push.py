@@ -90,8 +90,8 @@ class Pusher:
                 )
 
     def tag(self, targets: list[Target], tags: list[str]) -> None:
-        """Points each tag of each image's repository at the image (a PUT of its manifest by tag)."""
-        for target in targets:
+        """Points each tag of each image's repository at the image or index (a PUT of its manifest by tag)."""
+        for target in (target for target in targets if target.tagged):
             for tag in tags:
                 self.registry.put_manifest(target.path, tag, target.media_type, target.manifest)
                 self.progress.say(f"{target.repository}:{tag} -> {target.digest}")
@@ -111,7 +111,7 @@ class Pusher:
                 self._note(descriptor.digest, repository)
                 self.progress.blob(blob, f"mounted from {source}")
                 return dataclasses.replace(report, action="mounted", source=source)
-        opened = self.local.open(target.metadata, blob) or (self.cache.open(descriptor) if self.cache else None)
+        opened = self.local.open(target.image_metadata(), blob) or (self.cache.open(descriptor) if self.cache else None)
         if opened is None:
             if location:
                 self.registry.cancel(repository, location)
@@ -140,7 +140,7 @@ class Pusher:
         return None
 
     def _missing(self, target: Target, blob: Blob) -> str:
-        where = f"not in the local outputs ({shown_path(target.metadata.local_file(blob))})"
+        where = f"not in the local outputs ({shown_path(target.image_metadata().local_file(blob))})"
         if self.cache:
             where += f" nor in the remote cache {self.cache.url}"
         else:

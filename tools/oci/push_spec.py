@@ -8,10 +8,14 @@ environment the runner exports):
       "repository": "REGISTRY/NAME" or "",
       "tags_file": "<runfiles path>" or null,       # one tag per line
       "stable_status": "<runfiles path>" or null,   # when stamping: STABLE_GIT_COMMIT
-      "images": [{"name": "base", "manifest": "<runfiles path>", "blobs": "<runfiles path>"}]
+      "images": [{"name": "ml", "manifest": "<runfiles path>", "blobs": "<runfiles path>"},
+                 {"name": "base", "label": "//images:base", "index": "<runfiles path>",
+                  "images": [{"manifest": "...", "blobs": "..."}, ...]}]    # an image index
     }
 
 An image with a name goes to REPOSITORY/<name>; one without, to REPOSITORY.
+An index's images go to its repository by digest, before the index; the tags
+point at the index.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from image_metadata import Blob, ImageMetadata
-from oci_layout import Descriptor, LayoutError
+from oci_layout import INDEX_TYPE, Descriptor, LayoutError
 
 USAGE = (
     "usage: bazel run TARGET -- --repository REGISTRY/NAME [--tag TAG]... [--insecure] [--remote-cache URL]\n"
@@ -66,35 +71,55 @@ def split_repository(repository: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Target:
-    """One image and the repository it goes to."""
+    """One image (or image index) and the repository it goes to."""
 
     repository: str
     host: str
     path: str
-    metadata: ImageMetadata
+    metadata: ImageMetadata | None  # None for an index: its images carry the blobs
     manifest: bytes
     media_type: str
     digest: str
+    image: str  # the target that built it
+    tagged: bool = True  # False for an index's images: the tags go to the index
 
     @classmethod
-    def of(cls, repository: str, manifest_file: Path, blobs_file: Path) -> Target:
+    def of(cls, repository: str, manifest_file: Path, blobs_file: Path, *, tagged: bool = True) -> Target:
         """The image whose manifest and blobs.json are given, for `repository`; raises if they disagree."""
         host, path = split_repository(repository)
         metadata = ImageMetadata.read(blobs_file, follow_links=True)
         manifest = manifest_file.read_bytes()
-        digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+        digest = _digest(manifest)
         if digest != metadata.manifest.digest:
             raise LayoutError(f"{manifest_file} is not the manifest {blobs_file} names; rebuild {metadata.image}")
         media_type = str(json.loads(manifest).get("mediaType") or metadata.manifest.media_type)
-        return cls(repository, host, path, metadata, manifest, media_type, digest)
+        return cls(repository, host, path, metadata, manifest, media_type, digest, metadata.image, tagged)
+
+    @classmethod
+    def of_index(cls, repository: str, index_file: Path, label: str, images: list[Target]) -> list[Target]:
+        """The index in `index_file` for `repository`, after its `images`; raises unless it lists exactly them."""
+        host, path = split_repository(repository)
+        index = index_file.read_bytes()
+        listed = [entry.get("digest") for entry in json.loads(index).get("manifests", [])]
+        if listed != [image.digest for image in images]:
+            raise LayoutError(f"{index_file} does not list the images the push names; rebuild {label}")
+        return [*images, cls(repository, host, path, None, index, INDEX_TYPE, _digest(index), label)]
 
     @property
     def reference(self) -> str:
         """REPOSITORY@DIGEST."""
         return f"{self.repository}@{self.digest}"
 
+    def image_metadata(self) -> ImageMetadata:
+        """The image's blobs.json (an index has none)."""
+        if self.metadata is None:
+            raise LayoutError(f"{self.reference} is an image index: it has no blobs of its own")
+        return self.metadata
+
     def blobs(self) -> list[Blob]:
-        """The blobs the manifest names (config, then layers), each with its entry in blobs.json."""
+        """The blobs the manifest names (config, then layers), each with its entry in blobs.json; none for an index."""
+        if self.metadata is None:
+            return []
         document = json.loads(self.manifest)
         descriptors = [Descriptor.from_json(document.get("config"), "the manifest's config")]
         descriptors += [Descriptor.from_json(raw, "a manifest layer") for raw in document.get("layers", [])]
@@ -108,7 +133,11 @@ class Target:
 
     def report(self) -> dict[str, object]:
         """The image in a push report."""
-        return {"image": self.metadata.image, "repository": self.repository, "digest": self.digest}
+        return {"image": self.image, "repository": self.repository, "digest": self.digest, "tagged": self.tagged}
+
+
+def _digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -119,7 +148,7 @@ class PushSpec:
     repository: str
     tags_file: str | None
     stable_status: str | None
-    images: tuple[dict[str, str], ...]
+    images: tuple[dict[str, Any], ...]
 
     @classmethod
     def read(cls, path: Path) -> PushSpec:
@@ -128,19 +157,23 @@ class PushSpec:
         return cls(raw["label"], raw["repository"], raw["tags_file"], raw["stable_status"], tuple(raw["images"]))
 
     def targets(self, repository: str | None) -> list[Target]:
-        """Each image with its repository: `repository` (or the spec's) plus the image's name."""
+        """Each image with its repository (`repository` or the spec's, plus its name); an index after its images."""
         root = (repository or self.repository).rstrip("/")
         if not root:
             raise SpecError(f"missing --repository: nowhere to push {self.label}'s images")
         split_repository(root)
-        return [
-            Target.of(
-                f"{root}/{image['name']}" if image["name"] else root,
-                rlocation(image["manifest"]),
-                rlocation(image["blobs"]),
-            )
-            for image in self.images
-        ]
+        targets: list[Target] = []
+        for image in self.images:
+            where = f"{root}/{image['name']}" if image["name"] else root
+            if "index" not in image:
+                targets.append(Target.of(where, rlocation(image["manifest"]), rlocation(image["blobs"])))
+                continue
+            members = [
+                Target.of(where, rlocation(member["manifest"]), rlocation(member["blobs"]), tagged=False)
+                for member in image["images"]
+            ]
+            targets += Target.of_index(where, rlocation(image["index"]), image["label"], members)
+        return targets
 
     def tags(self) -> list[str]:
         """The default tags: the tags file's lines, else `latest` (after the git commit when stamping)."""

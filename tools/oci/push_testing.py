@@ -19,9 +19,11 @@ import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import image
 from debian_tool import library_path, tool_command
+from oci_layout import INDEX_TYPE, MANIFEST_TYPE, canonical_json
 from registry_auth import RegistryAuth
 from registry_client import Registry
 from transfer import registry_received
@@ -163,14 +165,41 @@ class SmallImages:
         if tags is not None:
             (self.root / "tags.txt").write_text("".join(f"{tag}\n" for tag in tags))
             tags_file = "tags.txt"
+        return self._write_spec([self._image_entry(n) for n in names], repository=repository, tags_file=tags_file)
+
+    def index_spec(self, name: str, members: list[str], *, listed: list[str] | None = None) -> tuple[Path, str]:
+        """A push spec for an index `name` of `members` (linux/amd64, linux/arm64), and the index digest.
+
+        `listed`: the images the index lists, if not `members` (a stale index).
+        """
+        manifests = []
+        for member, architecture in zip(listed or members, ("amd64", "arm64"), strict=False):
+            size = (self.root / "bin" / f"{member}.manifest.json").stat().st_size
+            platform = {"os": "linux", "architecture": architecture}
+            manifests.append(
+                {"mediaType": MANIFEST_TYPE, "digest": self.digests[member], "size": size, "platform": platform}
+            )
+        index = canonical_json({"schemaVersion": 2, "mediaType": INDEX_TYPE, "manifests": manifests})
+        (self.root / "bin" / f"{name}.index.json").write_bytes(index)
+        entry = {
+            "name": name,
+            "label": f"//images:{name}",
+            "index": f"bin/{name}.index.json",
+            "images": [self._image_entry(member) for member in members],
+        }
+        return self._write_spec([entry]), "sha256:" + hashlib.sha256(index).hexdigest()
+
+    @staticmethod
+    def _image_entry(name: str) -> dict[str, str]:
+        return {"name": name, "manifest": f"bin/{name}.manifest.json", "blobs": f"bin/{name}.blobs.json"}
+
+    def _write_spec(self, images: list[dict[str, Any]], *, repository: str = "", tags_file: str | None = None) -> Path:
         document = {
             "label": "//images:push",
             "repository": repository,
             "tags_file": tags_file,
             "stable_status": None,
-            "images": [
-                {"name": n, "manifest": f"bin/{n}.manifest.json", "blobs": f"bin/{n}.blobs.json"} for n in names
-            ],
+            "images": images,
         }
         path = self.root / "push.json"
         path.write_text(json.dumps(document))

@@ -21,6 +21,7 @@ import push
 from push_testing import LocalRegistry, NginxCache, SmallImages
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+INDEX = "application/vnd.oci.image.index.v1+json"
 IMAGES = {"base": (None, ["os", "app"]), "top": ("base", ["extra"])}
 
 
@@ -43,9 +44,13 @@ class PushTest(unittest.TestCase):
         return registry
 
     def push(
-        self, *args: str, names: tuple[str, ...] = ("base", "top"), images: SmallImages | None = None
+        self,
+        *args: str,
+        names: tuple[str, ...] = ("base", "top"),
+        images: SmallImages | None = None,
+        spec: Path | None = None,
     ) -> tuple[int, str, dict[str, Any]]:
-        spec = (images or self.images).spec(list(names))
+        spec = spec or (images or self.images).spec(list(names))
         report = self.tmp / "report.json"
         report.unlink(missing_ok=True)
         output = io.StringIO()
@@ -124,6 +129,27 @@ class PushTest(unittest.TestCase):
         status, log, report = self.push(names=("base",))
         self.assertEqual(status, 0, log)
         self.assertEqual(self.actions(report, "docintel/base")["app"], ("uploaded", "cache"))
+
+    def test_an_index_goes_up_after_its_images_and_the_tags_point_at_it(self) -> None:
+        spec, index = self.images.index_spec("multi", ["base", "top"])
+        status, log, report = self.push(spec=spec)
+        self.assertEqual(status, 0, log)
+        pushed = [(i["image"], i["repository"].rsplit("/", 1)[1], i["tagged"]) for i in report["images"]]
+        self.assertEqual(
+            pushed,
+            [("//images:base", "multi", False), ("//images:top", "multi", False), ("//images:multi", "multi", True)],
+        )
+        self.assertEqual(self.registry.client().manifest_digest("docintel/multi", "latest", INDEX), index)
+        for name in ("base", "top"):
+            digest = self.images.digests[name]
+            self.assertEqual(self.registry.client().manifest_digest("docintel/multi", digest, MANIFEST), digest)
+
+    def test_an_index_that_does_not_list_its_images_is_refused(self) -> None:
+        spec, _ = self.images.index_spec("multi", ["base", "top"], listed=["base"])
+        status, log, _ = self.push(spec=spec)
+        self.assertEqual(status, 1, log)
+        self.assertIn("does not list the images the push names; rebuild //images:multi", log)
+        self.assertIsNone(self.registry.client().manifest_digest("docintel/multi", "latest", INDEX))
 
     # --- failures: nothing wrong gets in, no tag moves ---------------------------
 

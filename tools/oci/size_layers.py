@@ -65,11 +65,20 @@ class LayerDesc:
 
 @dataclass(frozen=True)
 class Image:
-    """An image given on the command line: its name, layout directory and layers."""
+    """An image given on the command line (one per platform of an index): name, layout, platform, layers."""
 
     name: str
     directory: Path
     layers: tuple[LayerDesc, ...]
+    platform: str = ""  # an index's images: each one's platform
+
+    @property
+    def label(self) -> str:
+        """How the report names it: `ml`, or for each image of an index `base (linux/arm64/v8)`.
+
+        The limits go by `name`, so they apply to every platform's image alike.
+        """
+        return f"{self.name} ({self.platform})" if self.platform else self.name
 
 
 @dataclass(frozen=True)
@@ -87,14 +96,20 @@ class Contents:
 # --- layouts -------------------------------------------------------------------
 
 
-def read_image(name: str, directory: Path) -> Image:
-    """Reads the layout at `directory`; every layer blob must be present."""
-    layout = Layout(directory)
+def read_images(name: str, directory: Path) -> list[Image]:
+    """Reads the layout at `directory`: its image, or each platform's of an index; every layer blob must be present."""
     try:
-        layers = tuple(_layer(layout, index, d) for index, d in enumerate(layout.layers()))
+        platforms = Layout(directory).platforms()
+        if len(platforms) == 1:
+            return [Image(name, directory, _layers(Layout(directory)))]
+        return [Image(name, directory, _layers(Layout(directory, platform=p)), p) for p in platforms]
     except LayoutError as error:
         raise InputError(f"image {name!r} ({directory}): {error}") from None
-    return Image(name, directory, layers)
+
+
+def _layers(layout: Layout) -> tuple[LayerDesc, ...]:
+    """The image's layers, bottom first."""
+    return tuple(_layer(layout, index, descriptor) for index, descriptor in enumerate(layout.layers()))
 
 
 def _layer(layout: Layout, index: int, descriptor: Descriptor) -> LayerDesc:

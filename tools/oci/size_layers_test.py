@@ -18,13 +18,13 @@ class LayerTest(unittest.TestCase):
     def measure(self, blob: Blob) -> size_layers.Contents:
         """Writes `blob` into a layout and measures it."""
         with tempfile.TemporaryDirectory() as temp:
-            image = size_layers.read_image("x", write_layout(Path(temp), [blob]))
+            image = size_layers.read_images("x", write_layout(Path(temp), [blob]))[0]
             return size_layers.measure(image.layers[0])
 
     def test_plain_tar_and_missing_title(self) -> None:
         blob = layer(None, {"opt/tool/bin/run": b"x" * 10}, TAR)
         with tempfile.TemporaryDirectory() as temp:
-            image = size_layers.read_image("x", write_layout(Path(temp), [blob]))
+            image = size_layers.read_images("x", write_layout(Path(temp), [blob]))[0]
         self.assertEqual(image.layers[0].name, blob.digest[7:19])
         self.assertEqual(self.measure(blob), size_layers.Contents(len(blob.tar), {"opt/tool/": 10}))
 
@@ -41,14 +41,14 @@ class LayerTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as temp:
             directory = write_layout(Path(temp), [good])
             (directory / "blobs" / "sha256" / good.digest[7:]).write_bytes(bad.data)
-            image = size_layers.read_image("x", directory)
+            image = size_layers.read_images("x", directory)[0]
             with self.assertRaisesRegex(size_layers.InputError, f"blob {good.digest} .* does not match"):
                 size_layers.measure(image.layers[0])
 
     def test_zstd_binary_missing(self) -> None:
         blob = Blob("z", b"\x28\xb5\x2f\xfd", ZSTD, b"")
         with tempfile.TemporaryDirectory() as temp:
-            image = size_layers.read_image("x", write_layout(Path(temp), [blob]))
+            image = size_layers.read_images("x", write_layout(Path(temp), [blob]))[0]
             missing = self.assertRaisesRegex(size_layers.InputError, "no zstd binary is on PATH")
             with mock.patch.object(shutil, "which", return_value=None), missing:
                 size_layers.measure(image.layers[0])

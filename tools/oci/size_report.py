@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from size_layers import METRICS, Contents, Image, InputError, LayerDesc, measure_all, read_image
+from size_layers import METRICS, Contents, Image, InputError, LayerDesc, measure_all, read_images
 from size_model import UNITS, Limit, Limits, Report, Row, Sum, Violation
 from size_render import (
     render_html,
@@ -107,8 +107,8 @@ def build_report(images: list[Image], contents: dict[str, Contents], limits: Lim
     for image in images:
         for layer in image.layers:
             owners.setdefault(layer.digest, [])
-            if image.name not in owners[layer.digest]:
-                owners[layer.digest].append(image.name)
+            if image.label not in owners[layer.digest]:
+                owners[layer.digest].append(image.label)
 
     def row(layer: LayerDesc) -> Row:
         limit, found = limits.for_layer(layer.name), contents[layer.digest]
@@ -116,7 +116,7 @@ def build_report(images: list[Image], contents: dict[str, Contents], limits: Lim
         return Row(layer, found, limit, limit.over_by(sizes, limits.unit_bytes), tuple(owners[layer.digest]))
 
     sums = [
-        _judged(Sum("image", i.name, tuple(map(row, i.layers)), limits.images.get(i.name, Limit())), limits)
+        _judged(Sum("image", i.label, tuple(map(row, i.layers)), limits.images.get(i.name, Limit())), limits)
         for i in images
     ]
     distinct = {r.layer.digest: r for s in sums for r in s.rows}
@@ -181,7 +181,7 @@ def run(images: list[tuple[str, Path]], limits_path: Path, progress: TextIO | No
     for name in names:
         if names.count(name) > 1:
             raise InputError(f"image name {name!r} is given twice; give each --image a distinct NAME")
-    layouts = [read_image(name, directory) for name, directory in images]
+    layouts = [image for name, directory in images for image in read_images(name, directory)]
     _note_unused(limits, layouts)
     return build_report(layouts, measure_all(layouts, progress), limits)
 

@@ -14,7 +14,7 @@ from unittest import mock
 
 import size_layers
 import size_report
-from size_testdata import APP, DEBIAN, GZIP, TORCH, Fixture, layer, write_layout
+from size_testdata import APP, DEBIAN, GZIP, TORCH, Fixture, layer, write_index, write_layout
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -114,6 +114,27 @@ class GateTest(Fixture):
         self.assertIn("0.2/0.6", row)
         self.assertIn("all images: 3 distinct layers", out)
         self.assertIn(f"debian ({DEBIAN.digest[7:19]}): base, ml", out)
+
+
+class IndexTest(Fixture):
+    """An image index: one image per platform, each judged against the image's limits."""
+
+    def test_each_platform_is_reported_and_judged(self) -> None:
+        debian_arm64 = layer("debian", {"usr/lib/aarch64-linux-gnu/libc.so.6": b"arm" * 40_000})
+        index = write_index(self.root / "index", {"amd64": [DEBIAN, APP], "arm64": [debian_arm64, APP]})
+        argv = ["--image", f"base={index}", "--limits"]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            self.assertEqual(size_report.main([*argv, str(self.limits()), "--json"]), 0)
+        images = json.loads(out.getvalue())["images"]
+        self.assertEqual(sorted(images), ["base (linux/amd64)", "base (linux/arm64)"])
+        between = (images["base (linux/amd64)"]["uncompressed"] + images["base (linux/arm64)"]["uncompressed"]) / 2
+        limits = self.limits(images={"base": {"uncompressed": between / 10**6}})
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            self.assertEqual(size_report.main([*argv, str(limits), "--check"]), 1)
+        self.assertIn("FAILED: image 'base (linux/arm64)' is", out.getvalue())
+        self.assertNotIn("FAILED: image 'base (linux/amd64)'", out.getvalue())
 
 
 class OutputTest(Fixture):

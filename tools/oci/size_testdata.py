@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import size_report
-from oci_layout import CONFIG_TYPE, MANIFEST_TYPE, TITLE, Descriptor, Layout
+from oci_layout import CONFIG_TYPE, INDEX_TYPE, MANIFEST_TYPE, TITLE, Descriptor, Layout
 
 GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
 ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
@@ -74,21 +74,38 @@ def layer(title: str | None, files: dict[str, bytes], media_type: str = GZIP) ->
 def write_layout(directory: Path, layers: list[Blob]) -> Path:
     """An OCI image layout with `layers`, a config and a manifest, all with true digests."""
     layout = Layout.create(directory)
+    layout.write_index([_put_image(layout, layers, "amd64")])
+    return directory
+
+
+def write_index(directory: Path, images: dict[str, list[Blob]]) -> Path:
+    """An OCI image layout holding an index of one image per architecture (`amd64`, `arm64`) with its layers."""
+    layout = Layout.create(directory)
+    manifests = []
+    for architecture, layers in images.items():
+        platform = {"os": "linux", "architecture": architecture}
+        manifests.append({**_put_image(layout, layers, architecture).to_json(), "platform": platform})
+    index = {"schemaVersion": 2, "mediaType": INDEX_TYPE, "manifests": manifests}
+    layout.write_index([layout.put(INDEX_TYPE, json.dumps(index).encode())])
+    return directory
+
+
+def _put_image(layout: Layout, layers: list[Blob], architecture: str) -> Descriptor:
+    """Puts the layers, a config for `architecture` and the manifest into `layout`; the manifest's descriptor."""
     descriptors = []
     for blob in layers:
         stored = layout.put(blob.media_type, blob.data)
         annotations = {} if blob.title is None else {TITLE: blob.title}
         descriptors.append(Descriptor(blob.media_type, stored.digest, stored.size, annotations).to_json())
     diff_ids = ["sha256:" + hashlib.sha256(blob.tar).hexdigest() for blob in layers]
-    config = {"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": diff_ids}}
+    config = {"architecture": architecture, "os": "linux", "rootfs": {"type": "layers", "diff_ids": diff_ids}}
     manifest = {
         "schemaVersion": 2,
         "mediaType": MANIFEST_TYPE,
         "config": layout.put(CONFIG_TYPE, json.dumps(config).encode()).to_json(),
         "layers": descriptors,
     }
-    layout.write_index([layout.put(MANIFEST_TYPE, json.dumps(manifest).encode())])
-    return directory
+    return layout.put(MANIFEST_TYPE, json.dumps(manifest).encode())
 
 
 DEBIAN = layer(

@@ -2,13 +2,14 @@
 
     sbom.py --name IMAGE --digest-file IMAGE.digest
             --listing LAYER.listing [--listing ...]      # bottom layer first
-            --debian-lock tools/debian/bookworm.lock.json
+            --debian-lock tools/debian/bookworm.lock.json [--architecture arm64]
             --python-lock requirements_lock.txt
             --output OUT.spdx.json [--app-version 0.1.0] [--strict]
 
 A Debian package is in the image when var/lib/dpkg/status.d/<package> (which
 our Debian layers write, as distroless images do) is in the merged listings;
-its version and .deb sha256 come from the Debian lock. A
+its version and .deb sha256 come from the Debian lock's entry for the image's
+architecture (`--architecture`, default amd64; or `all`). A
 wheel is in the image when a <dist|site>-packages/<name>-<version>.dist-info/
 directory is; its version and hashes come from requirements_lock.txt. Paths
 under app/ add one package, docintel. Whiteouts (.wh.*) of upper layers remove
@@ -95,8 +96,8 @@ def deb_purl(name: str, version: str | None, arch: str) -> str:
     return f"pkg:deb/debian/{quote(name, safe='')}{at}?arch={arch}&distro=debian-12"
 
 
-def read_debian_lock(path: Path) -> dict[str, dict[str, str]]:
-    """The Debian lock's packages by name: version, sha256 and arch."""
+def read_debian_lock(path: Path, architecture: str = DEFAULT_ARCH) -> dict[str, dict[str, str]]:
+    """The Debian lock's packages for `architecture` (or all architectures) by name: version, sha256 and arch."""
     data = json.loads(path.read_text(encoding="utf-8"))
     entries = data.get("packages") if isinstance(data, dict) else None
     if not isinstance(entries, list):
@@ -107,18 +108,16 @@ def read_debian_lock(path: Path) -> dict[str, dict[str, str]]:
             name, version, sha256 = (str(entry[k]) for k in ("name", "version", "sha256"))
         except (KeyError, TypeError) as error:
             raise SbomError(f"{path}: entry without name/version/sha256: {entry!r}") from error
-        arch = DEB_ARCH.search(str(entry.get("path", "")))
-        lock[name] = {
-            "version": version,
-            "sha256": sha256.lower(),
-            "arch": arch.group(1) if arch else DEFAULT_ARCH,
-        }
+        found = DEB_ARCH.search(str(entry.get("path", "")))
+        arch = found.group(1) if found else DEFAULT_ARCH
+        if arch in (architecture, "all"):
+            lock[name] = {"version": version, "sha256": sha256.lower(), "arch": arch}
     return lock
 
 
-def debian_packages(paths: set[str], lock_path: Path, strict: bool) -> list[Package]:
-    """The Debian packages whose dpkg status file is in `paths`."""
-    lock = read_debian_lock(lock_path)
+def debian_packages(paths: set[str], lock_path: Path, strict: bool, architecture: str = DEFAULT_ARCH) -> list[Package]:
+    """The Debian packages whose dpkg status file is in `paths`, as the lock pins them for `architecture`."""
+    lock = read_debian_lock(lock_path, architecture)
     found = sorted({m.group(1) for p in paths if (m := DPKG_STATUS.fullmatch(p))})
     unknown = [name for name in found if name not in lock]
     if unknown:
@@ -263,6 +262,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--digest-file", required=True, type=Path, help="holds the manifest's sha256:<hex>")
     add("--listing", required=True, action="append", type=Path, help="per layer, bottom first")
     add("--debian-lock", required=True, type=Path, help="tools/debian/bookworm.lock.json")
+    add("--architecture", default=DEFAULT_ARCH, help="the image's Debian architecture (amd64, arm64)")
     add("--python-lock", required=True, type=Path, help="requirements_lock.txt")
     add("--output", required=True, type=Path, help="the .spdx.json to write")
     add("--app-version", default="0.1.0", help="version of the docintel app package")
@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         digest_hex = read_digest(args.digest_file)
         paths = merged_paths(args.listing)
-        debs = debian_packages(paths, args.debian_lock, args.strict)
+        debs = debian_packages(paths, args.debian_lock, args.strict, args.architecture)
         wheels = wheel_packages(paths, args.python_lock)
         contents = debs + wheels
         if any(p.startswith("app/") for p in paths):

@@ -59,7 +59,8 @@ def image_sizes(report: dict[str, Any], names: list[str], layer_names: tuple[str
     """The named images of a size_report --json; `layer_names` renames layers bottom first."""
     images = {}
     for name in names:
-        image = report["images"][name]
+        # An index is reported per platform; the seed's image is linux/amd64, so ours are compared as that.
+        image = report["images"].get(name) or report["images"][f"{name} (linux/amd64)"]
         layers = tuple(
             LayerSize(
                 layer_names[i] if i < len(layer_names) else x["name"], x["digest"], x["compressed"], x["uncompressed"]

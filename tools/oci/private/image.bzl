@@ -19,10 +19,12 @@ The output is an OCI image layout directory. Output groups:
 The metadata comes from the layers' descriptors alone, so building it (or a
 push, which needs only it) does not need the layers' bytes: with
 `--remote_download_minimal` they stay in the remote cache. Same inputs, same
-digest.
+digest. The config's os and architecture are the target platform's
+(platform.bzl), so oci_image_index builds one target for several platforms.
 """
 
 load(":labels.bzl", "label_text")
+load(":platform.bzl", "PLATFORM_ATTRS", "image_platform", "platform_name")
 load(":providers.bzl", "OciImageInfo", "OciLayerInfo")
 
 def _metadata_spec(ctx, base, layout):
@@ -52,6 +54,7 @@ def _metadata_spec(ctx, base, layout):
             for t in ctx.attr.tars
         ],
         "layout": layout.path,
+        "platform": image_platform(ctx),
     })
 
 def _oci_image_impl(ctx):
@@ -118,13 +121,14 @@ def _oci_image_impl(ctx):
             metadata = depset(metadata),
             layer_blobs = layer_blobs,
             listings = listings,
+            platform = platform_name(image_platform(ctx)),
         ),
     ]
 
 oci_image = rule(
     doc = "Stacks layers on an optional base image and writes an OCI image layout.",
     implementation = _oci_image_impl,
-    attrs = {
+    attrs = dict(PLATFORM_ATTRS, **{
         "base": attr.label(providers = [OciImageInfo], doc = "Image whose layers and config this one starts from."),
         "tars": attr.label_list(providers = [OciLayerInfo], doc = "Layers to add, bottom first (oci_layer targets)."),
         "entrypoint": attr.string_list(doc = "Config Entrypoint."),
@@ -137,6 +141,6 @@ oci_image = rule(
         "annotations": attr.string_dict(doc = "Manifest annotations."),
         "_image_tool": attr.label(default = "//tools/oci:image", executable = True, cfg = "exec", doc = "Writes the manifest, config and blob list (image.py)."),
         "_layout_tool": attr.label(default = "//tools/oci:image_layout", executable = True, cfg = "exec", doc = "Assembles the layout (image_layout.py)."),
-    },
+    }),
     provides = [OciImageInfo],
 )

@@ -23,11 +23,14 @@ The compression is the `compression` attribute or, when that is empty, the
 The compressor (pigz or zstd) and strip are pinned Debian builds that run on
 their own pinned C library (@debian_build_tools): inputs of the action, so
 another version of either is another cache key, and nothing is looked up on
-the machine's PATH.
+the machine's PATH. strip is the target platform's (the strip toolchain,
+strip_toolchain.bzl): aarch64 binutils for a linux/arm64 layer.
 """
 
 load("@bazel_skylib//rules:common_settings.bzl", "BuildSettingInfo")
 load(":providers.bzl", "OciLayerInfo")
+
+STRIP_TOOLCHAIN = "//tools/oci:strip_toolchain_type"
 
 def _all_files(target):
     """A target's files and its runfiles."""
@@ -104,8 +107,9 @@ def _oci_layer_impl(ctx):
     tools = [compressor] + ctx.files._tool_libraries
     args.add("--compressor", compressor)
     if ctx.attr.strip:
-        args.add("--strip-tool", ctx.file._strip)
-        tools.append(ctx.file._strip)
+        strip = ctx.toolchains[STRIP_TOOLCHAIN].strip
+        args.add("--strip-tool", strip)
+        tools.append(strip)
     if ctx.attr.bytecode:
         args.add("--python", ctx.file._python)
         tools += ctx.files._python_files
@@ -154,9 +158,9 @@ oci_layer = rule(
         "_python_files": attr.label(default = "@python3_11//:files", cfg = "exec"),
         "_pigz": attr.label(default = "@debian_build_tools//:pigz", allow_single_file = True, cfg = "exec"),
         "_zstd": attr.label(default = "@debian_build_tools//:zstd", allow_single_file = True, cfg = "exec"),
-        "_strip": attr.label(default = "@debian_build_tools//:strip", allow_single_file = True, cfg = "exec"),
         "_tool_loader": attr.label(default = "@debian_build_tools//:loader", allow_single_file = True, cfg = "exec"),
         "_tool_libraries": attr.label(default = "@debian_build_tools//:libs", allow_files = True, cfg = "exec"),
     },
     provides = [OciLayerInfo],
+    toolchains = [STRIP_TOOLCHAIN],
 )

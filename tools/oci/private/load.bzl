@@ -16,7 +16,7 @@ outside the build root) and prints each layer as copied or skipped
 behind an output group, so neither a plain build nor a load pays for it.
 """
 
-load(":providers.bzl", "OciImageInfo")
+load(":providers.bzl", "IMAGE_OR_INDEX", "image_or_index")
 load(":runfiles.bzl", "rlocation_path")
 
 # What a repo tag may hold (it goes into the runner's command line as it is).
@@ -30,7 +30,7 @@ def _repo_tag_args(ctx):
     return " ".join(["--repo-tag " + tag for tag in ctx.attr.repo_tags])
 
 def _oci_load_impl(ctx):
-    image = ctx.attr.image[OciImageInfo]
+    image = image_or_index(ctx.attr.image)
     tarball = ctx.actions.declare_file(ctx.label.name + "/tarball.tar")
     args = ctx.actions.args()
     args.add("--layout", image.layout.path)
@@ -69,7 +69,7 @@ oci_load = rule(
     doc = "`bazel run` loads an image into the host's container engine (only the layers it lacks); the `tarball` output group writes a loadable tarball.",
     implementation = _oci_load_impl,
     attrs = {
-        "image": attr.label(mandatory = True, providers = [OciImageInfo], doc = "The oci_image to load."),
+        "image": attr.label(mandatory = True, providers = IMAGE_OR_INDEX, doc = "The oci_image (or oci_image_index) to load."),
         "repo_tags": attr.string_list(doc = "Names the loaded image gets, e.g. \"docintel/ml:latest\"."),
         "_archive_tool": attr.label(default = "//tools/oci:docker_archive", executable = True, cfg = "exec", doc = "Writes the tarball (docker_archive.py)."),
         "_loader": attr.label(default = "//tools/oci:load.py", allow_single_file = True, doc = "The loader the runner starts with the host's python3."),

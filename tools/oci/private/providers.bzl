@@ -21,6 +21,19 @@ OciImageInfo = provider(
         "metadata": "depset of File: manifest, config and blobs (the `metadata` output group less the digest).",
         "layer_blobs": "depset of File: the compressed layer files, bottom first (the base's included).",
         "listings": "depset of File: the listings of every layer, bottom first.",
+        "platform": "string: the OCI platform it is built for, `os/architecture[/variant]` (`linux/arm64/v8`).",
+    },
+)
+
+OciImageIndexInfo = provider(
+    doc = "An image index (oci_image_index): one image per platform under one digest.",
+    fields = {
+        "layout": "File (directory): the OCI image layout, index.json pointing at the index.",
+        "digest": "File: the index digest, `sha256:...`.",
+        "index": "File: the index, its exact bytes (written from the images' metadata, no layer needed).",
+        "label": "string: the oci_image_index target, for messages and push reports.",
+        "images": "list of OciImageInfo: each platform's image, in the index's order.",
+        "pushed": "list of struct(manifest, blobs, metadata): each image's metadata under names of the index's own, for push runners' runfiles.",
     },
 )
 
@@ -30,3 +43,11 @@ StampSettingInfo = provider(
         "value": "bool: True under --stamp.",
     },
 )
+
+# What a rule that takes "an image" accepts (push, load): an oci_image or an
+# oci_image_index. Both providers have `layout` and `digest`.
+IMAGE_OR_INDEX = [[OciImageInfo], [OciImageIndexInfo]]
+
+def image_or_index(target):
+    """The OciImageInfo, or else the OciImageIndexInfo, of a target of IMAGE_OR_INDEX."""
+    return target[OciImageInfo] if OciImageInfo in target else target[OciImageIndexInfo]

@@ -20,7 +20,7 @@ Credentials come from the Docker config (~/.docker/config.json).
 """
 
 load(":labels.bzl", "label_text")
-load(":providers.bzl", "OciImageInfo")
+load(":providers.bzl", "IMAGE_OR_INDEX", "image_or_index")
 load(":runfiles.bzl", "RUNFILES_LIB", "rlocation_path", "runner_runfiles")
 load(":stamp.bzl", "STAMP_ATTRS", "maybe_stamp")
 
@@ -33,6 +33,17 @@ PUSH_ATTRS = dict(STAMP_ATTRS, **{
     "_runner": attr.label(default = "push.sh.tpl", allow_single_file = True, doc = "The runner's template."),
 })
 
+def _members(image):
+    """The images an OciImageInfo or OciImageIndexInfo pushes: itself, or each platform's."""
+    return image.pushed if hasattr(image, "index") else [image]
+
+def _spec_entry(ctx, image, name):
+    """The push spec's entry of an image, or of an index (its images, then the index)."""
+    entries = [{"blobs": rlocation_path(ctx, m.blobs), "manifest": rlocation_path(ctx, m.manifest)} for m in _members(image)]
+    if not hasattr(image, "index"):
+        return dict(entries[0], name = name)
+    return {"images": entries, "index": rlocation_path(ctx, image.index), "label": image.label, "name": name}
+
 def push_runner(ctx, images, names):
     """Writes the runner that pushes `images` and returns its DefaultInfo.
 
@@ -41,7 +52,7 @@ def push_runner(ctx, images, names):
 
     Args:
       ctx: the context of a rule with PUSH_ATTRS.
-      images: list of OciImageInfo to push, in order.
+      images: list of OciImageInfo or OciImageIndexInfo to push, in order.
       names: per image, its sub-repository under the repository; an empty
         list pushes the one image to the repository itself.
 
@@ -54,10 +65,7 @@ def push_runner(ctx, images, names):
     status = stamp.stable_status_file if stamp else None
     tags = ctx.file.remote_tags
     ctx.actions.write(spec, json.encode_indent({
-        "images": [
-            {"blobs": rlocation_path(ctx, image.blobs), "manifest": rlocation_path(ctx, image.manifest), "name": name}
-            for image, name in zip(images, names or [""])
-        ],
+        "images": [_spec_entry(ctx, image, name) for image, name in zip(images, names or [""])],
         "label": label_text(ctx.label),
         "repository": ctx.expand_make_variables("repository", ctx.attr.repository, {}),
         "stable_status": rlocation_path(ctx, status) if status else None,
@@ -75,18 +83,21 @@ def push_runner(ctx, images, names):
     )
     files = [spec] + ([status] if status else []) + ([tags] if tags else [])
     for image in images:
-        files += image.metadata.to_list()
+        for member in _members(image):
+            files += member.metadata.to_list()
+        if hasattr(image, "index"):
+            files.append(image.index)
     runfiles = runner_runfiles(ctx, files).merge(ctx.attr._push_tool[DefaultInfo].default_runfiles)
     return DefaultInfo(executable = runner, runfiles = runfiles)
 
 def _oci_push_impl(ctx):
-    return [push_runner(ctx, [ctx.attr.image[OciImageInfo]], [])]
+    return [push_runner(ctx, [image_or_index(ctx.attr.image)], [])]
 
 oci_push = rule(
     doc = "`bazel run` pushes the image by digest, then points each remote tag at it.",
     implementation = _oci_push_impl,
     attrs = dict(PUSH_ATTRS, **{
-        "image": attr.label(mandatory = True, providers = [OciImageInfo], doc = "The oci_image to push."),
+        "image": attr.label(mandatory = True, providers = IMAGE_OR_INDEX, doc = "The oci_image (or oci_image_index: every platform's image, then the index) to push."),
     }),
     executable = True,
 )
