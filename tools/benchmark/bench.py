@@ -65,7 +65,7 @@ one module each in tools/benchmark/steps/:
 
 It ends with one table (ours / seed approach / ratio = seed / ours, or
 cold / warm) and, with --json FILE, writes every number to FILE. The run takes
-about 10 minutes on 2 cores and needs 25 GB free on the disk that holds the
+30 to 40 minutes on 2 cores (on demand, not in CI) and needs 25 GB free on the disk that holds the
 output root and podman's storage (15 GB with --skip-seed); it says so up front.
 Host tools: docker-registry, nginx (nginx-light), curl; podman (runc) unless
 both --skip-seed and --skip-container; redis-server unless --skip-container
