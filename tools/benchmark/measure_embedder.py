@@ -101,7 +101,7 @@ def main(argv: Sequence[str]) -> None:
         json.dumps(
             {
                 "backend": embedder.backend,
-                "ready": embedder.check_ready(),
+                "ready": embedder.check_ready(timeout=60.0),
                 "load_seconds": load,
                 "texts": len(measured),
                 "tokens_per_text": statistics.mean(tokens),
