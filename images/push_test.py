@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ import unittest
 from pathlib import Path
 from typing import Any
 
+from push_testing import free_port
 from registry_auth import RegistryAuth
 from registry_client import Registry
 
@@ -29,12 +29,6 @@ INDEX = "application/vnd.oci.image.index.v1+json"
 PUSH_BASE, PUSH_ALL, LOCAL_REGISTRY, *DIGEST_FILES = (os.path.abspath(arg) for arg in sys.argv[1:])
 del sys.argv[1:]
 DIGESTS = {Path(file).name.removesuffix(".digest"): Path(file).read_text().strip() for file in DIGEST_FILES}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ImagesPushTest(unittest.TestCase):

@@ -25,17 +25,12 @@ import warnings
 from pathlib import Path
 
 from oci_layout import Descriptor
+from push_testing import free_port
 from registry_auth import AuthError, Challenge, Credentials, RegistryAuth
 from registry_client import Registry, RegistryError
 
 LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
 USER, PASSWORD = "ci", "pa55word"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def blob(data: bytes) -> Descriptor:
