@@ -4,7 +4,8 @@ The local (sentence-transformers) and onnx (ONNX Runtime) embedders share
 this: nothing heavy is imported until the first embed or ``/readyz``; then the
 backend's libraries are imported, ``docintel_models.ensure_model`` makes sure
 the model's files are in ``model_dir`` with their pinned sha256, and the
-backend opens them. One thread loads while the others wait; a failed load is
+backend opens them, and the heap that opening freed is returned to the
+system. One thread loads while the others wait; a failed load is
 retried on the next use. Batches run one at a time: the model already spreads
 each over the CPUs.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Generic, TypeVar, Unpack
 
+from docintel.core.heap import release_free_heap
 from docintel.embeddings.base import Embedder, EmbedderOptions
 from docintel.errors import EmbedderUnavailableError
 
@@ -62,6 +64,7 @@ class VolumeModelEmbedder(Embedder, Generic[ModelT]):
         with self._load_lock:
             if self._model is None:
                 self._model = self._load()
+                release_free_heap()  # what opening the model freed (tens of MB) goes back to the system
         return self._model
 
     def _model_files(self) -> Path:
