@@ -1,7 +1,8 @@
 """all-MiniLM-L6-v2's files, as manifest.json lists them (minilm_image_test
 checks both agree), from the PyPI package pinned by hash in
 requirements_lock.txt; and its ONNX variant's, whose model.onnx is exported
-here (//models:minilm_onnx_model)."""
+here (//models:minilm_onnx_model) and quantised to int8
+(//models:minilm_onnx_int8_model)."""
 
 MINILM_FILES = [
     "1_Pooling/config.json",
@@ -35,13 +36,14 @@ def minilm_files(directory, files = MINILM_FILES):
         for path in files
     }
 
-def minilm_onnx_files(directory):
-    """The ONNX variant's files for an oci_layer's `files`: label -> path under `directory`.
+def minilm_onnx_files(directory, model = "//models:minilm_onnx_model"):
+    """An ONNX variant's files for an oci_layer's `files`: label -> path under `directory`.
 
     Args:
       directory: where the files go in the layer.
+      model: the target that makes its model.onnx (default: the float32 export).
 
     Returns:
       A dict of label -> path.
     """
-    return dict({"//models:minilm_onnx_model": directory + "/model.onnx"}.items() + minilm_files(directory, MINILM_ONNX_SHARED_FILES).items())
+    return dict({model: directory + "/model.onnx"}.items() + minilm_files(directory, MINILM_ONNX_SHARED_FILES).items())

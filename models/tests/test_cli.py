@@ -56,7 +56,8 @@ def test_cli_errors_are_one_line(cache_dir: Path, tmp_path: Path) -> None:
     unknown = run("--model", "nope", "--cache-dir", str(cache_dir))
     assert unknown.returncode == 1
     assert unknown.stderr.strip().splitlines() == [
-        "init_models: error: unknown model 'nope'; known models: all-MiniLM-L6-v2, all-MiniLM-L6-v2-onnx"
+        "init_models: error: unknown model 'nope'; known models: all-MiniLM-L6-v2, all-MiniLM-L6-v2-onnx, "
+        "all-MiniLM-L6-v2-onnx-int8"
     ]
     unreachable = run("--cache-dir", str(cache_dir), "--mirror", str(tmp_path / "none"), "--quiet")
     assert unreachable.returncode == 1

@@ -86,7 +86,7 @@ def test_manifest_env_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     data = _real()
     data["models"][0]["name"] = "renamed"
     monkeypatch.setenv("DOCINTEL_MODEL_MANIFEST", str(_write(tmp_path, data)))
-    assert load_manifest().names == ["renamed", "all-MiniLM-L6-v2-onnx"]
+    assert load_manifest().names == ["renamed", "all-MiniLM-L6-v2-onnx", "all-MiniLM-L6-v2-onnx-int8"]
 
 
 def test_unreadable_manifest(tmp_path: Path) -> None:

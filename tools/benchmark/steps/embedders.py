@@ -1,4 +1,7 @@
-"""Embedders: the images with a local model side by side (ml on torch, ml_onnx on ONNX Runtime).
+"""Embedders: the images with a local model side by side, and their models' variants.
+
+ml runs sentence-transformers on torch, ml_onnx ONNX Runtime, and ml_onnx again
+the int8 variant of its model (VARIANTS).
 
 Each image runs (tools/benchmark/e2e.py) on the model cache the container
 start step filled and a loopback redis-server. Measured, the images taking
@@ -11,7 +14,9 @@ turns for ROUNDS rounds so that a busy machine weighs on each alike:
 - the service's resident memory (VmRSS of the container's PID 1) once ready,
   and again after it ingested one document of 32 chunks (one batch).
 
-Start times and sizes are the startup and sizes steps' figures.
+A variant starts on a model cache of its own, filled on its first start from
+its model image (mounted as the mirror). Start times and sizes are the startup
+and sizes steps' figures.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import e2e
@@ -58,33 +64,57 @@ class Embedders(PerImage[Embedding]):
     """Per image with a local model."""
 
 
+@dataclass(frozen=True)
+class Variant:
+    """An image with another of its models: its name in the table, the model image's load target, the setting."""
+
+    image: str
+    name: str
+    model_load: str
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+VARIANTS = (
+    Variant(
+        "ml_onnx",
+        "ml_onnx int8",
+        "//models:minilm_onnx_int8_load",
+        {"DOCINTEL_ONNX_MODEL": "all-MiniLM-L6-v2-onnx-int8"},
+    ),
+)
+
+
 @dataclass
 class _Running:
-    """One image's container and the rounds measured in it."""
+    """One measured container (an image, or an image with a variant's model) and its rounds."""
 
-    entry: ImageEntry
+    name: str
     container: str
     port: int
     rounds: list[dict[str, float]]
 
 
 def run(bench: Bench) -> Embedders:
-    """Starts every image with a model, measures each in turns, removes the containers."""
+    """Starts every image with a model (and its variants), measures each in turns, removes the containers."""
     entries = [entry for entry in bench.images if entry.model]
     running = [_start(bench, entry, database) for database, entry in enumerate(entries, 1)]
+    by_name = {entry.name: entry for entry in entries}
+    variants = [variant for variant in VARIANTS if variant.image in by_name]
+    for database, variant in enumerate(variants, len(running) + 1):
+        running.append(_start_variant(bench, by_name[variant.image], variant, database))
     for number in range(1, ROUNDS + 1):
         for image in running:
             image.rounds.append(_measure(image.container))
             figures = image.rounds[-1]
             say(
-                f"    {image.entry.name}: round {number}: {figures['texts_per_second']:.1f} texts/s, "
+                f"    {image.name}: round {number}: {figures['texts_per_second']:.1f} texts/s, "
                 f"query p50 {figures['query_p50_ms']:.1f} ms"
             )
     results = {}
     for image in running:
         ready = _resident_bytes(image.container)
         e2e.post(f"http://127.0.0.1:{image.port}/v1/documents", {"id": "bench", "title": "bench", "text": DOCUMENT})
-        results[image.entry.name] = _best(image.rounds, ready, _resident_bytes(image.container))
+        results[image.name] = _best(image.rounds, ready, _resident_bytes(image.container))
         e2e.remove(image.container)
     return Embedders(results)
 
@@ -93,11 +123,40 @@ def _start(bench: Bench, entry: ImageEntry, database: int) -> _Running:
     models = model_cache(bench, entry)
     if not models.is_dir():
         raise BenchError(f"no model cache for {entry.name}: the container start step fills {models}")
-    container, port = f"docintel-bench-{os.getpid()}-{entry.name}-embed", free_port()
+    return _run(bench, entry, entry.name, database, models=models)
+
+
+def _start_variant(bench: Bench, entry: ImageEntry, variant: Variant, database: int) -> _Running:
+    """The image on a fresh model cache, filled from the variant's model image on the first /readyz."""
+    say(f"    {variant.name}: loading {variant.model_load} into podman ...")
+    bench.bazel.run("build", variant.model_load, "--output_groups=tarball", name=f"{entry.name}-variant-build")
+    loaded = bench.command(
+        ["podman", "load", "-i", str(bench.bazel.output(variant.model_load, "/tarball.tar"))], name="variant-load"
+    )
+    model_image = e2e.loaded_image(loaded.log)
+    mirror = e2e.mount_model(model_image)
+    bench.cleanups.append(lambda: e2e.unmount_model(model_image))
+    models = bench.work / "models" / variant.name.replace(" ", "-")
+    models.mkdir(parents=True)
+    models.chmod(0o777)
+    return _run(bench, entry, variant.name, database, models=models, mirror=mirror, env=variant.env)
+
+
+def _run(
+    bench: Bench,
+    entry: ImageEntry,
+    name: str,
+    database: int,
+    *,
+    models: Path,
+    mirror: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> _Running:
+    container, port = f"docintel-bench-{os.getpid()}-{name.replace(' ', '-')}-embed", free_port()
     bench.cleanups.append(lambda: e2e.remove(container))
     redis_url = f"{bench.redis_url()}/{database}"
-    e2e.start(entry.repo_tag, name=container, port=port, redis_url=redis_url, models=models)
-    return _Running(entry, container, port, [])
+    e2e.start(entry.repo_tag, name=container, port=port, redis_url=redis_url, models=models, mirror=mirror, env=env)
+    return _Running(name, container, port, [])
 
 
 def _measure(container: str) -> dict[str, float]:

@@ -1,0 +1,58 @@
+"""Quality of the int8 variant: how far its vectors and rankings move from sentence-transformers'.
+
+all-MiniLM-L6-v2-onnx-int8 is the exported model with int8 weights (dynamic quantisation, one
+scale per channel). It is not equal to the float32 model, so this test does not assert parity: it
+prints the min and mean cosine of its vectors to sentence-transformers' over the parity corpus
+and the recall@10 of its rankings (the share of the reference's top 10 it finds, averaged over
+the queries), and fails only below floors well under what it measures (README, "the int8
+variant"), which a broken quantisation (say, one scale per tensor) would cross.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.onnx.conftest import ONNX_INT8_MODEL
+from tests.onnx.corpus import QUERIES
+from tests.onnx.vectors import TOP_K, Embedded, cosines, embed_both, top
+
+MIN_COSINE_FLOOR = 0.95
+MEAN_COSINE_FLOOR = 0.98
+RECALL_FLOOR = 0.85
+
+
+@pytest.fixture(scope="module")
+def embedded(int8_model_cache: Path, minilm_dir: Path) -> Embedded:
+    return embed_both(ONNX_INT8_MODEL, int8_model_cache, minilm_dir)
+
+
+def test_vectors_stay_close(embedded: Embedded, capsys: pytest.CaptureFixture[str]) -> None:
+    found = cosines(embedded.onnx, embedded.reference)
+    worst = int(np.argmin(found))
+    with capsys.disabled():
+        print(
+            f"\n[int8] {len(found)} texts: min cosine {found.min():.4f}, mean {found.mean():.4f}, "
+            f"below 0.99: {int((found < 0.99).sum())}; worst text: {embedded.texts[worst][:60]!r}"
+        )
+    assert found.min() >= MIN_COSINE_FLOOR
+    assert found.mean() >= MEAN_COSINE_FLOOR
+
+
+def test_rankings_keep_their_neighbours(embedded: Embedded, capsys: pytest.CaptureFixture[str]) -> None:
+    recalls, identical, same_first = [], 0, 0
+    for index in range(len(QUERIES)):
+        found = top(embedded.onnx @ embedded.onnx_queries[index])
+        expected = top(embedded.reference @ embedded.reference_queries[index])
+        recalls.append(len(set(found) & set(expected)) / TOP_K)
+        identical += found == expected
+        same_first += found[0] == expected[0]
+    recall = float(np.mean(recalls))
+    with capsys.disabled():
+        print(
+            f"[int8] {len(QUERIES)} queries: recall@{TOP_K} {recall:.3f} (lowest {min(recalls):.1f}); "
+            f"top {TOP_K} identical in order for {identical}, first result the same for {same_first}"
+        )
+    assert recall >= RECALL_FLOOR
