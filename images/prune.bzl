@@ -7,7 +7,9 @@ Each layer also lists the paths it pruned: `bazel build //images:<layer>
 # Debian packages: documentation, manuals and translations a service never
 # reads, glibc's iconv modules (Python has its own codecs), leap-second time
 # zones, and the parts of the standard library for a terminal, a GUI or a
-# network install. Copyright files stay, for licence compliance. `*-linux-gnu`
+# network install, CPython's own test helpers, and _pydecimal (the pure-Python
+# fallback `decimal` uses only when the _decimal C module is missing; the
+# images have it). Copyright files stay, for licence compliance. `*-linux-gnu`
 # is the multiarch directory of every image platform (x86_64-, aarch64-).
 DEBIAN_PRUNE = [
     "usr/share/doc/*",
@@ -25,6 +27,9 @@ DEBIAN_PRUNE = [
     "usr/lib/python3.11/ensurepip/*",
     "usr/lib/python3.11/idlelib/*",
     "usr/lib/python3.11/turtledemo/*",
+    "usr/lib/python3.11/turtle.py",
+    "usr/lib/python3.11/test/*",
+    "usr/lib/python3.11/_pydecimal.py",
     "usr/lib/python3.11/lib2to3/tests/*",
     "usr/lib/python3.11/config-3.11-*-linux-gnu/*",
 ]
