@@ -56,6 +56,12 @@ def cosines(a: Matrix, b: Matrix) -> npt.NDArray[np.float64]:
     return np.asarray((a64 * b64).sum(axis=1) / (np.linalg.norm(a64, axis=1) * np.linalg.norm(b64, axis=1)))
 
 
+def text_cosines(embedded: Embedded) -> tuple[npt.NDArray[np.float64], str]:
+    """Each text's cosine between the two sides, and the start of the text whose cosine is lowest."""
+    found = cosines(embedded.onnx, embedded.reference)
+    return found, embedded.texts[int(np.argmin(found))][:60]
+
+
 def top(scores: npt.NDArray[np.float32], k: int = TOP_K) -> list[int]:
     """The indices of the ``k`` highest scores, best first (ties: the lower index first)."""
     order: list[int] = np.argsort(-scores, kind="stable")[:k].tolist()
