@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The linux/arm64 images for real, under emulation (issue 16): Debian's
-# qemu-user-static through binfmt_misc (tools/emulation/binfmt.py registers
-# the handler if needed; when it cannot, this says why and skips). Pushes the
+# The linux/arm64 images for real, under emulation (issue 16): the pinned
+# qemu 11 (@qemu_user, Debian sid's static qemu-aarch64) through binfmt_misc
+# (tools/emulation/binfmt.py registers it in place of Debian 12's qemu 7.2,
+# which crashes in onnxruntime, and puts Debian's handler back on exit; when
+# it cannot register, this says why and skips). Pushes the
 # base and ml_onnx indexes to a loopback registry, pulls their linux/arm64
 # images with podman as an arm64 node would, and
 #   - runs base on arm64 with Redis and the embeddings stub: /healthz 200, then
@@ -10,7 +12,8 @@
 #   - embeds ten texts with ml_onnx on linux/amd64 and on linux/arm64: every
 #     cosine must be >= 0.9999 (tools/emulation/embedding_parity.py). When
 #     qemu-user itself crashes (Debian 12's qemu 7.2 does on onnxruntime's
-#     aarch64 module), that check says so and is skipped.
+#     aarch64 module: the fallback when @qemu_user cannot be fetched), that
+#     check says so and is skipped.
 #
 # Environment: REGISTRY_PORT, REDIS_PORT, STUB_PORT, APP_PORT (loopback ports)
 # and CONTAINER (the base container's name) when the defaults are taken.
@@ -28,9 +31,15 @@ repo="127.0.0.1:$port/docintel"
 url="http://127.0.0.1:$app_port"
 since() { echo "$(now) - $1" | bc; }
 
-echo "--- binfmt_misc: qemu-user-static's aarch64 handler"
+echo "--- binfmt_misc: the pinned qemu-aarch64 (@qemu_user) as the aarch64 handler"
+emulator=()
+if tools/bazel build @qemu_user//:qemu-aarch64; then
+  emulator=(--interpreter "$(tools/bazel info output_base)/$(tools/bazel cquery --output=files @qemu_user//:qemu-aarch64)")
+else
+  echo "WARNING: the pinned qemu-user could not be fetched (a stale sid pin? tools/debian/README.md re-pins it); using Debian 12's qemu-user-static, which crashes in onnxruntime"
+fi
 status=0
-python3 tools/emulation/binfmt.py ensure || status=$?
+python3 tools/emulation/binfmt.py ensure "${emulator[@]}" || status=$?
 if [ "$status" -eq 77 ]; then
   echo "SKIPPED: linux/arm64 images cannot run on this machine (the reason is above); nothing was checked"
   exit 0
@@ -39,6 +48,8 @@ fi
 
 # shellcheck source=.ci/loopback_services.sh
 source .ci/loopback_services.sh
+# Debian's handler again on the way out: the machine keeps what apt installed.
+trap 'cleanup; python3 tools/emulation/binfmt.py reset || true' EXIT
 PORT=$stub_port DIMENSION=1536 python3 deploy/embeddings_stub.py >"$work/stub.log" 2>&1 &
 pids+=($!)
 

@@ -1,13 +1,18 @@
-"""Makes the kernel run linux/arm64 programs through Debian's qemu-user-static (binfmt_misc).
+"""Makes the kernel run linux/arm64 programs through qemu-user (binfmt_misc).
 
-    binfmt.py ensure [--arch aarch64]
+    binfmt.py ensure [--arch aarch64] [--interpreter PATH]
+    binfmt.py reset [--arch aarch64]
 
-Mounts binfmt_misc on /proc/sys/fs/binfmt_misc if it is not, and registers
-qemu-user-static's handler from /usr/lib/binfmt.d/qemu-<arch>.conf if there is
-none (or one without the F flag: without it the kernel looks the interpreter
-up inside each container, which has none). Prints what it found and did.
-Exit 0 when the handler is in place; 77 (skip) with the reason when it cannot
-be: not root, qemu-user-static not installed (apt-get install
+`ensure` mounts binfmt_misc on /proc/sys/fs/binfmt_misc if it is not, and
+registers qemu-user-static's handler from /usr/lib/binfmt.d/qemu-<arch>.conf
+if there is none (or one without the F flag: without it the kernel looks the
+interpreter up inside each container, which has none). With --interpreter,
+the handler must run that emulator (a static qemu-<arch>, e.g. the pinned
+@qemu_user's): Debian's magic and mask, that interpreter, flags OF; another
+registration is replaced. `reset` puts Debian's own handler back (what
+`apt-get install qemu-user-static` registers). Both print what they found and
+did. Exit 0 when the handler is in place; 77 (skip) with the reason when it
+cannot be: not root, qemu-user-static not installed (apt-get install
 qemu-user-static), a kernel without binfmt_misc. Standard library only: the
 host's python3 runs it (.ci/arm64_emulation.sh).
 """
@@ -24,6 +29,8 @@ from pathlib import Path
 MOUNT_POINT = Path("/proc/sys/fs/binfmt_misc")
 CONF_DIR = Path("/usr/lib/binfmt.d")
 SKIP = 77  # the exit code test drivers read as "skipped"
+# Fields of a registration line, ":name:type:offset:magic:mask:interpreter:flags".
+_INTERPRETER, _FLAGS = 6, 7
 
 
 class UnavailableError(Exception):
@@ -57,8 +64,8 @@ class Binfmt:
     mount_point: Path = MOUNT_POINT
     conf_dir: Path = CONF_DIR
 
-    def ensure(self, arch: str) -> list[str]:
-        """Puts qemu-<arch>'s handler in place; what it did, one line each. Raises UnavailableError."""
+    def ensure(self, arch: str, interpreter: str | None = None) -> list[str]:
+        """Puts qemu-<arch>'s handler (``interpreter``, else Debian's) in place; returns what it did."""
         done: list[str] = []
         if not (self.mount_point / "register").exists():
             self._mount()
@@ -66,13 +73,15 @@ class Binfmt:
         name = f"qemu-{arch}"
         entry = self.mount_point / name
         handler = Handler.parse(entry.read_text()) if entry.exists() else None
-        if handler is not None and handler.enabled and "F" in handler.flags:
+        wanted = interpreter in (None, handler.interpreter) if handler is not None else False
+        if handler is not None and handler.enabled and "F" in handler.flags and wanted:
             return [*done, f"{name}: registered ({handler.interpreter}, flags {handler.flags})"]
-        line = self._registration(name)
+        line = self._registration(name, interpreter)
         if handler is not None:
-            entry.write_text("-1")  # an old registration without F (or disabled): replaced by Debian's
+            entry.write_text("-1")  # without F, disabled or another emulator: replaced
             done.append(
-                f"{name}: removed a registration with flags {handler.flags or '-'} (enabled: {handler.enabled})"
+                f"{name}: removed a registration of {handler.interpreter or '-'} with flags {handler.flags or '-'} "
+                f"(enabled: {handler.enabled})"
             )
         (self.mount_point / "register").write_text(line)
         registered = Handler.parse(entry.read_text())
@@ -91,26 +100,48 @@ class Binfmt:
         if result.returncode != 0:
             raise UnavailableError(f"cannot mount binfmt_misc ({result.stderr.strip()}): does this kernel have it?")
 
-    def _registration(self, name: str) -> str:
-        """qemu-user-static's registration line for handler `name`."""
+    def reset(self, arch: str) -> list[str]:
+        """Debian's own handler for qemu-<arch> again; what it did. Raises UnavailableError."""
+        return self.ensure(arch, self._debian_line(f"qemu-{arch}").split(":")[_INTERPRETER])
+
+    def _registration(self, name: str, interpreter: str | None) -> str:
+        """The registration line for handler `name`: Debian's, or with `interpreter` and flags OF."""
+        line = self._debian_line(name)
+        if not os.access(self.mount_point / "register", os.W_OK):
+            raise UnavailableError(f"{self.mount_point}/register is not writable: register the handler as root")
+        fields = line.split(":")
+        if interpreter is None or interpreter == fields[_INTERPRETER]:
+            return line
+        # O: the kernel hands the emulator an open file; F: it opens the emulator now, so containers need none.
+        fields[_INTERPRETER], fields[_FLAGS] = interpreter, "OF"
+        return ":".join(fields)
+
+    def _debian_line(self, name: str) -> str:
+        """qemu-user-static's registration line for handler `name` (its magic and mask)."""
         conf = self.conf_dir / f"{name}.conf"
         if not conf.is_file():
             raise UnavailableError(
                 f"{conf} is missing: install Debian's qemu-user-static (apt-get install qemu-user-static)"
             )
-        if not os.access(self.mount_point / "register", os.W_OK):
-            raise UnavailableError(f"{self.mount_point}/register is not writable: register the handler as root")
         return conf.read_text().strip()
 
 
 def main(argv: list[str]) -> int:
-    """Ensures the handler; 0 when it is there, SKIP with the reason when it cannot be."""
+    """Ensures (or resets) the handler; 0 when it is there, SKIP with the reason when it cannot be."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("command", choices=["ensure"])
+    parser.add_argument("command", choices=["ensure", "reset"])
     parser.add_argument("--arch", default="aarch64", help="qemu's name of the architecture (default aarch64)")
+    parser.add_argument("--interpreter", type=Path, help="with ensure: the static qemu-<arch> the handler must run")
     args = parser.parse_args(argv)
+    if args.interpreter is not None and (args.command != "ensure" or not args.interpreter.is_file()):
+        parser.error(f"--interpreter {args.interpreter}: give an existing file, with ensure")
+    binfmt = Binfmt()
     try:
-        for line in Binfmt().ensure(args.arch):
+        if args.command == "reset":
+            done = binfmt.reset(args.arch)
+        else:
+            done = binfmt.ensure(args.arch, str(args.interpreter.resolve()) if args.interpreter else None)
+        for line in done:
             print(f"binfmt: {line}")
     except (UnavailableError, OSError) as error:
         print(f"binfmt: cannot run {args.arch} programs here: {error}")
