@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+# Read when ONNX Runtime starts: no usage telemetry from a build action.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 from onnxruntime.quantization import QuantType, quantize_dynamic
 

@@ -12,6 +12,7 @@ batch, masked mean pooling and L2 normalisation.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ ONNX_IMAGE_REQUIRED = (
 )
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
+TELEMETRY_OPT_OUT = "ORT_DISABLE_TELEMETRY"
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class OnnxEmbedder(VolumeModelEmbedder[_Model]):
 
     def _load(self) -> _Model:
         """Fetch/verify the model files, then open them."""
+        # ONNX Runtime (>= 1.29) uploads usage telemetry from Linux unless this is set before it starts.
+        os.environ.setdefault(TELEMETRY_OPT_OUT, "1")
         onnxruntime, tokenizers = import_runtime(
             ["onnxruntime", "tokenizers"],
             image_libraries=("onnxruntime", "tokenizers"),
