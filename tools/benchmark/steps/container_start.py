@@ -42,6 +42,16 @@ def model_cache(bench: Bench, entry: ImageEntry) -> Path:
     return bench.work / "models" / entry.name
 
 
+def mounted_model(bench: Bench, model_load: str) -> Path:
+    """`podman load` of a model image's tarball (already built), mounted until the run ends: its model directory."""
+    tarball = bench.bazel.output(model_load, "/tarball.tar")
+    loaded = bench.command(["podman", "load", "-i", str(tarball)], name="model-load")
+    model_image = e2e.loaded_image(loaded.log)
+    mirror = e2e.mount_model(model_image)
+    bench.cleanups.append(lambda: e2e.unmount_model(model_image))
+    return mirror
+
+
 def run(bench: Bench) -> ContainerStarts:
     """Starts every image that has a model, twice."""
     redis_url = bench.redis_url() + "/0"
@@ -54,12 +64,7 @@ def _starts(bench: Bench, entry: ImageEntry, model: str, redis_url: str) -> Star
     load = bench.command(
         ["podman", "load", "-i", str(bench.bazel.output(entry.load, "/tarball.tar"))], name="podman-load"
     )
-    model_load = bench.command(
-        ["podman", "load", "-i", str(bench.bazel.output(model, "/tarball.tar"))], name="model-load"
-    )
-    model_image = e2e.loaded_image(model_load.log)
-    mirror = e2e.mount_model(model_image)
-    bench.cleanups.append(lambda: e2e.unmount_model(model_image))
+    mirror = mounted_model(bench, model)
     cache = model_cache(bench, entry)
     cache.mkdir(parents=True)
     cache.chmod(0o777)

@@ -34,7 +34,7 @@ from commands import BenchError, say
 from registry import free_port
 from results import PerImage, Results
 from session import Bench, ImageEntry, container_step
-from steps.container_start import model_cache
+from steps.container_start import model_cache, mounted_model
 from table import Row, ratio
 
 ROUNDS = 3
@@ -130,12 +130,7 @@ def _start_variant(bench: Bench, entry: ImageEntry, variant: Variant, database: 
     """The image on a fresh model cache, filled from the variant's model image on the first /readyz."""
     say(f"    {variant.name}: loading {variant.model_load} into podman ...")
     bench.bazel.run("build", variant.model_load, "--output_groups=tarball", name=f"{entry.name}-variant-build")
-    loaded = bench.command(
-        ["podman", "load", "-i", str(bench.bazel.output(variant.model_load, "/tarball.tar"))], name="variant-load"
-    )
-    model_image = e2e.loaded_image(loaded.log)
-    mirror = e2e.mount_model(model_image)
-    bench.cleanups.append(lambda: e2e.unmount_model(model_image))
+    mirror = mounted_model(bench, variant.model_load)
     models = bench.work / "models" / variant.name.replace(" ", "-")
     models.mkdir(parents=True)
     models.chmod(0o777)
