@@ -45,6 +45,10 @@ class Handler:
     interpreter: str
     flags: str
 
+    def serves(self, interpreter: str | None) -> bool:
+        """Enabled, with the F flag, and running ``interpreter`` (any, when None): nothing to change."""
+        return self.enabled and "F" in self.flags and interpreter in (None, self.interpreter)
+
     @classmethod
     def parse(cls, text: str) -> Handler:
         """Reads the handler file: `enabled`, `interpreter PATH`, `flags: POF`, ..."""
@@ -73,8 +77,7 @@ class Binfmt:
         name = f"qemu-{arch}"
         entry = self.mount_point / name
         handler = Handler.parse(entry.read_text()) if entry.exists() else None
-        wanted = interpreter in (None, handler.interpreter) if handler is not None else False
-        if handler is not None and handler.enabled and "F" in handler.flags and wanted:
+        if handler is not None and handler.serves(interpreter):
             return [*done, f"{name}: registered ({handler.interpreter}, flags {handler.flags})"]
         line = self._registration(name, interpreter)
         if handler is not None:
