@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # HNSW effort: candidates explored per insert (VADD EF) and per search (VSIM EF, at least 4 k).
     vector_build_ef: int = Field(default=200, ge=1, le=100_000)
     vector_search_ef: int = Field(default=200, ge=1, le=100_000)
+    # VADD CAS: the neighbours of a new vector are searched in a Redis thread, so concurrent writes use more cores.
+    vector_threaded_add: bool = True
 
     api_key: SecretStr | None = None
 

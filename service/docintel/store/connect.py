@@ -40,7 +40,7 @@ class RedisConnection:
             self.shards,
             grace_seconds=settings.write_grace_seconds,
             forget_texts=forget_texts,
-            vector_options=VectorSetOptions(*vectors),
+            vector_options=VectorSetOptions(*vectors, threaded_add=settings.vector_threaded_add),
             wait_replicas=settings.redis_wait_replicas,
             wait_timeout=settings.redis_wait_timeout,
         )

@@ -40,7 +40,8 @@ class VectorSetIndex(VectorIndex):
         """
         self._redis = client
         self._keys = keys
-        self._add_options = (layout.quantization, "M", layout.m, "EF", options.build_ef)
+        threading = ("CAS",) if options.threaded_add else ()
+        self._add_options = (*threading, layout.quantization, "M", layout.m, "EF", options.build_ef)
         self._search_ef = options.search_ef
 
     def stage_add(self, pipe: Pipeline, batch: VectorBatch) -> None:

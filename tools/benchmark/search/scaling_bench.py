@@ -70,6 +70,7 @@ class Loader:
             m=args.m,
             build_ef=args.build_ef,
             search_ef=args.search_ef,
+            threaded_add=args.threaded_add,
         )
         self.store = DocumentStore(client, keys=KEYS, vector_options=options)
         self.per_document = args.chunks_per_document
@@ -178,7 +179,8 @@ def table(points: list[Point], args: argparse.Namespace) -> str:
     heading = (
         f"scaling benchmark: dimension {args.dimension}, {args.queries} queries k={K}, documents of "
         f"{args.chunks_per_document} chunks, {args.writers} writers, M {args.m or 16}, EF build {args.build_ef} / "
-        f"search {args.search_ef}, {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end)"
+        f"search {args.search_ef}, VADD{' CAS' * args.threaded_add}, {os.cpu_count()} CPUs "
+        f"(load average {os.getloadavg()[0]:.1f} at the end)"
     )
     return "\n".join([heading, "", *markdown_rows(points)])
 
@@ -198,6 +200,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--m", type=int, default=None, help="HNSW M (default: Redis' 16)")
     parser.add_argument("--build-ef", type=int, default=200)
     parser.add_argument("--search-ef", type=int, default=200)
+    parser.add_argument(
+        "--threaded-add",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="VADD CAS: neighbours searched in Redis threads (the service's default)",
+    )
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--svg", type=Path, help="write the latency/memory plot here")
     parser.add_argument(
