@@ -128,7 +128,7 @@ class SlotConnection(Connection):
 
 
 def cluster_clients(settings: Settings, prefixes: Sequence[str]) -> list[redis.Redis]:
-    """One client per shard prefix, on the cluster ``settings.redis_url`` names a node of."""
+    """One client per shard prefix (or key), each on its slot's primary in the cluster ``settings.redis_url`` names."""
     url = parse_url(settings.redis_url)  # type: ignore[no-untyped-call]
     connection = {
         "username": url.get("username"),

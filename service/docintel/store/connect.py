@@ -12,6 +12,7 @@ from docintel.store.cluster import cluster_clients, shard_prefixes
 from docintel.store.documents import DocumentStore
 from docintel.store.keys import Keys
 from docintel.store.redis_client import create_redis
+from docintel.store.shard_count import ShardCount, shard_count_key
 from docintel.store.vectorset_layout import VectorSetOptions
 
 __all__ = ["RedisConnection", "connect_redis"]
@@ -19,9 +20,13 @@ __all__ = ["RedisConnection", "connect_redis"]
 
 @dataclass(frozen=True, slots=True)
 class RedisConnection:
-    """A client and key prefix per shard (one without a cluster); the first also serves the embedding cache."""
+    """A client and key prefix per shard (one without a cluster); the first also serves the embedding cache.
+
+    ``shard_count`` (on a cluster) checks that the documents were placed in as many shards.
+    """
 
     shards: Sequence[tuple[redis.Redis, Keys]]
+    shard_count: ShardCount | None = None
 
     @property
     def redis(self) -> redis.Redis:
@@ -43,12 +48,15 @@ class RedisConnection:
             vector_options=VectorSetOptions(*vectors, threaded_add=settings.vector_threaded_add),
             wait_replicas=settings.redis_wait_replicas,
             wait_timeout=settings.redis_wait_timeout,
+            precheck=self.shard_count.check if self.shard_count is not None else None,
         )
 
     def close(self) -> None:
         """Close every client."""
         for client, _ in self.shards:
             client.close()
+        if self.shard_count is not None:
+            self.shard_count.close()
 
 
 def connect_redis(settings: Settings) -> RedisConnection:
@@ -56,5 +64,8 @@ def connect_redis(settings: Settings) -> RedisConnection:
     if not settings.redis_cluster:
         return RedisConnection([(create_redis(settings), Keys(settings.key_prefix))])
     prefixes = shard_prefixes(settings.key_prefix, settings.redis_cluster_shards)
-    clients = cluster_clients(settings, prefixes)
-    return RedisConnection([(client, Keys(prefix)) for client, prefix in zip(clients, prefixes, strict=True)])
+    *clients, record_client = cluster_clients(settings, [*prefixes, shard_count_key(settings.key_prefix)])
+    return RedisConnection(
+        [(client, Keys(prefix)) for client, prefix in zip(clients, prefixes, strict=True)],
+        ShardCount(record_client, prefix=settings.key_prefix, shards=settings.redis_cluster_shards),
+    )

@@ -70,6 +70,7 @@ class DocumentStore:
         vector_options: VectorSetOptions | None = None,
         wait_replicas: int = 0,
         wait_timeout: float = 1.0,
+        precheck: Callable[[], None] | None = None,
     ) -> None:
         """Use ``client`` for everything under ``keys``; the index is detected on first use.
 
@@ -78,7 +79,8 @@ class DocumentStore:
         of chunks that deletes and replacements remove; ``vector_options``
         configure the Redis 8 vector set (default: keep what the index has);
         with ``wait_replicas``, a write is acknowledged once that many replicas
-        have it (``WAIT``, up to ``wait_timeout`` seconds).
+        have it (``WAIT``, up to ``wait_timeout`` seconds); ``precheck`` runs
+        before every operation (a sharded store checks its shard count).
         """
 
         def shard(client: redis.Redis, keys: Keys) -> _Shard:
@@ -92,6 +94,7 @@ class DocumentStore:
                 ),
             )
 
+        self._precheck = precheck
         self._make_shard = shard
         self._shards = [shard(client, keys)]
         self._pool: ThreadPoolExecutor | None = None
@@ -105,8 +108,15 @@ class DocumentStore:
             store._pool = ThreadPoolExecutor(max_workers=len(store._shards), thread_name_prefix="shard-search")
         return store
 
+    def _checked_shards(self) -> list[_Shard]:
+        """Every shard, once the precheck passed."""
+        if self._precheck is not None:
+            self._precheck()
+        return self._shards
+
     def _shard(self, document_id: str) -> _Shard:
-        """The shard holding ``document_id`` (a stable hash of the id)."""
+        """The shard holding ``document_id`` (a stable hash of the id), once the precheck passed."""
+        self._checked_shards()
         if len(self._shards) == 1:
             return self._shards[0]
         digest = hashlib.blake2b(document_id.encode("utf-8"), digest_size=8).digest()
@@ -163,7 +173,7 @@ class DocumentStore:
         pages: list[tuple[float, str, _Shard]] = []
         total = 0
         with redis_errors("listing documents"):
-            for shard in self._shards:
+            for shard in self._checked_shards():
                 start = offset if len(self._shards) == 1 else 0
                 with shard.redis.pipeline(transaction=True) as pipe:
                     pipe.zcard(shard.keys.docs)
@@ -221,14 +231,15 @@ class DocumentStore:
 
             return shard.indexes.run("searching", search_index)
 
+        shards = self._checked_shards()
         if self._pool is None:
-            return search_shard(self._shards[0])
-        merged = [hit for hits in self._pool.map(search_shard, self._shards) for hit in hits]
+            return search_shard(shards[0])
+        merged = [hit for hits in self._pool.map(search_shard, shards) for hit in hits]
         return sorted(merged, key=lambda hit: (-hit.score, hit.document_id, hit.chunk_index))[:k]
 
     def index_name(self) -> str:
         """Which index serves this server (``vectorset`` or ``exact``), detecting it if needed."""
-        return self._shards[0].indexes.current().name
+        return self._checked_shards()[0].indexes.current().name
 
     def ping(self) -> None:
         """Raise :class:`StoreUnavailableError` unless every shard's Redis answers PING."""

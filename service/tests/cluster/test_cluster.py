@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import redis
 
-from docintel.errors import DocintelError
+from docintel.errors import DocintelError, IndexSettingsMismatchError
 from docintel.store import DocumentStore, Keys
 from docintel.store.cluster import shard_prefixes
 from docintel.store.vectorset_layout import VectorSetOptions
@@ -81,6 +81,25 @@ def test_each_primary_holds_one_shard(cluster: RedisCluster, cluster_store: Call
     for node in cluster.nodes[:3]:
         with node.client() as client:
             assert client.dbsize() > 0, f"node {node.port} holds nothing"
+
+
+def test_another_shard_count_is_refused_and_the_documents_stay(
+    cluster: RedisCluster, cluster_store: Callable[..., DocumentStore]
+) -> None:
+    three = cluster_store()
+    rng = np.random.default_rng(7)
+    for number in range(12):
+        put(three, f"doc{number}", vectors(rng, 2), "reef")
+    for shards in (2, 4):
+        other = cluster_store(redis_cluster_shards=shards)
+        with pytest.raises(IndexSettingsMismatchError, match="DOCINTEL_REDIS_CLUSTER_SHARDS=3") as refused:
+            other.get_document(document_id="doc1")
+        assert refused.value.status_code == 503
+        with pytest.raises(IndexSettingsMismatchError):
+            put(other, "doc99", vectors(rng, 2), "reef")
+    again = cluster_store()
+    assert again.list_documents(offset=0, limit=50)[1] == 12
+    assert again.get_document(document_id="doc99") is None
 
 
 def test_a_primary_dies_during_ingest_and_search_and_no_acknowledged_write_is_lost(
