@@ -39,7 +39,7 @@ from docintel.store.redis_client import as_text, redis_errors
 from docintel.store.vectorset_layout import VectorSetOptions
 from docintel.store.writer import DocumentWriter
 
-__all__ = ["DocumentStore"]
+__all__ = ["DocumentStore", "shard_of"]
 
 _MAX_SEARCH_ROUNDS = 3
 """How often one search asks the index again, skipping generations it found not to be live."""
@@ -115,12 +115,8 @@ class DocumentStore:
         return self._shards
 
     def _shard(self, document_id: str) -> _Shard:
-        """The shard holding ``document_id`` (a stable hash of the id), once the precheck passed."""
-        self._checked_shards()
-        if len(self._shards) == 1:
-            return self._shards[0]
-        digest = hashlib.blake2b(document_id.encode("utf-8"), digest_size=8).digest()
-        return self._shards[int.from_bytes(digest, "big") % len(self._shards)]
+        """The shard holding ``document_id``, once the precheck passed."""
+        return self._checked_shards()[shard_of(document_id, len(self._shards))]
 
     def put_document(
         self,
@@ -255,6 +251,14 @@ class DocumentStore:
         """Stop the shard-search threads (the clients belong to the caller)."""
         if self._pool is not None:
             self._pool.shutdown(wait=False)
+
+
+def shard_of(document_id: str, shards: int) -> int:
+    """The number of the shard (of ``shards``) that holds ``document_id``: a stable hash of the id."""
+    if shards == 1:
+        return 0
+    digest = hashlib.blake2b(document_id.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shards
 
 
 def _listing_rows(documents: Sequence[tuple[_Shard, str]]) -> list[list[bytes | None]]:

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import redis
 
-from docintel.errors import DocintelError, IndexSettingsMismatchError
+from docintel.errors import DocintelError, IndexSettingsMismatchError, WriteNotReplicatedError
 from docintel.store import DocumentStore, Keys
 from docintel.store.cluster import shard_prefixes
+from docintel.store.documents import shard_of
 from docintel.store.vectorset_layout import VectorSetOptions
 from tests.support.redis_cluster import RedisCluster
 from tests.support.redis_server import RedisServer
@@ -173,6 +174,39 @@ def test_a_primary_dies_during_ingest_and_search_and_no_acknowledged_write_is_lo
         f"acknowledged ({len(acknowledged) - acknowledged_before} after the kill), {len(refused)} refused "
         f"({sorted(set(refused))}); slowest search {slowest:.2f} s, asked {slowest_at - killed_at:.2f} s after the kill"
     )
+
+
+def test_only_writes_a_replica_confirmed_survive_the_primary(
+    cluster: RedisCluster, cluster_store: Callable[..., DocumentStore]
+) -> None:
+    """What WAIT promises, shown by a write without it that is acknowledged and then lost.
+
+    The replica of shard 0's primary is stopped and its replication link cut,
+    so the primary acknowledges writes the replica never receives; then the
+    primary dies and the replica is promoted.
+    """
+    unconfirmed = cluster_store()
+    confirmed = cluster_store(redis_wait_replicas=1, redis_wait_timeout=0.5)
+    rng = np.random.default_rng(13)
+    in_shard_0 = (f"doc{number}" for number in range(1000) if shard_of(f"doc{number}", 3) == 0)
+    before, lost, refused = next(in_shard_0), next(in_shard_0), next(in_shard_0)
+    put(confirmed, before, vectors(rng, 2), "orbit")
+    primary = cluster.primary_of(redis.crc.key_slot(shard_prefixes("docintel", 3)[0].encode()))
+    replica = cluster.nodes[cluster.nodes.index(primary) + cluster.primaries]
+    frozen = replica.freeze()
+    with primary.client() as client:
+        client.client_kill_filter(_type="replica")
+    put(unconfirmed, lost, vectors(rng, 2), "orbit")  # acknowledged by the primary alone
+    with pytest.raises(WriteNotReplicatedError):
+        put(confirmed, refused, vectors(rng, 2), "orbit")
+    cluster.kill(primary)
+    replica.thaw(frozen)
+    deadline = time.monotonic() + 30
+    while cluster.primary_of(redis.crc.key_slot(shard_prefixes("docintel", 3)[0].encode())) is not replica:
+        assert time.monotonic() < deadline, "the replica was not promoted"
+        time.sleep(0.2)
+    assert confirmed.get_document(document_id=before) is not None
+    assert confirmed.get_document(document_id=lost) is None, "the unconfirmed write survived: the test proves nothing"
 
 
 @pytest.mark.parametrize("shards", [1, 2, 5])
