@@ -16,10 +16,12 @@ each size (10k and 100k chunks; 1M with ``--million``) prints:
 * Redis memory per chunk (``INFO memory`` delta / chunks) and the index's own
   (``MEMORY USAGE`` of the vector set, or of the vectors hash).
 
-Then it draws latency and memory against size (``--svg``).
+With ``--search-efs 200,800`` it measures search at each of those EFs on the
+same index (recall against latency, without building it again).  Then it draws
+latency and memory against size (``--svg``).
 
     tools/bazel run //tools/benchmark/search:scaling_bench -- [--million] [--indexes Q8,NOQUANT,BIN,exact] \
-        [--svg /tmp/scaling.svg]
+        [--search-efs 200,800] [--svg /tmp/scaling.svg]
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -65,14 +68,16 @@ class Loader:
         self.client = client
         self.corpus = corpus
         self.args = args
-        options = VectorSetOptions(
+        self.options = VectorSetOptions(
             quantization=None if index == "exact" else index,  # type: ignore[arg-type]
             m=args.m,
             build_ef=args.build_ef,
             search_ef=args.search_ef,
             threaded_add=args.threaded_add,
         )
-        self.store = DocumentStore(client, keys=KEYS, vector_options=options)
+        self.store = DocumentStore(client, keys=KEYS, vector_options=self.options)
+        # The search EFs to measure (one store each, on the same index); the exact path has none.
+        self.search_efs = [args.search_ef] if index == "exact" else args.search_ef_list
         self.per_document = args.chunks_per_document
         self.vectors: list[Matrix] = []
         self.size = 0
@@ -124,37 +129,51 @@ class Loader:
         key = KEYS.vectors if self.index == "exact" else KEYS.vset
         return int(self.client.memory_usage(key, samples=0) or 0)
 
-    def measure(self, queries: Matrix, ingest: tuple[float, float]) -> Point:
-        """Search latency and recall over ``queries``, memory per chunk, at the current size."""
+    def measure(self, queries: Matrix, ingest: tuple[float, float]) -> list[Point]:
+        """Search latency and recall over ``queries`` at each search EF, memory per chunk, at the current size."""
         corpus = np.concatenate(self.vectors)
         topic_of_row = (np.arange(self.size) // self.per_document) % TOPICS
-        self.store.search(vector=queries[0], k=K, metadata_filter={})  # the exact path loads its copy here
-        figures: dict[str, Any] = {}
-        for filtered in (False, True):
-            progress(f"[{self.index}] {len(queries)} searches at {self.size:,} chunks{' (filtered)' * filtered} ...")
-            latencies, recalls = [], []
-            for number, query in enumerate(queries):
-                topic = number % TOPICS
-                began = time.perf_counter()
-                hits = self.store.search(vector=query, k=K, metadata_filter={"topic": topic} if filtered else {})
-                latencies.append((time.perf_counter() - began) * 1000)
-                found = {int(hit.document_id[1:]) * self.per_document + hit.chunk_index for hit in hits}
-                allowed = topic_of_row == topic if filtered else None
-                truth = exact_top(corpus, query[None, :], k=K, allowed=allowed)[0]
-                recalls.append(len(found & truth) / K)
-            name = "filtered" if filtered else "plain"
-            figures[f"{name}_p50"] = percentile(latencies, 0.50)
-            figures[f"{name}_p99"] = percentile(latencies, 0.99)
-            figures[f"{name}_recall"] = float(np.mean(recalls))
-        return Point(
-            index=self.index,
-            chunks=self.size,
-            ingest_per_second=ingest[0],
-            redis_cpu_ms_per_chunk=ingest[1],
-            memory_per_chunk=(self.used_memory() - self.baseline) / self.size,
-            index_per_chunk=self.index_bytes() / self.size,
-            **figures,
-        )
+        progress(f"[{self.index}] exact top {K} of {len(queries)} queries at {self.size:,} chunks ...")
+        truths = {
+            filtered: [
+                exact_top(corpus, query[None, :], k=K, allowed=topic_of_row == number % TOPICS if filtered else None)[0]
+                for number, query in enumerate(queries)
+            ]
+            for filtered in (False, True)
+        }
+        points = []
+        for search_ef in self.search_efs:
+            label = self.index if len(self.search_efs) == 1 else f"{self.index} EF {search_ef}"
+            store = DocumentStore(self.client, keys=KEYS, vector_options=replace(self.options, search_ef=search_ef))
+            store.search(vector=queries[0], k=K, metadata_filter={})  # the exact path loads its copy here
+            figures: dict[str, Any] = {}
+            for filtered in (False, True):
+                progress(f"[{label}] {len(queries)} searches at {self.size:,} chunks{' (filtered)' * filtered} ...")
+                latencies, recalls = [], []
+                for number, query in enumerate(queries):
+                    metadata_filter = {"topic": number % TOPICS} if filtered else {}
+                    began = time.perf_counter()
+                    hits = store.search(vector=query, k=K, metadata_filter=metadata_filter)
+                    latencies.append((time.perf_counter() - began) * 1000)
+                    found = {int(hit.document_id[1:]) * self.per_document + hit.chunk_index for hit in hits}
+                    recalls.append(len(found & truths[filtered][number]) / K)
+                name = "filtered" if filtered else "plain"
+                figures[f"{name}_p50"] = percentile(latencies, 0.50)
+                figures[f"{name}_p99"] = percentile(latencies, 0.99)
+                figures[f"{name}_recall"] = float(np.mean(recalls))
+            points.append(
+                Point(
+                    index=label,
+                    chunks=self.size,
+                    ingest_per_second=ingest[0],
+                    redis_cpu_ms_per_chunk=ingest[1],
+                    memory_per_chunk=(self.used_memory() - self.baseline) / self.size,
+                    index_per_chunk=self.index_bytes() / self.size,
+                    **figures,
+                )
+            )
+            store.close()
+        return points
 
 
 @contextmanager
@@ -179,7 +198,7 @@ def table(points: list[Point], args: argparse.Namespace) -> str:
     heading = (
         f"scaling benchmark: dimension {args.dimension}, {args.queries} queries k={K}, documents of "
         f"{args.chunks_per_document} chunks, {args.writers} writers, M {args.m or 16}, EF build {args.build_ef} / "
-        f"search {args.search_ef}, VADD{' CAS' * args.threaded_add}, {os.cpu_count()} CPUs "
+        f"search {','.join(map(str, args.search_ef_list))}, VADD{' CAS' * args.threaded_add}, {os.cpu_count()} CPUs "
         f"(load average {os.getloadavg()[0]:.1f} at the end)"
     )
     return "\n".join([heading, "", *markdown_rows(points)])
@@ -201,6 +220,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--build-ef", type=int, default=200)
     parser.add_argument("--search-ef", type=int, default=200)
     parser.add_argument(
+        "--search-efs", help="comma-separated search EFs to measure on the same index (default: --search-ef)"
+    )
+    parser.add_argument(
         "--threaded-add",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -216,6 +238,7 @@ def parse_args() -> argparse.Namespace:
     )
     args = parser.parse_args()
     args.index_list = [name.strip() for name in args.indexes.split(",") if name.strip()]
+    args.search_ef_list = [int(ef) for ef in args.search_efs.split(",")] if args.search_efs else [args.search_ef]
     if unknown := set(args.index_list) - set(INDEXES):
         parser.error(f"unknown --indexes {sorted(unknown)}: choose from {', '.join(INDEXES)}")
     args.size_list = sorted({int(size) for size in args.sizes.split(",")} | ({1_000_000} if args.million else set()))
@@ -237,8 +260,9 @@ def main() -> None:
             with redis_for(index, args, Path(workdir)) as client:
                 loader = Loader(index=index, client=client, corpus=corpus, args=args)
                 for size in args.size_list:
-                    points.append(loader.measure(queries, loader.grow(size)))
-                    progress(markdown_rows(points[-1:])[-1])
+                    measured = loader.measure(queries, loader.grow(size))
+                    points += measured
+                    progress("\n".join(markdown_rows(measured)[2:]))
     print(table(points, args))
     if args.svg:
         args.svg.write_text(render_svg(points), encoding="utf-8")
