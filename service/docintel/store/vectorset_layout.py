@@ -63,7 +63,8 @@ class VectorSetOptions:
 
     ``quantization`` and ``m`` left None keep what the index was created with
     (a new index gets the defaults); ``build_ef`` is VADD's EF (effort per
-    insert), ``search_ef`` VSIM's EF (candidates per query, at least 4 k).
+    insert), ``search_ef`` VSIM's EF (candidates per query, at least 4 k; 800
+    keeps recall@10 above 0.95 at 1M chunks, where 200 gives 0.83: README).
     ``threaded_add`` adds with ``VADD CAS``: Redis looks for a new element's
     neighbours in a background thread, so concurrent writers use more than one
     core (1.5x the chunks/s of four writers on two cores, the same for one).
@@ -72,7 +73,7 @@ class VectorSetOptions:
     quantization: Quantization | None = None
     m: int | None = None
     build_ef: int = 200
-    search_ef: int = 200
+    search_ef: int = 800
     threaded_add: bool = True
 
     def fits(self, layout: VectorSetLayout) -> bool:

@@ -84,7 +84,7 @@ def test_invalid(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None
 def test_vector_set_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     defaults = Settings()
     assert (defaults.vector_quantization, defaults.vector_m) == (None, None)  # keep what the index has
-    assert (defaults.vector_build_ef, defaults.vector_search_ef) == (200, 200)
+    assert (defaults.vector_build_ef, defaults.vector_search_ef) == (200, 800)
     monkeypatch.setenv("DOCINTEL_VECTOR_QUANTIZATION", "q8")
     monkeypatch.setenv("DOCINTEL_VECTOR_M", "32")
     monkeypatch.setenv("DOCINTEL_VECTOR_SEARCH_EF", "400")
