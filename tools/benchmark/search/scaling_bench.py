@@ -217,17 +217,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--chunks-per-document", type=int, default=100)
     parser.add_argument("--writers", type=int, default=4, help="threads calling put_document")
     parser.add_argument("--m", type=int, default=None, help="HNSW M (default: Redis' 16)")
-    parser.add_argument("--build-ef", type=int, default=200)
-    parser.add_argument(
-        "--search-ef", type=int, default=VectorSetOptions().search_ef, help="VSIM EF (the service's default)"
-    )
+    service = VectorSetOptions()  # the service's defaults
+    parser.add_argument("--build-ef", type=int, default=service.build_ef, help="VADD EF (the service's default)")
+    parser.add_argument("--search-ef", type=int, default=service.search_ef, help="VSIM EF (the service's default)")
     parser.add_argument(
         "--search-efs", help="comma-separated search EFs to measure on the same index (default: --search-ef)"
     )
     parser.add_argument(
         "--threaded-add",
         action=argparse.BooleanOptionalAction,
-        default=True,
+        default=service.threaded_add,
         help="VADD CAS: neighbours searched in Redis threads (the service's default)",
     )
     parser.add_argument("--seed", type=int, default=17)
