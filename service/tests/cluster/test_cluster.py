@@ -191,7 +191,8 @@ def test_only_writes_a_replica_confirmed_survive_the_primary(
     in_shard_0 = (f"doc{number}" for number in range(1000) if shard_of(f"doc{number}", 3) == 0)
     before, lost, refused = next(in_shard_0), next(in_shard_0), next(in_shard_0)
     put(confirmed, before, vectors(rng, 2), "orbit")
-    primary = cluster.primary_of(redis.crc.key_slot(shard_prefixes("docintel", 3)[0].encode()))
+    slot = redis.crc.key_slot(shard_prefixes("docintel", 3)[0].encode())
+    primary = cluster.primary_of(slot)
     replica = cluster.nodes[cluster.nodes.index(primary) + cluster.primaries]
     frozen = replica.freeze()
     with primary.client() as client:
@@ -202,7 +203,7 @@ def test_only_writes_a_replica_confirmed_survive_the_primary(
     cluster.kill(primary)
     replica.thaw(frozen)
     deadline = time.monotonic() + 30
-    while cluster.primary_of(redis.crc.key_slot(shard_prefixes("docintel", 3)[0].encode())) is not replica:
+    while cluster.primary_of(slot) is not replica:
         assert time.monotonic() < deadline, "the replica was not promoted"
         time.sleep(0.2)
     assert confirmed.get_document(document_id=before) is not None
