@@ -1,20 +1,21 @@
 """py_module: one Python module as a library importable by its file name, with its unit test beside it.
 
-Example (deploy/BUILD.bazel):
+Example (tools/sbom/BUILD.bazel):
 
     py_module(
-        name = "embeddings_stub_lib",
-        module = "embeddings_stub",
+        name = "sbom_lib",
+        module = "sbom",
+        binary = True,
     )
 
-declares the py_library `embeddings_stub_lib` (embeddings_stub.py, imported as
-`embeddings_stub` from this package's directory) and the py_test
-`embeddings_stub_test` (embeddings_stub_test.py, a small test depending on it).
+declares the py_library `sbom_lib` (sbom.py, imported as `sbom` from this
+package's directory), the py_binary `sbom` that runs it, and the py_test
+`sbom_test` (sbom_test.py, a small test depending on the library).
 """
 
-load("@rules_python//python:defs.bzl", "py_library", "py_test")
+load("@rules_python//python:defs.bzl", "py_binary", "py_library", "py_test")
 
-def py_module(name, module = None, deps = [], test_deps = [], test_size = "small", visibility = None):
+def py_module(name, module = None, deps = [], test_deps = [], test_size = "small", binary = False, visibility = None):
     """A py_library of `<module>.py` and the py_test `<module>_test` of `<module>_test.py`.
 
     Args:
@@ -23,7 +24,8 @@ def py_module(name, module = None, deps = [], test_deps = [], test_size = "small
       deps: what the module imports.
       test_deps: what the test imports besides the module.
       test_size: the test's size.
-      visibility: the library's visibility.
+      binary: also declare the py_binary `<module>` running `<module>.py` (then `name` must differ from `module`).
+      visibility: the library's visibility, and the binary's.
     """
     module = module or name
     py_library(
@@ -33,6 +35,13 @@ def py_module(name, module = None, deps = [], test_deps = [], test_size = "small
         visibility = visibility,
         deps = deps,
     )
+    if binary:
+        py_binary(
+            name = module,
+            srcs = [module + ".py"],
+            visibility = visibility,
+            deps = [":" + name],
+        )
     py_test(
         name = module + "_test",
         size = test_size,
