@@ -141,6 +141,9 @@ class Loader:
             ]
             for filtered in (False, True)
         }
+        # The index is the same for every search EF: its memory is read once.
+        memory_per_chunk = (self.used_memory() - self.baseline) / self.size
+        index_per_chunk = self.index_bytes() / self.size
         points = []
         for search_ef in self.search_efs:
             label = self.index if len(self.search_efs) == 1 else f"{self.index} EF {search_ef}"
@@ -167,8 +170,8 @@ class Loader:
                     chunks=self.size,
                     ingest_per_second=ingest[0],
                     redis_cpu_ms_per_chunk=ingest[1],
-                    memory_per_chunk=(self.used_memory() - self.baseline) / self.size,
-                    index_per_chunk=self.index_bytes() / self.size,
+                    memory_per_chunk=memory_per_chunk,
+                    index_per_chunk=index_per_chunk,
                     **figures,
                 )
             )
