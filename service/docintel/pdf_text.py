@@ -24,6 +24,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
+from docintel.core.cpus import available_cpus
 from docintel.errors import PdfTooComplexError, UnprocessableContentError
 
 __all__ = ["PDF_MAGIC", "extract_pdf_text", "pdf_cpu_budget"]
@@ -36,7 +37,7 @@ _NICENESS = 10
 _WALL_FACTOR = 4.0
 """Wall-clock bound as a multiple of the CPU budget (a busy machine gives the child less than all of a CPU)."""
 _WALL_MARGIN = 10.0
-_CONCURRENT = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) - 1))
+_CONCURRENT = threading.BoundedSemaphore(max(1, available_cpus() - 1))
 _context_lock = threading.Lock()
 _context: Any = None
 

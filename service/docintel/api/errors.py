@@ -122,7 +122,12 @@ async def _redis_error(request: Request, exc: Exception) -> JSONResponse:
         unavailable = StoreUnavailableError(f"Redis is unavailable: {exc}; retry once Redis answers again")
         return docintel_error_response(unavailable, redact=_redactor(request))
     logger.error("redis error", extra={"path": request.url.path, "error": str(exc)})
-    return error_response(500, "storage_error", "unexpected storage error")
+    return error_response(
+        500,
+        "storage_error",
+        "unexpected storage error: the service's log has Redis' reply (a Redis user without the permissions this "
+        "service needs, or a key of another type under DOCINTEL_KEY_PREFIX)",
+    )
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

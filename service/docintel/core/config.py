@@ -30,7 +30,7 @@ class Settings(BaseSettings):
         le=65535,
         validation_alias=AliasChoices("PORT", "DOCINTEL_PORT", "port"),
     )
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL", "FATAL"] = "INFO"
 
     redis_url: str = "redis://localhost:6379/0"
     # One Redis command may wait this long; a timeout is not retried, so a hung Redis is a 503 within it.
@@ -94,10 +94,10 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("vector_quantization", mode="before")
+    @field_validator("vector_quantization", "log_level", mode="before")
     @classmethod
-    def _quantization_in_any_case(cls, value: object) -> object:
-        """Accept ``q8`` as well as ``Q8``."""
+    def _upper_case(cls, value: object) -> object:
+        """Accept ``q8`` as well as ``Q8``, ``debug`` as well as ``DEBUG``."""
         return value.strip().upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")

@@ -36,11 +36,12 @@ class DocumentService:
     def ingest(
         self, *, document_id: str | None, title: str, text: str, metadata: Mapping[str, JsonValue]
     ) -> DocumentRecord:
-        """Chunk and embed ``text``, then store it in one transaction.
+        """Chunk and embed ``text``, then write it in batches and commit it in one small transaction.
 
         Embedding happens before anything is written, so a failing embedding
-        backend leaves the store untouched; re-ingesting an id replaces the old
-        version atomically.
+        backend leaves the documents untouched (the embedding cache may keep
+        the vectors it got); re-ingesting an id replaces the old version
+        atomically.
         """
         chunks = chunk_text(text, chunk_size=self.settings.chunk_size, chunk_overlap=self.settings.chunk_overlap)
         if not chunks:

@@ -21,7 +21,7 @@ from docintel.errors import DocintelError, IndexSettingsMismatchError, StoreUnav
 from docintel.store.exact_index import ExactIndex
 from docintel.store.index import VectorIndex
 from docintel.store.keys import Keys
-from docintel.store.redis_client import is_unavailable_error, is_unknown_command, raw_command, redis_errors
+from docintel.store.redis_client import is_unknown_command, raw_command, redis_errors
 from docintel.store.vectorset_index import VectorSetIndex
 from docintel.store.vectorset_layout import VectorSetOptions, is_layout_refusal, open_layout
 
@@ -107,8 +107,8 @@ class IndexSelector:
             try:
                 raw_command(self._redis, "VCARD", self._keys.probe)
             except redis.ResponseError as exc:
-                if is_unavailable_error(exc):
-                    raise
+                if not is_unknown_command(exc):
+                    raise  # an outage, or a refusal (an ACL without VCARD): exact search would miss the vector set
                 logger.info("redis has no vector sets; using exact search", extra={"reply": str(exc)})
                 return ExactIndex(self._redis, keys=self._keys)
             layout = open_layout(self._redis, keys=self._keys, options=self._vector_options)

@@ -129,6 +129,11 @@ class SlotConnection(Connection):
 
 def cluster_clients(settings: Settings, prefixes: Sequence[str]) -> list[redis.Redis]:
     """One client per shard prefix (or key), each on its slot's primary in the cluster ``settings.redis_url`` names."""
+    if settings.redis_url.lower().startswith("rediss://"):
+        raise ValueError(
+            "DOCINTEL_REDIS_CLUSTER does not support TLS (rediss://) yet: the cluster's nodes would be reached "
+            "without it; use redis:// on a network you trust, or one Redis without DOCINTEL_REDIS_CLUSTER"
+        )
     url = parse_url(settings.redis_url)  # type: ignore[no-untyped-call]
     connection = {
         "username": url.get("username"),

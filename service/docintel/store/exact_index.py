@@ -162,6 +162,8 @@ class ExactIndex(VectorIndex):
                     found[document_id][0].append(index)
                     found[document_id][1].append(blob)
         for document_id, (indexes, blobs) in found.items():
+            if not blobs:  # replaced or deleted meanwhile, every vector with it: the next version brings its change
+                continue
             rows: Vector = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1)
             try:
                 self._cache.add(document_id, documents[document_id], indexes=indexes, vectors=rows)

@@ -9,8 +9,8 @@ live one are dropped.
 
 Every generation that is not live is listed in ``{p}:pending``, scored by the
 time after which it may be collected: a generation being written gets
-``now + write_grace_seconds``, one that was replaced or deleted (or whose
-write failed) gets 0.  Whoever replaced or deleted it collects it at once;
+``now + write_grace_seconds``, one that was replaced or deleted gets 0.
+Whoever replaced or deleted it, or failed to write it, collects it at once;
 what a crashed process or an outage left behind is collected by the next
 writes (:meth:`Generations.collect_expired`).  The commit checks that its
 chunk hash is still complete, so a write slower than the grace period fails

@@ -40,8 +40,8 @@ class VectorSetIndex(VectorIndex):
         """
         self._redis = client
         self._keys = keys
-        threading = ("CAS",) if options.threaded_add else ()
-        self._add_options = (*threading, layout.quantization, "M", layout.m, "EF", options.build_ef)
+        cas = ("CAS",) if options.threaded_add else ()
+        self._add_options = (*cas, layout.quantization, "M", layout.m, "EF", options.build_ef)
         self._search_ef = options.search_ef
 
     def stage_add(self, pipe: Pipeline, batch: VectorBatch) -> None:

@@ -96,3 +96,15 @@ def test_openapi_declares_security(secured: TestClient) -> None:
     schema = secured.get("/openapi.json").json()
     schemes = schema["components"]["securitySchemes"]
     assert {"HTTPBearer", "APIKeyHeader"} <= set(schemes)
+
+
+def test_protected_under_a_root_path(redis8: RedisServer, make_settings: Callable[..., Any]) -> None:
+    # uvicorn --root-path /api (or a mount) puts the root path in scope["path"]; the router strips it, and so
+    # must the key check.
+    from docintel.main import create_app
+
+    with TestClient(create_app(make_settings(redis8.url, api_key=ASCII_KEY)), root_path="/api") as client:
+        assert client.get("/api/v1/documents").status_code == 401
+        authorized = client.get("/api/v1/documents", headers={"Authorization": f"Bearer {ASCII_KEY}"})
+        assert authorized.status_code == 200
+        assert client.get("/api/healthz").status_code == 200

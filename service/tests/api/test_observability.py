@@ -49,6 +49,16 @@ def test_metrics(client8: TestClient) -> None:
     assert metric_value(text, 'docintel_searches_total{path="vectorset"}') == 1
 
 
+def test_made_up_methods_share_one_label(client8: TestClient) -> None:
+    # HTTP allows any token as a method: one label each would let anyone grow /metrics without bound.
+    for method in ("BREW", "WHEN", "XYZZY"):
+        client8.request(method, "/healthz")
+    text = client8.get("/metrics").text
+    other = [line for line in text.splitlines() if line.startswith('docintel_http_requests_total{method="OTHER"')]
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in other) == 3
+    assert "BREW" not in text and "XYZZY" not in text
+
+
 def test_healthz(client8: TestClient) -> None:
     response = client8.get("/healthz")
     assert response.status_code == 200

@@ -216,3 +216,13 @@ def test_shard_prefixes_fall_in_their_slot_ranges(shards: int) -> None:
     slots = [redis.crc.key_slot(prefix.encode()) for prefix in prefixes]
     assert [slot * shards // 16384 for slot in slots] == list(range(shards))
     assert all(prefix.startswith("{docintel-") and prefix.endswith("}") for prefix in prefixes)
+
+
+def test_tls_urls_are_refused_rather_than_sent_in_clear() -> None:
+    from docintel.core.config import Settings
+    from docintel.store.cluster import cluster_clients
+
+    settings = Settings(redis_url="rediss://:cluster-s3cret@node:6380/0", redis_cluster=True)
+    with pytest.raises(ValueError, match=r"does not support TLS \(rediss://\)") as refused:
+        cluster_clients(settings, ["docintel"])
+    assert "cluster-s3cret" not in str(refused.value)

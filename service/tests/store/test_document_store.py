@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+import pytest
+import redis
 from pydantic import JsonValue
 
+from docintel.core.config import Settings
 from docintel.schemas import SearchHit
-from docintel.store import DocumentStore
+from docintel.store import DocumentStore, Keys, create_redis
 from tests.support.embedding_stub import stub_vector
 from tests.support.redis_server import RedisServer
 
 DIM = 16
+KEYS = Keys("docintel")
 
 
 def vectors(texts: list[str]) -> np.ndarray:
@@ -62,3 +68,22 @@ def test_replaced_and_deleted_documents_leave_the_results(store: DocumentStore) 
     assert store.delete_document(document_id="doc")
     assert not store.delete_document(document_id="doc")
     assert store.search(vector=vectors(["new words"])[0], k=10, metadata_filter={}) == []
+
+
+def test_a_user_refused_vcard_is_an_error_not_an_empty_exact_search(
+    redis8: RedisServer, make_redis: Callable[..., redis.Redis]
+) -> None:
+    # Only "unknown command" means a server without vector sets: a refusal (an ACL without VCARD) must not
+    # make the store search an empty exact index and miss every document in the vector set.
+    put(DocumentStore(make_redis(redis8), keys=KEYS), "lava", ["magma and lava"])
+    with redis8.client() as admin:
+        admin.acl_setuser(
+            "no-vcard", enabled=True, passwords=["+no-vcard-pass"], keys=["*"], commands=["+@all", "-vcard"]
+        )
+    try:
+        limited = create_redis(Settings(redis_url=f"redis://no-vcard:no-vcard-pass@127.0.0.1:{redis8.port}/0"))
+        with limited, pytest.raises(redis.ResponseError, match="no permissions to run the 'VCARD' command"):
+            DocumentStore(limited, keys=KEYS).search(vector=vectors(["magma"])[0], k=1, metadata_filter={})
+    finally:
+        with redis8.client() as admin:
+            admin.acl_deluser("no-vcard")

@@ -7,6 +7,8 @@ from collections.abc import Callable
 import redis
 
 from docintel.store import DocumentStore, Keys
+from docintel.store.exact_cache import LiveEntry
+from docintel.store.exact_index import ExactIndex
 from tests.store.texts import put_texts
 from tests.store.texts import top as hits_for
 from tests.support.redis_server import RedisServer
@@ -77,3 +79,14 @@ def test_a_writer_that_does_not_log_changes_is_still_seen(
     with redis7.client() as client:
         client.delete(KEYS.changes)  # as if "b" had been written by the service before the change log
     assert sorted(top(reader, "basalt", k=10)) == [("a", 0), ("b", 0)]
+
+
+def test_a_document_whose_vectors_went_between_two_reads_is_left_out(
+    redis7: RedisServer, make_redis: Callable[..., redis.Redis]
+) -> None:
+    # The copy reads a document's live entry, then its vectors: a replace or delete that commits and cleans up
+    # in between leaves no vector to read. That document is left out until its next version, never a 500.
+    # (The window is a few microseconds wide, so the test gives _fetch an entry whose vectors are gone.)
+    put(DocumentStore(make_redis(redis7), keys=KEYS), "kept", ["granite"])
+    index = ExactIndex(make_redis(redis7), keys=KEYS)
+    index._fetch({"replaced": LiveEntry(generation="0" * 32, count=2, tags=frozenset())})

@@ -100,3 +100,11 @@ def test_bad_vector_set_settings_are_refused(monkeypatch: pytest.MonkeyPatch, na
     monkeypatch.setenv(f"DOCINTEL_VECTOR_{name}", value)
     with pytest.raises(ValidationError, match=f"vector_{name.lower()}"):
         Settings()
+
+
+def test_log_level_is_checked_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCINTEL_LOG_LEVEL", "debug")
+    assert Settings().log_level == "DEBUG"
+    monkeypatch.setenv("DOCINTEL_LOG_LEVEL", "verbose")
+    with pytest.raises(ValidationError, match="log_level"):
+        Settings()

@@ -40,6 +40,8 @@ class AccessLogMiddleware(HttpMiddleware):
             duration = time.perf_counter() - start
             route = _route_template(scope)
             method = str(scope.get("method", ""))
+            if method not in _METHODS:
+                method = "OTHER"  # any token is a method in HTTP: one label each would grow /metrics without bound
             self.metrics.http_requests.labels(method, route, str(status)).inc()
             self.metrics.http_latency.labels(method, route).observe(duration)
             access_logger.info(
@@ -52,6 +54,9 @@ class AccessLogMiddleware(HttpMiddleware):
                     "duration_ms": round(duration * 1000, 3),
                 },
             )
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
 
 
 def _route_template(scope: Scope) -> str:
