@@ -138,7 +138,10 @@ def _cache_error(exc: OSError, paths: ModelPaths) -> ModelError:
     if exc.errno in DISK_FULL_ERRNOS:
         return DiskFullError(str(where), needed=None, available=free_space(paths.cache_dir))
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return ModelError(f"model cache {where} is not writable: {exc.strerror}")
+        return ModelError(
+            f"model cache {where} is not writable: {exc.strerror}; make it writable for uid {os.getuid()} "
+            "(the images run as 65532: chown -R 65532:65532 on the volume's directory), or mount a writable volume"
+        )
     return ModelError(f"model cache error at {where}: {exc.strerror or exc}")
 
 

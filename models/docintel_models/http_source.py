@@ -11,7 +11,7 @@ import httpx
 
 from .errors import SourceUnavailableError, TransferInterruptedError
 from .manifest import ModelFile, ModelSpec
-from .source_base import Transfer, mirror_candidates
+from .source_base import MIRROR_ENV, Transfer, mirror_candidates
 
 HF_ENDPOINT_ENV = "HF_ENDPOINT"
 HF_TOKEN_ENV = "HF_TOKEN"  # noqa: S105 (the variable's name, not a secret)
@@ -23,12 +23,21 @@ _CONTENT_RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 
 
 class _HttpSource:
-    """Shared GET-with-Range logic; subclasses list the candidate URLs per file."""
+    """Shared GET-with-Range logic; subclasses list the candidate URLs per file.
+
+    A user name and password in ``base_url`` (``https://user:pass@host/models``)
+    are sent as HTTP basic auth and left out of ``base_url``, so no message,
+    log line or listing shows them.
+    """
+
+    denied_hint = "check that the mirror lets this client read it (user and password in the URL, if it needs them)"
 
     def __init__(self, base_url: str, headers: dict[str, str] | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
+        parsed = httpx.URL(base_url.rstrip("/"))
+        auth = httpx.BasicAuth(parsed.username, parsed.password) if parsed.username or parsed.password else None
+        self.base_url = str(parsed.copy_with(username=None, password=None))
         all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
-        self._client = httpx.Client(follow_redirects=True, timeout=TIMEOUT, headers=all_headers)
+        self._client = httpx.Client(follow_redirects=True, timeout=TIMEOUT, headers=all_headers, auth=auth)
 
     @property
     def description(self) -> str:
@@ -77,8 +86,7 @@ class _HttpSource:
         except httpx.HTTPError as exc:
             raise SourceUnavailableError(url, _describe(exc)) from exc
 
-    @staticmethod
-    def _check(response: httpx.Response, url: str, offset: int) -> int:
+    def _check(self, response: httpx.Response, url: str, offset: int) -> int:
         status = response.status_code
         if status == 200:
             return 0
@@ -88,7 +96,7 @@ class _HttpSource:
                 raise SourceUnavailableError(url, "server answered a range other than requested")
             return offset
         if status in (401, 403):
-            raise SourceUnavailableError(url, f"HTTP {status}: access denied (check HF_TOKEN)")
+            raise SourceUnavailableError(url, f"HTTP {status}: access denied ({self.denied_hint})")
         raise SourceUnavailableError(url, f"HTTP {status} {response.reason_phrase}")
 
     def close(self) -> None:
@@ -111,6 +119,8 @@ def _describe(exc: httpx.HTTPError) -> str:
 class HubSource(_HttpSource):
     """The Hugging Face hub: ``{endpoint}/{repo}/resolve/{revision}/{path}``."""
 
+    denied_hint = f"check {HF_TOKEN_ENV}: a gated or private repository needs a token that may read it"
+
     @classmethod
     def from_env(cls) -> HubSource:
         """The hub at ``$HF_ENDPOINT`` (default: the public hub), token ``$HF_TOKEN``."""
@@ -124,7 +134,8 @@ class HubSource(_HttpSource):
         if spec.source.kind != "hf":
             raise SourceUnavailableError(
                 self.description,
-                f"{spec.name} is not on the hub: it is built by {spec.source.target} (see models/manifest.json)",
+                f"{spec.name} is not on the hub: it is built by {spec.source.target}; fetch it from a mirror "
+                f"(--mirror, {MIRROR_ENV}) such as the model image's /models (models/README.md)",
             )
         repo, revision, path = spec.source.repo, spec.revision, model_file.path
         return [(0, f"{self.base_url}/{repo}/resolve/{revision}/{path}")]

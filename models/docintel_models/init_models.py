@@ -5,13 +5,18 @@ Usage::
     init_models [--model NAME ...] [--all] [--cache-dir DIR] [--mirror DIR_OR_URL]
                 [--verify-only] [--list] [--progress | --quiet]
 
-Without ``--model`` every model in the manifest is handled. Exits 0 on success,
-1 with a one-line ``init_models: error: ...`` reason on failure, 2 on bad usage.
+Without ``--model`` every model the source can give is handled: with a
+mirror, every model in the manifest; with the hub, the hub's models (the
+others are built by Bazel and come from a mirror; each skipped one is named).
+``--all`` asks for every model whatever the source. Relative paths are taken
+from the directory ``bazel run`` was called in. Exits 0 on success, 1 with a
+one-line ``init_models: error: ...`` reason on failure, 2 on bad usage.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -22,11 +27,14 @@ from .errors import ModelError
 from .fetch import fetch_model, verify_model
 from .manifest import Manifest, ModelSpec, load_manifest
 from .progress import Reporter
-from .sources import MIRROR_ENV
+from .sources import MIRROR_ENV, chosen_source, names_hub
 from .units import human_bytes
 from .verify import FileState
 
 PROG = "init_models"
+# Set by tools/bazel inside its build root: the host directories it shares
+# (colon-separated). Anything else written there stays inside the root.
+SHARED_PATHS_ENV = "DOCINTEL_BUILD_ROOT_SHARED"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,9 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         default=[],
         metavar="NAME",
-        help="model to handle (repeatable; default: all)",
+        help="model to handle (repeatable; default: every model the source has)",
     )
-    parser.add_argument("--all", action="store_true", help="handle every model (the default)")
+    parser.add_argument("--all", action="store_true", help="handle every model, also those the source lacks")
     parser.add_argument(
         "--cache-dir",
         type=Path,
@@ -69,13 +77,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``init_models`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     args = build_parser().parse_args(argv)
-    cache_dir: Path = args.cache_dir or default_cache_dir()
+    # `bazel run` starts us in the runfiles; the user's relative paths are from where they called it.
+    os.chdir(os.environ.get("BUILD_WORKING_DIRECTORY", "."))
+    cache_dir: Path = (args.cache_dir or default_cache_dir()).absolute()
     try:
+        _check_shared(cache_dir, "--cache-dir")
+        mirror = chosen_source(args.mirror)
+        if mirror is not None and "://" not in mirror and not names_hub(mirror):
+            _check_shared(Path(mirror).expanduser().absolute(), "--mirror")
         manifest = load_manifest()
         if args.list:
             _list(manifest, cache_dir)
             return 0
-        specs = _select(manifest, args.model, args.all)
+        specs = _select(manifest, args.model, args.all, hub=names_hub(mirror))
         if args.verify_only:
             return _verify(manifest, specs, cache_dir)
         reporter = Reporter.for_stderr(args.progress)
@@ -89,10 +103,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _select(manifest: Manifest, names: list[str], everything: bool) -> list[ModelSpec]:
-    if everything or not names:
-        return list(manifest.models.values())
-    return [manifest.get(name) for name in dict.fromkeys(names)]
+def _check_shared(path: Path, flag: str) -> None:
+    """Inside tools/bazel's build root, fails for a path the root does not share with the host."""
+    shared = [Path(p) for p in os.environ.get(SHARED_PATHS_ENV, "").split(":") if p]
+    if shared and not any(path.is_relative_to(p) for p in shared):
+        raise ModelError(
+            f"{flag} {path} is outside what tools/bazel's build root shares with this machine "
+            f"({', '.join(map(str, shared))}): files there would stay inside the root; give a directory "
+            "under one of those, or run init_models in the ml image (deploy/README.md)"
+        )
+
+
+def _select(manifest: Manifest, names: list[str], everything: bool, *, hub: bool) -> list[ModelSpec]:
+    if names and not everything:
+        return [manifest.get(name) for name in dict.fromkeys(names)]
+    specs = list(manifest.models.values())
+    if everything or not hub:
+        return specs
+    for spec in specs:
+        if spec.source.kind != "hf":
+            print(
+                f"{spec.name}: skipped: not on the hub (built by {spec.source.target}); "
+                f"give --mirror (or {MIRROR_ENV}) to fetch it too",
+                file=sys.stderr,
+            )
+    return [spec for spec in specs if spec.source.kind == "hf"]
 
 
 def _list(manifest: Manifest, cache_dir: Path) -> None:
@@ -125,7 +160,7 @@ def _fetch(
         print(
             f"{spec.name}: ready at {result.path} (fetched {result.files_fetched} of "
             f"{result.files_total} files, {human_bytes(result.bytes_fetched)}, "
-            f"{result.seconds:.1f} s)"
+            f"hashed {result.files_hashed}, {result.seconds:.1f} s)"
         )
     print(
         f"{PROG}: {len(specs)} model(s) ready; fetched {files} file(s), "

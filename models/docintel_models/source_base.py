@@ -18,6 +18,10 @@ from typing import Protocol
 
 from .manifest import ModelFile, ModelSpec
 
+# The environment variable naming the mirror when no source is given.
+MIRROR_ENV = "DOCINTEL_MODEL_MIRROR"
+HUB_ALIASES = ("hf", "hub")
+
 
 @dataclass
 class Transfer:

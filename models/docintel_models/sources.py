@@ -24,10 +24,8 @@ from urllib.request import url2pathname
 from .errors import ModelError, SourceUnavailableError, TransferInterruptedError
 from .http_source import HttpMirrorSource, HubSource
 from .manifest import ModelFile, ModelSpec
-from .source_base import Source, Transfer, mirror_candidates
+from .source_base import HUB_ALIASES, MIRROR_ENV, Source, Transfer, mirror_candidates
 
-MIRROR_ENV = "DOCINTEL_MODEL_MIRROR"
-HUB_ALIASES = ("hf", "hub")
 CHUNK_SIZE = 1024 * 1024
 
 
@@ -47,6 +45,12 @@ class DirectorySource:
         """Open the mirror's copy of ``model_file`` and continue reading at ``offset``."""
         if not self.root.is_dir():
             raise SourceUnavailableError(self.description, "mirror directory does not exist")
+        if next(self.root.iterdir(), None) is None:
+            raise SourceUnavailableError(
+                self.description,
+                "mirror directory is empty: mount the model's files there (deploy/README.md, the model image), "
+                "or choose another source",
+            )
         candidates = [self.root / rel for rel in mirror_candidates(spec, model_file)]
         found = next((c for c in candidates if c.is_file()), None)
         if found is None:
@@ -75,9 +79,14 @@ def _read_chunks(fh: BinaryIO, path: Path) -> Iterator[bytes]:
         yield chunk
 
 
+def names_hub(value: str | None) -> bool:
+    """Whether a ``--mirror``/``source=`` value means the hub (None, empty, ``hf`` or ``hub``)."""
+    return value is None or value.strip().lower() in ("", *HUB_ALIASES)
+
+
 def source_from_string(value: str | None) -> Source:
     """Build a source from a ``--mirror``/``source=`` value (None or ``hf``: the hub)."""
-    if value is None or value.strip().lower() in ("", *HUB_ALIASES):
+    if names_hub(value):
         return HubSource.from_env()
     parsed = urlparse(value)
     scheme = parsed.scheme.lower()
@@ -92,8 +101,11 @@ def source_from_string(value: str | None) -> Source:
     return DirectorySource(Path(value).expanduser())
 
 
+def chosen_source(source: str | None) -> str | None:
+    """The source value in effect: ``source`` if given, else ``$DOCINTEL_MODEL_MIRROR`` (None: the hub)."""
+    return source if source is not None else os.environ.get(MIRROR_ENV) or None
+
+
 def resolve_source(source: str | None) -> Source:
     """Pick the source: ``source`` if given, else ``$DOCINTEL_MODEL_MIRROR``, else the hub."""
-    if source is None:
-        source = os.environ.get(MIRROR_ENV) or None
-    return source_from_string(source)
+    return source_from_string(chosen_source(source))

@@ -49,7 +49,8 @@ def cache_dir(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests must not depend on the developer's mirror, cache or hub settings."""
-    for name in ("DOCINTEL_MODEL_MIRROR", "DOCINTEL_MODEL_DIR", "DOCINTEL_MODEL_MANIFEST"):
+    ambient = ("DOCINTEL_MODEL_MIRROR", "DOCINTEL_MODEL_DIR", "DOCINTEL_MODEL_MANIFEST")
+    for name in (*ambient, "DOCINTEL_BUILD_ROOT_SHARED", "BUILD_WORKING_DIRECTORY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # never the real hub
     monkeypatch.delenv("HF_TOKEN", raising=False)

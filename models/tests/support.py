@@ -4,6 +4,7 @@ model, a Range-capable HTTP server.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import http.server
 import importlib.util
@@ -90,6 +91,7 @@ class ServerState:
 
     root: Path
     honour_range: bool = True
+    credentials: str | None = None  # "user:password": requests without them get 401
     cuts: dict[str, list[int]] = field(default_factory=dict)  # path -> bytes sent before cuts
     log: list[tuple[str, str | None, int]] = field(default_factory=list)  # path, Range, status
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -123,6 +125,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         rel = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path).lstrip("/")
         target = (state.root / rel).resolve()
         rng = self.headers.get("Range")
+        if state.credentials is not None and self.headers.get("Authorization") != _basic(state.credentials):
+            self._status_only(rel, rng, 401, {"WWW-Authenticate": 'Basic realm="mirror"'})
+            return
         if not target.is_file() or ".." in Path(rel).parts:
             self._status_only(rel, rng, 404)
             return
@@ -170,6 +175,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+
+def _basic(credentials: str) -> str:
+    return "Basic " + base64.b64encode(credentials.encode()).decode()
 
 
 @contextmanager

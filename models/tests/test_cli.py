@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from docintel_models import ModelSpec
-from support import MODEL_NAME, flip_byte
+from support import MODEL_NAME, flip_byte, link_mirror, serve_directory
 
 MODELS_ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,3 +64,35 @@ def test_cli_errors_are_one_line(cache_dir: Path, tmp_path: Path) -> None:
     assert len(unreachable.stderr.strip().splitlines()) == 1
     assert "DOCINTEL_MODEL_MIRROR" in unreachable.stderr
     assert run("--bogus-flag").returncode == 2
+
+
+def test_cli_default_from_the_hub_skips_the_models_built_here(
+    mirror_dir: Path, cache_dir: Path, spec: ModelSpec, tmp_path: Path
+) -> None:
+    hub = tmp_path / "hub"
+    assert spec.source.repo is not None
+    link_mirror(mirror_dir, hub / spec.source.repo / "resolve" / spec.revision)
+    with serve_directory(hub) as (url, _state):
+        fetched = run("--cache-dir", str(cache_dir), "--quiet", env={"HF_ENDPOINT": url})
+    assert fetched.returncode == 0, fetched.stderr
+    assert "init_models: 1 model(s) ready" in fetched.stdout
+    skipped = [line for line in fetched.stderr.splitlines() if "skipped: not on the hub" in line]
+    assert [line.split(":")[0] for line in skipped] == ["all-MiniLM-L6-v2-onnx", "all-MiniLM-L6-v2-onnx-int8"]
+    everything = run("--all", "--cache-dir", str(cache_dir), "--quiet", env={"HF_ENDPOINT": url})
+    assert everything.returncode == 1
+    assert "is not on the hub" in everything.stderr and "--mirror" in everything.stderr
+
+
+def test_cli_paths_from_where_bazel_run_was_called(mirror_dir: Path, tmp_path: Path) -> None:
+    caller = tmp_path / "caller"
+    caller.mkdir()
+    shared = f"{caller}:{mirror_dir}"
+    env = {"BUILD_WORKING_DIRECTORY": str(caller), "DOCINTEL_BUILD_ROOT_SHARED": shared}
+    fetched = run("--model", MODEL_NAME, "--cache-dir", "models", "--mirror", str(mirror_dir), "--quiet", env=env)
+    assert fetched.returncode == 0, fetched.stderr
+    assert (caller / "models" / MODEL_NAME).is_dir()
+
+    outside = run("--model", MODEL_NAME, "--cache-dir", str(tmp_path / "elsewhere"), "--quiet", env=env)
+    assert outside.returncode == 1
+    assert "outside what tools/bazel's build root shares" in outside.stderr
+    assert not (tmp_path / "elsewhere").exists()

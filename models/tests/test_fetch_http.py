@@ -34,6 +34,21 @@ def test_fetch_over_http_name_layout(mirror_dir: Path, cache_dir: Path, spec: Mo
     assert_complete(path, spec)
 
 
+def test_mirror_credentials_go_as_basic_auth_and_never_into_messages(
+    mirror_dir: Path, cache_dir: Path, spec: ModelSpec
+) -> None:
+    with serve_directory(mirror_dir, credentials="reader:s3cret-pass") as (url, _state):
+        host = url.removeprefix("http://")
+        with pytest.raises(SourceUnavailableError) as denied:
+            ensure_model(MODEL_NAME, cache_dir=cache_dir, source=f"http://reader:wrong-pass@{host}")
+        path = ensure_model(MODEL_NAME, cache_dir=cache_dir, source=f"http://reader:s3cret-pass@{host}")
+    assert_complete(path, spec)
+    message = str(denied.value)
+    assert "HTTP 401: access denied" in message and f"http://{host}/" in message
+    assert "wrong-pass" not in message and "reader" not in message
+    assert "the mirror" in message and "HF_TOKEN" not in message
+
+
 def test_hub_url_scheme_via_hf_endpoint(
     mirror_dir: Path,
     cache_dir: Path,

@@ -142,6 +142,14 @@ def test_unreachable_directory_source(cache_dir: Path, tmp_path: Path, kind: str
     assert "DOCINTEL_MODEL_MIRROR" in str(info.value)
 
 
+def test_an_empty_mirror_directory_says_so(cache_dir: Path, tmp_path: Path) -> None:
+    # compose mounts an empty ./no-mirror at /mirror when no model source is set.
+    empty = tmp_path / "no-mirror"
+    empty.mkdir()
+    with pytest.raises(SourceUnavailableError, match="mirror directory is empty: mount the model's files there"):
+        ensure_model(MODEL_NAME, cache_dir=cache_dir, source=str(empty))
+
+
 def test_mirror_missing_a_file_names_it(mirror_dir: Path, cache_dir: Path, tmp_path: Path) -> None:
     mirror = link_mirror(mirror_dir, tmp_path / "mirror")
     (mirror / "tokenizer.json").unlink()
