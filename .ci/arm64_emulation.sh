@@ -38,6 +38,10 @@ if tools/bazel build @qemu_user//:qemu-aarch64; then
 else
   echo "WARNING: the pinned qemu-user could not be fetched (a stale sid pin? tools/debian/README.md re-pins it); using Debian 12's qemu-user-static, which crashes in onnxruntime"
 fi
+# Debian's handler again on the way out: the machine keeps what apt installed
+# (loopback_services.sh's cleanup calls this too once it is sourced).
+restore_host() { python3 tools/emulation/binfmt.py reset || true; }
+trap restore_host EXIT
 status=0
 python3 tools/emulation/binfmt.py ensure "${emulator[@]}" || status=$?
 if [ "$status" -eq 77 ]; then
@@ -48,8 +52,6 @@ fi
 
 # shellcheck source=.ci/loopback_services.sh
 source .ci/loopback_services.sh
-# Debian's handler again on the way out: the machine keeps what apt installed.
-trap 'cleanup; python3 tools/emulation/binfmt.py reset || true' EXIT
 PORT=$stub_port DIMENSION=1536 python3 deploy/embeddings_stub.py >"$work/stub.log" 2>&1 &
 pids+=($!)
 

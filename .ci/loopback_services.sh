@@ -8,7 +8,9 @@
 # check, mirror), `fail` and `now`. Processes the script starts go into
 # `pids`; a mounted model image's directory into `mirror`. The EXIT trap
 # removes the container, unmounts the model image, stops the registry and
-# every process in `pids`, and deletes the work directory.
+# every process in `pids`, and deletes the work directory; then it runs the
+# sourcing script's `restore_host`, when that defines one (the arm64 script puts
+# the host's emulator back), so it runs even when a service here fails to start.
 # shellcheck disable=SC2154  # port, redis_port, container, model_image: set by the sourcing script
 
 work=$(mktemp -d /tmp/docintel-ci.XXXXXX)
@@ -22,6 +24,7 @@ cleanup() {
   tools/oci/local_registry.sh stop "$work/registry"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   rm -rf "$work"
+  if declare -F restore_host >/dev/null; then restore_host; fi
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -43,7 +43,7 @@ cleanup() {
 wanted() { [[ " $profiles " == *" $1 "* ]]; }
 trap cleanup EXIT
 
-version=$("$compose_cmd" --version 2>/dev/null | sed -n 's/^podman-composer\{0,1\} version *\([0-9.]*\).*/\1/p')
+version=$("$compose_cmd" --version 2>/dev/null | sed -n 's/^podman-composer\{0,1\} version *\([0-9.]*\).*/\1/p' || true)
 [ -n "$version" ] || fail "$compose_cmd not found; install podman-compose >= 1.5 (deploy/README.md)"
 [ "$(printf '%s\n' 1.5 "$version" | sort -V | head -1)" = 1.5 ] ||
   fail "podman-compose $version is too old: >= 1.5 has profiles and runs healthchecks without a shell"
