@@ -251,12 +251,19 @@ class Layout:
 
         A hard link where it can be (the same bytes, nothing copied: an image
         action then takes a moment instead of copying every layer), else a copy.
+        A blob already there stays as it is: the same digest is the same bytes
+        (an index's platforms share their pure-Python layers), and the file may
+        be a link to another action's output, which must not be written to.
         """
         target = self.blob_path(digest)
+        if target.exists():
+            return
         try:
             os.link(source.resolve(), target)
         except OSError:
-            shutil.copyfile(source, target)
+            partial = target.with_name(target.name + ".partial")
+            shutil.copyfile(source, partial)
+            partial.replace(target)
 
     def write_index(self, manifests: list[Descriptor]) -> None:
         """Writes index.json listing `manifests`."""

@@ -63,6 +63,24 @@ class RoundTripTest(unittest.TestCase):
         self.assertEqual(first.digest, second.digest)
         self.assertEqual(canonical_json({"b": 1, "a": [1, 2]}), b'{"a":[1,2],"b":1}')
 
+    def test_put_file_leaves_a_blob_already_there(self) -> None:
+        # Two platforms' images share a layer: the second must not write
+        # through the first's hard link into the first source (read-only, as
+        # Bazel's outputs are).
+        first, second = self.root / "amd64.tar.gz", self.root / "arm64.tar.gz"
+        for source in (first, second):
+            source.write_bytes(b"the same layer")
+            source.chmod(0o444)
+        digest = "sha256:" + hashlib.sha256(b"the same layer").hexdigest()
+        before = first.stat()
+        layout = Layout.create(self.root / "index")
+        layout.put_file(first, digest)
+        layout.put_file(second, digest)
+        after = first.stat()
+        self.assertEqual((after.st_mtime_ns, after.st_mode), (before.st_mtime_ns, before.st_mode))
+        self.assertEqual(layout.blob_path(digest).read_bytes(), b"the same layer")
+        self.assertEqual(sorted(p.name for p in layout.blob_path(digest).parent.iterdir()), [digest[7:]])
+
     def test_create_empties_the_directory(self) -> None:
         write_image(self.root / "image", {"x": b"1"})
         self.assertEqual(Layout.create(self.root / "image").blobs(), [])
