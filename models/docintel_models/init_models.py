@@ -27,7 +27,8 @@ from .errors import ModelError
 from .fetch import fetch_model, verify_model
 from .manifest import Manifest, ModelSpec, load_manifest
 from .progress import Reporter
-from .sources import MIRROR_ENV, chosen_source, names_hub
+from .source_base import MIRROR_ENV
+from .sources import chosen_source, names_hub
 from .units import human_bytes
 from .verify import FileState
 

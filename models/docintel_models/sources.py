@@ -86,7 +86,7 @@ def names_hub(value: str | None) -> bool:
 
 def source_from_string(value: str | None) -> Source:
     """Build a source from a ``--mirror``/``source=`` value (None or ``hf``: the hub)."""
-    if names_hub(value):
+    if value is None or names_hub(value):
         return HubSource.from_env()
     parsed = urlparse(value)
     scheme = parsed.scheme.lower()
