@@ -21,10 +21,11 @@ UI_FLAGS = [
 
 
 class Bazel:
-    """Bazel commands in `output_base`, with a repository cache of its own and no remote cache.
+    """Bazel commands in `output_base`, with a repository cache of its own and no remote or disk cache.
 
     Like a new machine: every download is counted, and nothing comes from a
-    cache unless a command passes --remote_cache itself.
+    cache unless a command passes --remote_cache itself (an rc file's
+    --remote_cache or --disk_cache is overridden).
     """
 
     def __init__(self, output_base: Path, commands: Commands) -> None:
@@ -40,7 +41,7 @@ class Bazel:
         """`tools/bazel --output_base=<bench> COMMAND [flags] ARGS...`, logged, with heartbeats."""
         flags = []
         if command in ("build", "run", "test"):
-            flags += [*UI_FLAGS, "--remote_cache="]
+            flags += [*UI_FLAGS, "--remote_cache=", "--disk_cache="]
         if command in ("build", "run", "test", "vendor"):
             flags.append(f"--repository_cache={self.repository_cache}")
         argv = [str(BAZEL), f"--output_base={self.output_base}", command, *flags, *args]

@@ -83,6 +83,7 @@ import os
 import signal
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -149,16 +150,28 @@ root file system (no base image can be pulled here): pip install of the whole lo
 repository with its tests, wheels and model copied in; ours = each of our images against it.
 ratio = seed / ours (times, sizes, bytes) unless it says otherwise; "N actions, M run": Bazel's
 "INFO: N processes" line, M = not internal and not a cache hit."""
+# The flags that leave steps out, and their Options fields.
+SKIP_FLAGS = (("--skip-seed", "skip_seed"), ("--skip-container", "skip_container"))
 
 
-def selected(only: tuple[str, ...]) -> set[str]:
-    """The keys of the steps to run: all, or those of --only with the cold build and the steps they need."""
+def selected(options: Options) -> set[str]:
+    """The keys of the steps to run: all, or those of --only with the cold build and the steps they need.
+
+    Raises BenchError for a step that does not exist or that a --skip flag leaves out.
+    """
+    only = options.only
     if not only:
         return {step.key for step in STEPS}
     by_key = {step.key: step for step in STEPS}
     unknown = [key for key in only if key not in by_key]
     if unknown:
         raise BenchError(f"--only: no step {', '.join(unknown)}; the steps are {', '.join(by_key)}")
+    if skipped := [key for key in only if not by_key[key].wanted(options)]:
+        flags = " and ".join(flag for flag, on in SKIP_FLAGS if getattr(options, on))
+        raise BenchError(
+            f"--only {','.join(skipped)} asks for what {flags} leaves out, so it would not run; "
+            f"drop {flags} or choose other steps"
+        )
     chosen, pending = set(), [cold_build.STEP.key, *only]
     while pending:
         key = pending.pop()
@@ -168,9 +181,8 @@ def selected(only: tuple[str, ...]) -> set[str]:
     return chosen
 
 
-def run_steps(bench: Bench, results: Results) -> None:
-    """Runs every step the options want, in order, keeping each result."""
-    keys = selected(bench.options.only)
+def run_steps(bench: Bench, results: Results, keys: set[str]) -> None:
+    """Runs the steps of `keys` the options want, in order, keeping each result."""
     for number, step in enumerate(STEPS, 1):
         if step.key not in keys or not step.wanted(bench.options):
             continue
@@ -242,11 +254,16 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGHUP, _raise_interrupt)
     status, began = 0, datetime.datetime.now().isoformat(timespec="seconds")
     try:
+        keys = selected(bench.options)
         bench.preflight()
         bench.setup()
-        run_steps(bench, results)
+        run_steps(bench, results, keys)
     except (BenchError, seed_image.SeedError, e2e.E2EError) as error:
         print(f"tools/bench: error: {error}", file=sys.stderr)
+        status = 1
+    except Exception as error:  # a bug, or a failure nobody foresaw: still show the steps that finished
+        traceback.print_exc()
+        print(f"tools/bench: error: unexpected {type(error).__name__} (above): {error}", file=sys.stderr)
         status = 1
     except KeyboardInterrupt:
         print("\ntools/bench: interrupted; cleaning up", file=sys.stderr)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import signal
 import tempfile
 import unittest
 from pathlib import Path
+from unittest import mock
 
 import bench
 import podman_store
@@ -12,7 +17,7 @@ import registry
 import session
 import table
 from bazel_log import Processes, packages_loaded, parse_elapsed, parse_processes
-from commands import BenchError, Run
+from commands import BenchError, Run, host
 from oci_layout import CONFIG_TYPE, MANIFEST_TYPE, TITLE, Descriptor, Layout, canonical_json
 from results import Build, Push, Results
 from steps import (
@@ -157,24 +162,60 @@ class LoadOutputTest(unittest.TestCase):
 
 
 class StepSelectionTest(unittest.TestCase):
+    def selected(self, *argv: str) -> set[str]:
+        return bench.selected(bench.options(list(argv)))
+
     def test_only_adds_the_cold_build_and_what_a_step_needs(self) -> None:
-        self.assertEqual(bench.selected(("startup",)), {"cold_build", "startup", "container_start"})
-        self.assertEqual(bench.selected(()), {step.key for step in bench.STEPS})
+        self.assertEqual(self.selected("--only", "startup"), {"cold_build", "startup", "container_start"})
+        self.assertEqual(self.selected(), {step.key for step in bench.STEPS})
+        self.assertEqual(
+            self.selected("--only", "one_line_change"), {"cold_build", "one_line_change", "push", "seed_build"}
+        )
+        self.assertEqual(
+            self.selected("--only", "push_from_cache"), {"cold_build", "push_from_cache", "remote_cache", "push"}
+        )
         with self.assertRaisesRegex(BenchError, "no step nope"):
-            bench.selected(("nope",))
+            self.selected("--only", "nope")
+
+    def test_only_a_step_a_skip_flag_leaves_out_is_an_error(self) -> None:
+        with self.assertRaisesRegex(BenchError, "--only startup asks for what --skip-container leaves out"):
+            self.selected("--skip-container", "--only", "push,startup")
+        self.assertIn("push", self.selected("--skip-container", "--only", "push"))
 
     def test_empty_store_mounts_are_found_deepest_first(self) -> None:
         self.assertEqual(podman_store.mounts_under(Path("/nonexistent-docintel")), [])
         self.assertIn("/proc", podman_store.mounts_under(Path("/proc")))
 
 
+class MainTest(unittest.TestCase):
+    def test_an_unexpected_error_still_prints_and_writes_the_finished_steps(self) -> None:
+        report = Path(self.enterContext(tempfile.TemporaryDirectory())) / "bench.json"
+
+        def steps(runner: session.Bench, results: Results, _keys: set[str]) -> None:
+            runner.note_load("cold_build")
+            results.add("cold_build", cold_build.ColdBuild(build(98.0)))
+            raise KeyError("images")
+
+        out, err = io.StringIO(), io.StringIO()
+        with (
+            mock.patch.object(signal, "signal"),
+            mock.patch.multiple(session.Bench, preflight=mock.DEFAULT, setup=mock.DEFAULT),
+            mock.patch.object(bench, "run_steps", steps),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            self.assertEqual(bench.main(["--json", str(report)]), 1)
+        self.assertIn("98.0 s, 31 actions, 11 run", out.getvalue())
+        self.assertEqual(json.loads(report.read_text())["results"]["cold_build"]["build"]["seconds"], 98.0)
+        self.assertIn("tools/bench: error: unexpected KeyError (above): 'images'", err.getvalue())
+
+
 class HostTest(unittest.TestCase):
-    def test_required_tools_follow_the_options(self) -> None:
-        self.assertIn("podman", session.required_tools(skip_seed=False, skip_container=True))
-        self.assertNotIn("podman", session.required_tools(skip_seed=True, skip_container=True))
-        self.assertIn("redis-server", session.required_tools(skip_seed=True, skip_container=False))
-        for tool in session.required_tools(skip_seed=False, skip_container=False):
-            self.assertIn(tool, session.HOST_TOOLS)
+    def test_a_failed_helper_raises_with_its_stderr(self) -> None:
+        script = ["sh", "-c", "echo 'fix: free the port' >&2; exit 3"]
+        with self.assertRaisesRegex(BenchError, "failed \\(exit 3\\):\nfix: free the port"):
+            host(script, check=True)
+        self.assertEqual(host(script).returncode, 3)
 
     def test_registry_blobs(self) -> None:
         storage = Path(self.enterContext(tempfile.TemporaryDirectory()))
@@ -184,29 +225,6 @@ class HostTest(unittest.TestCase):
             blob.mkdir(parents=True)
             (blob / "data").write_bytes(b"x")
         self.assertEqual(registry.registry_blobs(storage), 2)
-
-
-class CleanupTest(unittest.TestCase):
-    def cleaned(self, *argv: str) -> tuple[Path, list[str]]:
-        """Cleans up a bench whose work directory holds logs and what the steps make."""
-        work = Path(self.enterContext(tempfile.TemporaryDirectory()))
-        for name in ("logs", "vendor", "registry", "cache", "models", "seed"):
-            (work / name / "sub").mkdir(parents=True)
-            (work / name / "sub" / "file").write_bytes(b"x")
-        ran: list[str] = []
-        runner = session.Bench(bench.options(list(argv)), work=work)
-        runner.cleanups.append(lambda: ran.append("server stopped"))
-        runner.cleanup()
-        return work, ran
-
-    def test_keeps_only_the_logs(self) -> None:
-        work, ran = self.cleaned()
-        self.assertEqual(sorted(entry.name for entry in work.iterdir()), ["logs"])
-        self.assertEqual(ran, ["server stopped"])
-
-    def test_keep_keeps_everything(self) -> None:
-        work, _ = self.cleaned("--keep")
-        self.assertEqual(len(list(work.iterdir())), 6)
 
 
 def build(seconds: float, total: int = 31, sandbox: int = 11, hits: int = 0, analysis: float | None = None) -> Build:

@@ -39,8 +39,20 @@ class Run:
 def host(
     argv: Sequence[str], *, check: bool = False, timeout: float | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Runs a helper quietly (our scripts, Bazel's info and shutdown), not logged; `check` raises on failure."""
-    return subprocess.run(argv, capture_output=True, text=True, check=check, timeout=timeout, cwd=cwd)
+    """Runs a helper quietly (our scripts, Bazel's info and shutdown), not logged.
+
+    Raises BenchError if it runs past `timeout` or, with `check`, fails: with
+    the end of its stderr, where our scripts say what to fix.
+    """
+    command = " ".join(argv)
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=timeout, cwd=cwd)
+    except subprocess.TimeoutExpired as error:
+        raise BenchError(f"`{command}` did not finish within {timeout:.0f} s") from error
+    if check and result.returncode != 0:
+        output = (result.stderr.strip() or result.stdout.strip())[-2000:]
+        raise BenchError(f"`{command}` failed (exit {result.returncode}):\n{output}")
+    return result
 
 
 def say(message: str) -> None:

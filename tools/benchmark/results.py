@@ -76,10 +76,6 @@ class Results:
         result = self._by_type.get(kind)
         return result if isinstance(result, kind) else None
 
-    def __bool__(self) -> bool:
-        """Whether any step finished."""
-        return bool(self._by_key)
-
     def to_json(self) -> dict[str, object]:
         """Every result as JSON data, by step key."""
         return {key: asdict(result) for key, result in self._by_key.items()}  # type: ignore[call-overload]

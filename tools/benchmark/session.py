@@ -132,7 +132,7 @@ class Bench:
             )
 
     def setup(self) -> None:
-        """Makes the work directory, picks a fresh output base and checks the disk has room."""
+        """Makes the work directory, picks a fresh output base and repository cache, checks the disk has room."""
         self.work = Path(tempfile.mkdtemp(prefix="docintel-bench."))
         (self.work / "logs").mkdir()
         self.commands = Commands(self.work / "logs", REPO)
@@ -141,12 +141,13 @@ class Bench:
         if info.returncode != 0 or not info.stdout.strip():
             raise BenchError(f"tools/bazel info output_base failed:\n{info.stderr[-2000:]}")
         output_user_root = Path(info.stdout.strip().splitlines()[-1]).parent
-        output_base = output_user_root / f"bench-{os.getpid()}"
-        shutil.rmtree(output_base, ignore_errors=True)
+        self.bazel = Bazel(output_user_root / f"bench-{os.getpid()}", self.commands)
+        # Left by an earlier run with this pid (--keep, a crash): the cold build must start empty.
+        shutil.rmtree(self.bazel.output_base, ignore_errors=True)
+        shutil.rmtree(self.bazel.repository_cache, ignore_errors=True)
         self._check_disk(output_user_root)
-        self.bazel = Bazel(output_base, self.commands)
         self.cleanups.append(lambda: self.bazel.remove(self.options.keep))
-        say(f"output base {output_base}; logs in {self.work / 'logs'}")
+        say(f"output base {self.bazel.output_base}; logs in {self.work / 'logs'}")
 
     def _check_disk(self, output_user_root: Path) -> None:
         free, needed = shutil.disk_usage(output_user_root).free, disk_needed(self.options.skip_seed)

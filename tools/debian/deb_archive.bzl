@@ -89,7 +89,12 @@ def _lock_entries(rctx, lock):
 
 def _fetch(rctx, entry, url, output, repin):
     """Downloads one .deb, telling a hash mismatch apart from an unreachable mirror."""
-    result = rctx.download(url = url, output = output, sha256 = entry["sha256"], allow_fail = True)
+    sha256 = entry.get("sha256", "")
+    if len(sha256) != 64 or sha256.lstrip("0123456789abcdef"):
+        fail(("%s %s: the lock %s pins sha256 \"%s\", not 64 lowercase hex characters, so the download " +
+              "could not be verified. Re-pin, which writes the sha256 of every package: %s") %
+             (entry["name"], entry["version"], rctx.attr.lock, sha256, repin))
+    result = rctx.download(url = url, output = output, sha256 = sha256, allow_fail = True)
     if result.success:
         return
 
@@ -99,7 +104,7 @@ def _fetch(rctx, entry, url, output, repin):
     if probe.success:
         fail(("%s %s: %s has sha256 %s but the lock pins %s. The mirror serves another file; " +
               "re-pin (%s), or use another mirror (--repo_env=DOCINTEL_DEBIAN_MIRROR=...)") %
-             (entry["name"], entry["version"], url, probe.sha256, entry["sha256"], repin))
+             (entry["name"], entry["version"], url, probe.sha256, sha256, repin))
     fail(("%s %s: cannot download %s. Check that the mirror is reachable, or set " +
           "--repo_env=DOCINTEL_DEBIAN_MIRROR=<url>; if the mirror dropped this version, re-pin: " +
           "%s") % (entry["name"], entry["version"], url, repin))

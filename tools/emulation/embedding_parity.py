@@ -181,6 +181,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--platform", action="append", help="platforms, the first the reference")
     args = parser.parse_args(argv)
     platforms = args.platform or ["linux/amd64", "linux/arm64"]
+    if len(set(platforms)) < 2:
+        parser.error(
+            f"--platform {' '.join(platforms)}: give at least two different platforms to compare, the first the "
+            "reference (e.g. --platform linux/amd64 --platform linux/arm64), or none for those two"
+        )
     try:
         runs = []
         for platform in platforms:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import unittest
+from unittest import mock
 
+import embedding_parity
 from embedding_parity import ParityError, cosine, cosines, parse_run
 
 
@@ -42,6 +46,22 @@ class ParseRunTest(unittest.TestCase):
             parse_run("linux/amd64", "Traceback (most recent call last):\nImportError: onnxruntime\n", 1.0)
         with self.assertRaisesRegex(ParityError, "printed no vectors"):
             parse_run("linux/amd64", "", 1.0)
+
+
+class MainTest(unittest.TestCase):
+    def test_fewer_than_two_platforms_is_a_usage_error(self) -> None:
+        for platforms in (["linux/arm64"], ["linux/amd64", "linux/amd64"]):
+            argv = ["127.0.0.1:5000/ml_onnx:latest", "--mirror", "/models"]
+            argv += [word for platform in platforms for word in ("--platform", platform)]
+            stderr = io.StringIO()
+            with (
+                mock.patch.object(embedding_parity, "embed", side_effect=AssertionError("embedded")),
+                contextlib.redirect_stderr(stderr),
+                self.assertRaises(SystemExit) as exited,
+            ):
+                embedding_parity.main(argv)
+            self.assertEqual(exited.exception.code, 2)
+            self.assertIn("at least two different platforms", stderr.getvalue())
 
 
 if __name__ == "__main__":

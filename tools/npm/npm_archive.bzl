@@ -23,14 +23,19 @@ def _tarball_url(registry, package, version):
     return "%s/%s/-/%s-%s.tgz" % (registry, package, package.rpartition("/")[2], version)
 
 def _npm_archive_impl(rctx):
+    spec = "%s@%s" % (rctx.attr.package, rctx.attr.version)
+    sha256 = rctx.attr.sha256
+    if len(sha256) != 64 or sha256.lstrip("0123456789abcdef"):
+        fail(("%s: sha256 = \"%s\" is not 64 lowercase hex characters, so the download could not be " +
+              "verified. Pin the tarball's sha256 in MODULE.bazel: `npm pack %s` downloads it, " +
+              "`sha256sum` of the .tgz prints it") % (rctx.attr.name, sha256, spec))
     registry = rctx.os.environ.get("DOCINTEL_NPM_REGISTRY", "").strip().rstrip("/")
     if not registry:
         fail(_NO_REGISTRY % rctx.attr.name)
     url = _tarball_url(registry, rctx.attr.package, rctx.attr.version)
-    spec = "%s@%s" % (rctx.attr.package, rctx.attr.version)
     result = rctx.download_and_extract(
         url = url,
-        sha256 = rctx.attr.sha256,
+        sha256 = sha256,
         stripPrefix = "package",
         canonical_id = spec,
         allow_fail = True,
@@ -40,7 +45,7 @@ def _npm_archive_impl(rctx):
         if probe.success:
             fail(("%s: %s has sha256 %s but MODULE.bazel pins %s: the registry serves another file. " +
                   "Check it (`npm pack %s`), then pin the new sha256 or use another registry " +
-                  "(DOCINTEL_NPM_REGISTRY)") % (rctx.attr.name, url, probe.sha256, rctx.attr.sha256, spec))
+                  "(DOCINTEL_NPM_REGISTRY)") % (rctx.attr.name, url, probe.sha256, sha256, spec))
         fail(("%s: cannot download %s. Check that the registry (DOCINTEL_NPM_REGISTRY=%s) is " +
               "reachable and serves %s") % (rctx.attr.name, url, registry, spec))
     rctx.file("BUILD.bazel", rctx.read(rctx.attr.build_file))
@@ -51,7 +56,7 @@ npm_archive = repository_rule(
     attrs = {
         "package": attr.string(mandatory = True, doc = "The package's name, e.g. `@bazel/buildifier`."),
         "version": attr.string(mandatory = True, doc = "The exact version, e.g. `8.2.1`."),
-        "sha256": attr.string(mandatory = True, doc = "sha256 of the package's tarball."),
+        "sha256": attr.string(mandatory = True, doc = "sha256 of the package's tarball (64 lowercase hex characters)."),
         "build_file": attr.label(mandatory = True, allow_single_file = True, doc = "BUILD file of the repository."),
     },
     environ = ["DOCINTEL_NPM_REGISTRY"],

@@ -1,11 +1,13 @@
 """The image platforms, and per_platform(): one value per platform, chosen by the target platform.
 
-Example (images/BUILD.bazel):
+Examples: the Debian packages of the image's root file system (images/rootfs.bzl),
 
-    oci_layer(
-        name = "python_base",
-        wheels = per_platform(amd64 = group_wheels("base"), arm64 = group_wheels("base", "arm64")),
-    )
+    "debs": per_platform(
+        amd64 = ["@debian_base//:debs"],
+        arm64 = ["@debian_base_arm64//:debs"],
+    ),
+
+and an image index for every platform (images/BUILD.bazel):
 
     oci_image_index(name = "base", images = [":base_image"], platforms = IMAGE_PLATFORMS)
 """

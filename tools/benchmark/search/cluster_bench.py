@@ -20,12 +20,13 @@ import os
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 from docintel.core.config import Settings
 from docintel.store import DocumentStore
 from docintel.store.connect import connect_redis
-from ingest_search_bench import percentile, progress
+from ingest_search_bench import percentile, positive_int, progress
 from scaling_corpus import Corpus, Matrix
 from tests.support.redis_cluster import RedisCluster
 from tests.support.redis_server import RedisServer
@@ -98,42 +99,43 @@ def main() -> None:
     """Run both setups and print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--redis8", default=os.environ.get("DOCINTEL_TEST_REDIS_8"), help="Redis 8 redis-server")
-    parser.add_argument("--chunks", type=int, default=20_000)
-    parser.add_argument("--queries", type=int, default=1000)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--chunks", type=positive_int, default=20_000)
+    parser.add_argument("--queries", type=positive_int, default=1000)
+    parser.add_argument("--threads", type=positive_int, default=4)
     args = parser.parse_args()
+    if args.chunks < 2 * PER_DOCUMENT:
+        parser.error(f"--chunks must be at least {2 * PER_DOCUMENT}: two halves of documents of {PER_DOCUMENT} chunks")
     if not args.redis8:
         raise SystemExit("give --redis8 PATH (or set DOCINTEL_TEST_REDIS_8)")
     corpus = Corpus(dimension=384, seed=17)
     rows, queries = corpus.rows(0, args.chunks), corpus.queries(args.queries)
     half = args.chunks // 2 // PER_DOCUMENT * PER_DOCUMENT
     lines = []
-    with tempfile.TemporaryDirectory(prefix="docintel-cluster-bench-") as workdir:
-        single = RedisServer(args.redis8, Path(workdir) / "single").start()
-        cluster = RedisCluster(args.redis8, Path(workdir) / "cluster").start()
-        try:
-            for label, url, is_cluster in (("one node", single.url, False), ("cluster 3+3", cluster.url, True)):
-                plain = store_for(url, cluster=is_cluster, wait=0, prefix="bench")
-                rate, put_ms = ingest(plain, rows[:half], 0, label)
-                lines.append(f"| {label} | ingest, no WAIT | {rate:,.0f} chunks/s | {_p(put_ms)} |")
-                if is_cluster:
-                    progress(f"[{label}] {len(rows) - half:,} chunks, documents alternately with and without WAIT ...")
-                    waiting = store_for(url, cluster=True, wait=1, prefix="bench")
-                    without, with_wait = paired_puts((plain, waiting), rows[half:], half // PER_DOCUMENT)
-                    what = f"put of {PER_DOCUMENT} chunks, 1 writer, alternating"
-                    lines.append(f"| {label} | {what}: no WAIT | | {_p(without)} |")
-                    lines.append(f"| {label} | {what}: WAIT 1 replica | | {_p(with_wait)} |")
-                else:
-                    rate, put_ms = ingest(plain, rows[half:], half // PER_DOCUMENT, label)
-                    lines.append(f"| {label} | ingest, no WAIT (second half) | {rate:,.0f} chunks/s | {_p(put_ms)} |")
-                progress(f"[{label}] {args.queries} searches from {args.threads} threads ...")
-                qps, search_ms = search_load(plain, queries, args.threads)
-                lines.append(
-                    f"| {label} | search k=10, {args.threads} threads | {qps:,.0f} queries/s | {_p(search_ms)} |"
-                )
-        finally:
-            cluster.stop()
-            single.stop()
+    with tempfile.TemporaryDirectory(prefix="docintel-cluster-bench-") as workdir, ExitStack() as stack:
+        # Each stop is registered before its start: a failed start stops what already runs.
+        single = RedisServer(args.redis8, Path(workdir) / "single")
+        stack.callback(single.stop)
+        single.start()
+        cluster = RedisCluster(args.redis8, Path(workdir) / "cluster")
+        stack.callback(cluster.stop)
+        cluster.start()
+        for label, url, is_cluster in (("one node", single.url, False), ("cluster 3+3", cluster.url, True)):
+            plain = store_for(url, cluster=is_cluster, wait=0, prefix="bench")
+            rate, put_ms = ingest(plain, rows[:half], 0, label)
+            lines.append(f"| {label} | ingest, no WAIT | {rate:,.0f} chunks/s | {_p(put_ms)} |")
+            if is_cluster:
+                progress(f"[{label}] {len(rows) - half:,} chunks, documents alternately with and without WAIT ...")
+                waiting = store_for(url, cluster=True, wait=1, prefix="bench")
+                without, with_wait = paired_puts((plain, waiting), rows[half:], half // PER_DOCUMENT)
+                what = f"put of {PER_DOCUMENT} chunks, 1 writer, alternating"
+                lines.append(f"| {label} | {what}: no WAIT | | {_p(without)} |")
+                lines.append(f"| {label} | {what}: WAIT 1 replica | | {_p(with_wait)} |")
+            else:
+                rate, put_ms = ingest(plain, rows[half:], half // PER_DOCUMENT, label)
+                lines.append(f"| {label} | ingest, no WAIT (second half) | {rate:,.0f} chunks/s | {_p(put_ms)} |")
+            progress(f"[{label}] {args.queries} searches from {args.threads} threads ...")
+            qps, search_ms = search_load(plain, queries, args.threads)
+            lines.append(f"| {label} | search k=10, {args.threads} threads | {qps:,.0f} queries/s | {_p(search_ms)} |")
     print(
         f"cluster benchmark: {args.chunks:,} chunks of dimension 384, {os.cpu_count()} CPUs "
         f"(load average {os.getloadavg()[0]:.1f})"

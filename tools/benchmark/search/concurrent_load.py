@@ -93,8 +93,8 @@ class SearchLoop:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of process ``pid`` in MB."""
+    """Resident memory of process ``pid`` in MB (10^6 bytes, as the other figures)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+            return int(line.split()[1]) * 1024 / 1e6  # /proc counts in kB of 1024 bytes
     return 0.0

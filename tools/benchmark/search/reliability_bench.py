@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -44,6 +44,7 @@ from tests.support.live_server import LiveServer
 from tests.support.redis_server import RedisServer, free_port
 
 DIMENSION = 384
+MEASUREMENTS = ("large", "readiness", "mixed", "secrets")
 WORDS = [
     *("volcano", "magma", "ocean", "coral", "rocket", "orbit", "forest", "canopy"),
     *("desert", "dune", "ledger", "audit", "kernel", "cache", "patient", "therapy"),
@@ -108,49 +109,52 @@ def service(workdir: Path, *, redis: RedisServer, embeddings: str, **env: str) -
     return LiveServer(workdir, {**values, **env}).start()
 
 
+def started_redis(stack: ExitStack, binary: str, workdir: Path, password: str | None = None) -> RedisServer:
+    """A redis-server, started, that ``stack`` stops (also if it fails to start, or a later start does)."""
+    redis = RedisServer(binary, workdir, password=password)
+    stack.callback(redis.stop)
+    return redis.start()
+
+
+def started_service(stack: ExitStack, workdir: Path, *, redis: RedisServer, embeddings: str, **env: str) -> LiveServer:
+    """The service (:func:`service`), started, that ``stack`` stops."""
+    server = service(workdir, redis=redis, embeddings=embeddings, **env)
+    stack.callback(server.stop)
+    return server
+
+
 def measure_large(workdir: Path, redis8: str) -> None:
     """10 MB JSON text and 20 MiB upload on Redis 8, with concurrent searches."""
     rng = random.Random(1)
-    redis = RedisServer(redis8, workdir / "redis8").start()
-    with embeddings_stub(workdir) as (embeddings, _):
-        server = service(workdir, redis=redis, embeddings=embeddings)
-        try:
-            with httpx.Client(base_url=server.url, timeout=600) as http:
-                say("[large] seeding 100 small documents ...")
-                for number in range(100):
-                    http.post("/v1/documents", json={"id": f"seed{number}", "title": "t", "text": prose(rng, 2000)})
-                print(
-                    "\n| ingest (Redis 8) | status | chunks | stored = answered | time | searches during the ingest |"
-                )
-                print("|---|---|---|---|---|---|")
-                bodies = {
-                    "10 MB JSON text": (
-                        "json10",
-                        lambda: http.post(
-                            "/v1/documents", json={"id": "json10", "title": "big", "text": prose(rng, 10_000_000)}
-                        ),
-                    ),
-                    "20 MiB upload": (
-                        "upload20",
-                        lambda: http.post(
-                            "/v1/documents/upload",
-                            files={"file": ("big.txt", prose(rng, 20 * 1024 * 1024).encode(), "text/plain")},
-                            data={"id": "upload20"},
-                        ),
-                    ),
-                }
-                queries = [" ".join(rng.sample(WORDS, 4)) + f" q{n}" for n in range(500)]
-                for name, (document_id, post) in bodies.items():
-                    if LARGE_ONLY and LARGE_ONLY not in name:
-                        continue
-                    say(f"[large] {name} ...")
-                    with SearchLoop(url=server.url, headers={}, queries=queries) as loop:
-                        response, millis = timed(post)
-                    outcome = _outcome(http, document_id, response)
-                    print(f"| {name} | {outcome} | {millis / 1000:.1f} s | {loop.latencies.summary()} |")
-        finally:
-            server.stop()
-            redis.stop()
+    with ExitStack() as stack:
+        redis = started_redis(stack, redis8, workdir / "redis8")
+        embeddings, _ = stack.enter_context(embeddings_stub(workdir))
+        server = started_service(stack, workdir, redis=redis, embeddings=embeddings)
+        http = stack.enter_context(httpx.Client(base_url=server.url, timeout=600))
+        say("[large] seeding 100 small documents ...")
+        for number in range(100):
+            http.post("/v1/documents", json={"id": f"seed{number}", "title": "t", "text": prose(rng, 2000)})
+        print("\n| ingest (Redis 8) | status | chunks | stored = answered | time | searches during the ingest |")
+        print("|---|---|---|---|---|---|")
+        queries = [" ".join(rng.sample(WORDS, 4)) + f" q{n}" for n in range(500)]
+        # The bodies are made before the clock starts: generating them takes seconds.
+        json10 = {"id": "json10", "title": "big", "text": prose(rng, 10_000_000)}
+        upload20 = {"file": ("big.txt", prose(rng, 20 * 1024 * 1024).encode(), "text/plain")}
+        bodies = {
+            "10 MB JSON text": ("json10", partial(http.post, "/v1/documents", json=json10)),
+            "20 MiB upload": (
+                "upload20",
+                partial(http.post, "/v1/documents/upload", files=upload20, data={"id": "upload20"}),
+            ),
+        }
+        for name, (document_id, post) in bodies.items():
+            if LARGE_ONLY and LARGE_ONLY not in name:
+                continue
+            say(f"[large] {name} ...")
+            with SearchLoop(url=server.url, headers={}, queries=queries) as loop:
+                response, millis = timed(post)
+            outcome = _outcome(http, document_id, response)
+            print(f"| {name} | {outcome} | {millis / 1000:.1f} s | {loop.latencies.summary()} |")
 
 
 def _outcome(http: httpx.Client, document_id: str, response: httpx.Response | None) -> str:
@@ -177,12 +181,13 @@ def probe(server: LiveServer, event: str) -> None:
 
 def measure_readiness(workdir: Path, redis8: str) -> None:
     """Time and status of /readyz after the service starts and after its dependencies fail or return."""
-    redis = RedisServer(redis8, workdir / "redis-ready").start()
     print("\n| /readyz after ... | status | time |")
     print("|---|---|---|")
-    with embeddings_stub(workdir) as (embeddings, stub):
-        server = service(workdir, redis=redis, embeddings=embeddings)
-        try:
+    with ExitStack() as stack:
+        redis = started_redis(stack, redis8, workdir / "redis-ready")
+        with ExitStack() as first:
+            embeddings, stub = first.enter_context(embeddings_stub(workdir))
+            server = started_service(first, workdir, redis=redis, embeddings=embeddings)
             probe(server, "the service started (Redis and the embedder work)")
             pid = redis.freeze()
             probe(server, "Redis hangs (SIGSTOP)")
@@ -196,53 +201,42 @@ def measure_readiness(workdir: Path, redis8: str) -> None:
             probe(server, "the embedder hangs (SIGSTOP)")
             stub.send_signal(signal.SIGCONT)
             probe(server, "the embedder resumes")
-        finally:
-            server.stop()
-    with embeddings_stub(workdir) as (embeddings, stub):
+        embeddings, stub = stack.enter_context(embeddings_stub(workdir))
         stub.kill()
         stub.wait()
-        server = service(workdir, redis=redis, embeddings=embeddings)
-        try:
-            probe(server, "the service started with the embedder down")
-        finally:
-            server.stop()
-    redis.stop()
+        server = started_service(stack, workdir, redis=redis, embeddings=embeddings)
+        probe(server, "the service started with the embedder down")
 
 
 def measure_mixed(workdir: Path, redis7: str, *, seconds: float, shares: list[float]) -> None:
     """Redis 7 (exact search), 13k vectors, a share of ingests: searches per second."""
     rng = random.Random(7)
-    redis = RedisServer(redis7, workdir / "redis7").start()
-    with embeddings_stub(workdir) as (embeddings, _):
-        server = service(
-            workdir, redis=redis, embeddings=embeddings, DOCINTEL_CHUNK_SIZE="400", DOCINTEL_CHUNK_OVERLAP="0"
+    with ExitStack() as stack:
+        redis = started_redis(stack, redis7, workdir / "redis7")
+        embeddings, _ = stack.enter_context(embeddings_stub(workdir))
+        server = started_service(
+            stack, workdir, redis=redis, embeddings=embeddings, DOCINTEL_CHUNK_SIZE="400", DOCINTEL_CHUNK_OVERLAP="0"
         )
         assert server.process is not None
-        try:
-            with httpx.Client(base_url=server.url, timeout=120) as http:
-                say("[mixed] loading 13k vectors ...")
-                stored = 0
-                while stored < 13_000:
-                    body = {"id": f"d{stored}", "title": "t", "text": prose(rng, 20 * 390)}
-                    stored += http.post("/v1/documents", json=body).json()["chunks"]
-                http.post("/v1/search", json={"query": "warm up"})
+        with httpx.Client(base_url=server.url, timeout=120) as http:
+            say("[mixed] loading 13k vectors ...")
+            stored = 0
+            while stored < 13_000:
+                body = {"id": f"d{stored}", "title": "t", "text": prose(rng, 20 * 390)}
+                stored += http.post("/v1/documents", json=body).json()["chunks"]
+            http.post("/v1/search", json={"query": "warm up"})
+        print(f"\n| Redis 7, {stored} vectors, 4 connections, {seconds:.0f} s | searches/s | search latency |", end="")
+        print(" ingests/s | service RSS |\n|---|---|---|---|---|")
+        for share in shares:
+            rss_before = rss_mb(server.process.pid)
+            searches, ingests = Latencies(), Latencies()
+            say(f"[mixed] {seconds:.0f} s with {share:.0%} ingests on 4 connections ...")
+            _mixed(server.url, share=share, seconds=seconds, searches=searches, ingests=ingests)
             print(
-                f"\n| Redis 7, {stored} vectors, 4 connections, {seconds:.0f} s | searches/s | search latency |", end=""
+                f"| {share:.0%} of requests ingest 20 chunks | {len(searches.millis) / seconds:.1f} | "
+                f"{searches.summary()} | {len(ingests.millis) / seconds:.1f} | "
+                f"{rss_before:.0f} -> {rss_mb(server.process.pid):.0f} MB |"
             )
-            print(" ingests/s | service RSS |\n|---|---|---|---|---|")
-            for share in shares:
-                rss_before = rss_mb(server.process.pid)
-                searches, ingests = Latencies(), Latencies()
-                say(f"[mixed] {seconds:.0f} s with {share:.0%} ingests on 4 connections ...")
-                _mixed(server.url, share=share, seconds=seconds, searches=searches, ingests=ingests)
-                print(
-                    f"| {share:.0%} of requests ingest 20 chunks | {len(searches.millis) / seconds:.1f} | "
-                    f"{searches.summary()} | {len(ingests.millis) / seconds:.1f} | "
-                    f"{rss_before:.0f} -> {rss_mb(server.process.pid):.0f} MB |"
-                )
-        finally:
-            server.stop()
-            redis.stop()
 
 
 def _mixed(url: str, *, share: float, seconds: float, searches: Latencies, ingests: Latencies) -> None:
@@ -278,10 +272,14 @@ def measure_secrets(workdir: Path, redis8: str) -> None:
     secrets = {"api key": "api-key-s3cret", "upstream key": "sk-up-s3cret", "URL password": "url-pa55word"}
     secrets["Redis password"] = "redis-pa55word"
     secrets["basic auth"] = base64.b64encode(b"proxy:url-pa55word").decode()
-    redis = RedisServer(redis8, workdir / "redis-secrets", password=secrets["Redis password"]).start()
-    with embeddings_stub(workdir) as (embeddings, stub):
+    auth = {"Authorization": f"Bearer {secrets['api key']}"}
+    seen: list[str] = []
+    with ExitStack() as stack:
+        redis = started_redis(stack, redis8, workdir / "redis-secrets", password=secrets["Redis password"])
+        embeddings, stub = stack.enter_context(embeddings_stub(workdir))
         host = embeddings.removeprefix("http://")
-        server = service(
+        server = started_service(
+            stack,
             workdir,
             redis=redis,
             embeddings=f"http://proxy:{secrets['URL password']}@{host}",
@@ -289,27 +287,22 @@ def measure_secrets(workdir: Path, redis8: str) -> None:
             DOCINTEL_OPENAI_API_KEY=secrets["upstream key"],
             DOCINTEL_LOG_LEVEL="DEBUG",
         )
-        auth = {"Authorization": f"Bearer {secrets['api key']}"}
-        seen: list[str] = []
-        try:
-            with httpx.Client(base_url=server.url, timeout=30) as http:
-                for method, path, kwargs in [
-                    ("GET", "/readyz", {}),
-                    ("POST", "/v1/documents", {"json": {"title": "t", "text": "x"}, "headers": auth}),
-                    ("POST", "/v1/search", {"json": {"query": "x"}, "headers": {"X-API-Key": "wrong"}}),
-                ]:
-                    seen.append(http.request(method, path, **kwargs).text)  # type: ignore[arg-type]
-                stub.send_signal(signal.SIGSTOP)
-                seen.append(http.get("/readyz").text)
-                stub.kill()
-                seen.append(http.post("/v1/search", json={"query": "y"}, headers=auth).text)
-                redis.stop()
-                seen.append(http.post("/v1/search", json={"query": "z"}, headers=auth).text)
-                seen.append(http.get("/readyz").text)
-                metrics = http.get("/metrics").text
-        finally:
-            server.stop()
-    log = server.log()
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            for method, path, kwargs in [
+                ("GET", "/readyz", {}),
+                ("POST", "/v1/documents", {"json": {"title": "t", "text": "x"}, "headers": auth}),
+                ("POST", "/v1/search", {"json": {"query": "x"}, "headers": {"X-API-Key": "wrong"}}),
+            ]:
+                seen.append(http.request(method, path, **kwargs).text)  # type: ignore[arg-type]
+            stub.send_signal(signal.SIGSTOP)
+            seen.append(http.get("/readyz").text)
+            stub.kill()
+            seen.append(http.post("/v1/search", json={"query": "y"}, headers=auth).text)
+            redis.stop()
+            seen.append(http.post("/v1/search", json={"query": "z"}, headers=auth).text)
+            seen.append(http.get("/readyz").text)
+            metrics = http.get("/metrics").text
+    log = server.log()  # the server has stopped: its whole log
     lines = len(log.splitlines()), len(metrics.splitlines())
     print(f"\nSecrets grep: {len(seen)} responses, {lines[0]} log lines, {lines[1]} metric lines")
     for name, value in secrets.items():
@@ -322,16 +315,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--redis7", default=os.environ.get("DOCINTEL_TEST_REDIS_7"), help="redis-server 7.x")
     parser.add_argument("--redis8", default=os.environ.get("DOCINTEL_TEST_REDIS_8"), help="redis-server 8.x")
-    parser.add_argument("--only", default="large,readiness,mixed,secrets", help="comma-separated measurements")
+    parser.add_argument("--only", default=",".join(MEASUREMENTS), help="comma-separated measurements")
     parser.add_argument("--mixed-seconds", type=float, default=30.0)
     parser.add_argument("--mixed-shares", default="0,0.3", help="shares of ingests to measure, comma-separated")
     parser.add_argument("--service-dir", type=Path, help="measure the service/ folder of another checkout instead")
     args = parser.parse_args()
     global SERVICE_DIR  # noqa: PLW0603 - set once, from the command line
     SERVICE_DIR = args.service_dir
+    chosen = {name for name in args.only.split(",") if name}
+    if unknown := chosen - set(MEASUREMENTS):
+        parser.error(f"--only: no measurement {', '.join(sorted(unknown))}; choose from {', '.join(MEASUREMENTS)}")
     if not args.redis7 or not args.redis8:
         raise SystemExit("give --redis7 PATH and --redis8 PATH (or DOCINTEL_TEST_REDIS_7/8)")
-    chosen = set(args.only.split(","))
     print(f"docintel reliability figures, {os.cpu_count()} CPUs, embeddings stub process ({DIMENSION} dimensions)")
     with tempfile.TemporaryDirectory(prefix="docintel-reliability-") as tmp:
         workdir = Path(tmp)

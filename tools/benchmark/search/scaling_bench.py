@@ -43,7 +43,7 @@ import redis
 from docintel.core.config import Settings
 from docintel.store import DocumentStore, Keys, create_redis
 from docintel.store.vectorset_layout import VectorSetOptions
-from ingest_search_bench import percentile, progress
+from ingest_search_bench import percentile, positive_ints, progress
 from scaling_corpus import Corpus, Matrix, exact_top
 from scaling_plot import Point, markdown_rows, read_table, render_svg
 from tests.support.redis_server import RedisServer
@@ -213,7 +213,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--redis7", default=os.environ.get("DOCINTEL_TEST_REDIS_7"), help="Redis 7 redis-server")
     parser.add_argument("--redis8", default=os.environ.get("DOCINTEL_TEST_REDIS_8"), help="Redis 8 redis-server")
     parser.add_argument("--indexes", default=",".join(INDEXES), help=f"comma-separated, of {', '.join(INDEXES)}")
-    parser.add_argument("--sizes", default="10000,100000", help="corpus sizes in chunks, ascending")
+    parser.add_argument("--sizes", type=positive_ints, default="10000,100000", help="corpus sizes in chunks, ascending")
     parser.add_argument("--million", action="store_true", help="also 1,000,000 chunks (minutes, GBs of memory)")
     parser.add_argument("--queries", type=int, default=500, help="queries per size and filter (>= 200)")
     parser.add_argument("--dimension", type=int, default=384)
@@ -224,7 +224,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--build-ef", type=int, default=service.build_ef, help="VADD EF (the service's default)")
     parser.add_argument("--search-ef", type=int, default=service.search_ef, help="VSIM EF (the service's default)")
     parser.add_argument(
-        "--search-efs", help="comma-separated search EFs to measure on the same index (default: --search-ef)"
+        "--search-efs",
+        type=positive_ints,
+        help="comma-separated search EFs to measure on the same index (default: --search-ef)",
     )
     parser.add_argument(
         "--threaded-add",
@@ -242,10 +244,10 @@ def parse_args() -> argparse.Namespace:
     )
     args = parser.parse_args()
     args.index_list = [name.strip() for name in args.indexes.split(",") if name.strip()]
-    args.search_ef_list = [int(ef) for ef in args.search_efs.split(",")] if args.search_efs else [args.search_ef]
+    args.search_ef_list = args.search_efs or [args.search_ef]
     if unknown := set(args.index_list) - set(INDEXES):
         parser.error(f"unknown --indexes {sorted(unknown)}: choose from {', '.join(INDEXES)}")
-    args.size_list = sorted({int(size) for size in args.sizes.split(",")} | ({1_000_000} if args.million else set()))
+    args.size_list = sorted(set(args.sizes) | ({1_000_000} if args.million else set()))
     if any(size % args.chunks_per_document for size in args.size_list):
         parser.error("every size must be a multiple of --chunks-per-document")
     if args.queries < 200:

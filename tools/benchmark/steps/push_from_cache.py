@@ -108,4 +108,10 @@ def _against_old(label: str, ours: int, old: int) -> Row:
     return Row(label, f"{mb(ours)} ({mb(old)})", "", f"{ratio(old, ours)} old/new" if ours else "")
 
 
-STEP = Step("push_from_cache", "push from the cache: one-line change, build without the bytes, push", run)
+# remote_cache fills the cache and the vendor directory; push puts the previous version in the registry.
+STEP = Step(
+    "push_from_cache",
+    "push from the cache: one-line change, build without the bytes, push",
+    run,
+    needs=("remote_cache", "push"),
+)
