@@ -51,9 +51,7 @@ def unpack(layout: Path, root: Path) -> None:
 
 def loader_command(root: Path) -> list[str]:
     """The image's dynamic loader with the image's library directory: prefix a binary of `root` with it."""
-    loaders = sorted(
-        p for pattern in ("usr/lib64/ld-linux-*.so*", "usr/lib/ld-linux-*.so*") for p in root.glob(pattern)
-    )
+    loaders = sorted(p for pattern in _LOADERS for p in root.glob(pattern))
     libraries = sorted(p.parent for p in root.glob("usr/lib/*-linux-gnu/libc.so.6"))
     if not loaders or not libraries:
         raise FileNotFoundError(f"{root} holds no dynamic loader (usr/lib*/ld-linux-*) or libc (usr/lib/*-linux-gnu)")

@@ -10,10 +10,11 @@ file system starts without compiling anything.
 
 They are compiled by the image's own interpreter (its magic number and cache tag
 are the ones the image looks for), in a fresh `python -S` process with a fixed
-hash seed and no environment: the bytes of a pyc depend on the interpreter and
-the source only, not on this tool's own imports (marshal marks objects by their
-reference counts) nor on the order files are compiled in. That process is this
-file run as a script:
+hash seed and no other environment: the bytes of a pyc depend on the interpreter
+and the source only, not on this tool's own imports (marshal marks objects by
+their reference counts) nor on the order files are compiled in. That process
+writes no pyc of its own imports (PYTHONDONTWRITEBYTECODE), so nothing lands in
+the interpreter's toolchain directory. It is this file run as a script:
 
     python3.11 -S bytecode.py JOBS.json OUT_DIR
 
@@ -61,7 +62,8 @@ def with_bytecode(entries: list[Entry], *, python: str | None, workdir: Path) ->
         return entries
     (workdir / "jobs.json").write_text(json.dumps(jobs))
     command = [python, "-S", __file__, str(workdir / "jobs.json"), str(compiled)]
-    result = subprocess.run(command, env={"PYTHONHASHSEED": "0"}, capture_output=True, text=True, check=False)
+    env = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SystemExit(f"layer.py: compiling bytecode with {python} failed:\n{result.stderr[-2000:]}")
     for pyc in sorted(compiled.rglob("*.pyc")):

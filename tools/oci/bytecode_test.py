@@ -98,6 +98,17 @@ class BytecodeTest(unittest.TestCase):
         self.assertIn(f"t/__pycache__/ok.{TAG}.pyc", files)
         self.assertNotIn(f"t/__pycache__/py2.{TAG}.pyc", files)
 
+    def test_the_compiler_writes_no_pyc_of_its_own_imports(self) -> None:
+        # Its imports' pycs are looked for (and would be written) under a fresh prefix, not the toolchain's directory.
+        with tempfile.TemporaryDirectory() as tmp:
+            prefix = Path(tmp, "pycache")
+            python = Path(tmp, "python")
+            python.write_text(f'#!/bin/sh\nexec {PYTHON} -X pycache_prefix={prefix} "$@"\n')
+            python.chmod(0o755)
+            with tempfile.TemporaryDirectory() as workdir:
+                with_bytecode([_file("a/mod.py", SOURCE)], python=str(python), workdir=Path(workdir))
+            self.assertEqual(sorted(prefix.rglob("*.pyc")), [], "the compiler wrote pycs of the modules it imports")
+
     def test_no_interpreter_is_a_clear_error(self) -> None:
         with tempfile.TemporaryDirectory() as workdir, self.assertRaisesRegex(SystemExit, "no --python"):
             with_bytecode([_file("a.py", b"")], python=None, workdir=Path(workdir))

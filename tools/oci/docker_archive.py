@@ -9,6 +9,11 @@ and dated 0: same image, same bytes. oci_load's `tarball` output group is this
 file; its runner streams one to `docker load` (engines.py), and there it may
 leave out the layers the engine already has: Docker's classic image store
 looks a layer up by its chain of diff IDs before it opens the file named for it.
+
+Of an image index, the tarball holds one image: the one the Layout it is given
+reads. From the command line (oci_load's `tarball`) that is the index's first
+image, whatever the machine, so the output is the same everywhere; load.py
+asks for the host's platform (or --platform's) instead.
 """
 
 from __future__ import annotations

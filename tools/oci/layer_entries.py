@@ -73,8 +73,15 @@ class Entry:
 
 
 def _normalize(path: str) -> str:
-    """A path as the image holds it: relative, with /bin, /sbin, /lib and /lib64 under /usr."""
-    path = path.lstrip("./")
+    """A path as the image holds it: relative, with /bin, /sbin, /lib and /lib64 under /usr.
+
+    Leading `/` and `./` go (`./usr`, `/etc`; `.` alone is the root, an empty path); the dot of a
+    name stays (`.config/app.toml`).
+    """
+    while path.startswith(("/", "./")):
+        path = path.removeprefix("./").lstrip("/")
+    if path == ".":
+        path = ""
     if path.startswith(_MERGED_USR) or path in _MERGED_USR_LINKS:
         path = "usr/" + path
     return path.rstrip("/")

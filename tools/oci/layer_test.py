@@ -161,6 +161,21 @@ class LayerTest(unittest.TestCase):
         )
         self.assertEqual(listing, ["app", "app/main.py"])
 
+    def test_leading_slash_and_dot_slash_go_a_dot_of_a_name_stays(self) -> None:
+        _, listing, _ = self.build(
+            "dotted",
+            files=[
+                {"src": str(self.app), "dst": ".config/app.toml"},
+                {"src": str(self.app), "dst": "./etc/app.conf"},
+                {"src": str(self.app), "dst": "/./opt/app.py"},
+            ],
+            symlinks={".local/bin/app": "/app/main.py"},
+            dirs=[{"dst": "./.cache", "mode": 0o700}],
+        )
+        for path in (".config/app.toml", "etc/app.conf", "opt/app.py", ".local/bin/app", ".cache"):
+            self.assertIn(path, listing)
+        self.assertNotIn("config/app.toml", listing)
+
     def test_wheel_installs_as_pip_installs_it(self) -> None:
         wheel = _wheel(
             self.tmp / "demo-1.0-py3-none-any.whl",

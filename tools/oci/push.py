@@ -39,9 +39,10 @@ from blob_sources import BlobError, LocalBlobs, RemoteCache, shown_path, verifie
 from image_metadata import Blob
 from oci_layout import LayoutError
 from push_progress import Progress, size_text
-from push_spec import USAGE, PushSpec, SpecError, Target
+from push_spec import PushSpec, SpecError, Target
 from registry_auth import AuthError, RegistryAuth
 from registry_client import Registry, RegistryError
+from run_paths import working_path
 
 CACHE_ENV = "DOCINTEL_REMOTE_CACHE"
 CACHE_HEADERS_ENV = "DOCINTEL_REMOTE_CACHE_HEADERS"
@@ -168,7 +169,9 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         metavar="NAME=VALUE",
         help=f"a header for the remote cache (repeatable; ${CACHE_HEADERS_ENV}: one per line)",
     )
-    parser.add_argument("--report", type=Path, help="write what happened to every blob to this JSON file")
+    parser.add_argument(
+        "--report", type=Path, help="write what happened to every blob to this JSON file (relative: to where bazel ran)"
+    )
     parser.add_argument("--jobs", type=int, default=4, help="blobs of an image sent at once (default 4)")
     return parser.parse_args(argv)
 
@@ -177,14 +180,14 @@ def main(argv: list[str]) -> int:
     """Pushes the spec's images; 0 when all are in and tagged, 1 on failure, 2 on a usage error."""
     args = _arguments(argv)
     progress = Progress(sys.stderr)
+    spec = PushSpec.read(args.spec)
     try:
-        spec = PushSpec.read(args.spec)
         targets = spec.targets(args.repository)
-        tags = spec.tags() + args.tag
+        tags = spec.tags(args.tag)
         registry = Registry(targets[0].host, RegistryAuth.from_docker_config(), insecure=args.insecure)
         cache = RemoteCache.from_url(args.remote_cache, args.remote_cache_header) if args.remote_cache else None
     except SpecError as error:
-        progress.say(f"{error}\n{USAGE}")
+        progress.say(f"{error}\n{spec.usage()}")
         return 2
     except (AuthError, BlobError, LayoutError) as error:
         progress.say(str(error))
@@ -206,7 +209,7 @@ def main(argv: list[str]) -> int:
         progress.summary(pusher.blobs, pushed=len(targets) if status == 0 else 0)
     if args.report:
         report = {"images": [t.report() for t in targets], "blobs": [asdict(b) for b in pusher.blobs], "tags": tags}
-        args.report.write_text(json.dumps(report, indent=2) + "\n")
+        working_path(args.report).write_text(json.dumps(report, indent=2) + "\n")
     return status
 
 

@@ -6,6 +6,7 @@ environment the runner exports):
     {
       "label": "//images:push",
       "repository": "REGISTRY/NAME" or "",
+      "repository_attribute": "$(PUSH_REPOSITORY)",  # the rule's attribute, before make variables
       "tags_file": "<runfiles path>" or null,       # one tag per line
       "stable_status": "<runfiles path>" or null,   # when stamping: STABLE_GIT_COMMIT
       "images": [{"name": "ml", "manifest": "<runfiles path>", "blobs": "<runfiles path>"},
@@ -15,7 +16,9 @@ environment the runner exports):
 
 An image with a name goes to REPOSITORY/<name>; one without, to REPOSITORY.
 An index's images go to its repository by digest, before the index; the tags
-point at the index.
+point at the index. Every tag is checked against the OCI distribution spec's
+grammar before anything is pushed: a registry would refuse it only after other
+tags had moved.
 """
 
 from __future__ import annotations
@@ -31,11 +34,9 @@ from typing import Any
 from image_metadata import Blob, ImageMetadata
 from oci_layout import INDEX_TYPE, Descriptor, LayoutError
 
-USAGE = (
-    "usage: bazel run TARGET -- --repository REGISTRY/NAME [--tag TAG]... [--insecure] [--remote-cache URL]\n"
-    "       (or set 'run --define=PUSH_REPOSITORY=REGISTRY/NAME' in user.bazelrc)"
-)
 _NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+|/[a-z0-9]+)*$")
+_TAG = re.compile(r"[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}")
+_MAKE_VARIABLE = re.compile(r"\$\((\w+)\)")
 
 
 class SpecError(Exception):
@@ -67,6 +68,16 @@ def split_repository(repository: str) -> tuple[str, str]:
             "e.g. 127.0.0.1:5000/docintel or registry.example.com/team/docintel"
         )
     return host, path
+
+
+def check_tag(tag: str, where: str) -> str:
+    """`tag`, if the OCI distribution spec allows it; else a SpecError naming it, `where` it came from and the rule."""
+    if not _TAG.fullmatch(tag):
+        raise SpecError(
+            f"{where} gives the tag {tag!r}, which registries refuse: a tag is 1 to 128 letters, digits, '_', '.' "
+            "and '-', not starting with '.' or '-' ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}); fix it, nothing was pushed"
+        )
+    return tag
 
 
 @dataclass(frozen=True)
@@ -146,6 +157,7 @@ class PushSpec:
 
     label: str
     repository: str
+    repository_attribute: str
     tags_file: str | None
     stable_status: str | None
     images: tuple[dict[str, Any], ...]
@@ -154,7 +166,25 @@ class PushSpec:
     def read(cls, path: Path) -> PushSpec:
         """Reads the spec the rule wrote."""
         raw = json.loads(path.read_text())
-        return cls(raw["label"], raw["repository"], raw["tags_file"], raw["stable_status"], tuple(raw["images"]))
+        return cls(
+            raw["label"],
+            raw["repository"],
+            raw["repository_attribute"],
+            raw["tags_file"],
+            raw["stable_status"],
+            tuple(raw["images"]),
+        )
+
+    def usage(self) -> str:
+        """The command line; and where a default repository can be set, if the target's comes from a --define."""
+        text = (
+            f"usage: bazel run {self.label} -- --repository REGISTRY/NAME [--tag TAG]... [--insecure] "
+            "[--remote-cache URL]"
+        )
+        defines = _MAKE_VARIABLE.findall(self.repository_attribute)
+        if defines:
+            text += f"\n       (or set 'run --define={defines[0]}=REGISTRY/NAME' in user.bazelrc)"
+        return text
 
     def targets(self, repository: str | None) -> list[Target]:
         """Each image with its repository (`repository` or the spec's, plus its name); an index after its images."""
@@ -175,8 +205,13 @@ class PushSpec:
             targets += Target.of_index(where, rlocation(image["index"]), image["label"], members)
         return targets
 
-    def tags(self) -> list[str]:
-        """The default tags: the tags file's lines, else `latest` (after the git commit when stamping)."""
+    def tags(self, added: list[str]) -> list[str]:
+        """The default tags, then `added`; each checked (a bad one raises before anything is pushed)."""
+        where = f"the tags file {self.tags_file}" if self.tags_file else "the stamp's STABLE_GIT_COMMIT"
+        return [check_tag(tag, where) for tag in self._default_tags()] + [check_tag(tag, "--tag") for tag in added]
+
+    def _default_tags(self) -> list[str]:
+        """The tags file's lines, else `latest` (after the git commit when stamping)."""
         if self.tags_file:
             return [line.strip() for line in rlocation(self.tags_file).read_text().splitlines() if line.strip()]
         tags = []

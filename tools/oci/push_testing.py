@@ -197,6 +197,7 @@ class SmallImages:
         document = {
             "label": "//images:push",
             "repository": repository,
+            "repository_attribute": repository,
             "tags_file": tags_file,
             "stable_status": None,
             "images": images,

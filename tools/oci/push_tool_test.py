@@ -237,7 +237,47 @@ class PushTest(unittest.TestCase):
         self.assertIn("refused to start an upload to docintel/base: 405 Method not allowed", log)
         self.assert_tags_untouched(old)
 
+    def test_a_bad_tag_is_refused_before_anything_is_pushed(self) -> None:
+        old = self.push_old_version()
+        for tags, args, message in (
+            (None, ("--tag", "v2+build"), "--tag gives the tag 'v2+build', which registries refuse"),
+            (None, ("--tag", "v" * 129), f"--tag gives the tag '{'v' * 129}'"),
+            (["v2", "team/v2"], (), "the tags file tags.txt gives the tag 'team/v2'"),
+        ):
+            with self.subTest(message=message):
+                status, log, _ = self.push(*args, spec=self.images.spec(["base", "top"], tags=tags))
+                self.assertEqual(status, 2, log)
+                self.assertIn(message, log)
+                self.assertIn("[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}", log)
+                self.assert_tags_untouched(old)
+                self.assertFalse(self.has_blob("top", "extra"), "blobs went up before the tags were checked")
+
     # --- usage ------------------------------------------------------------------
+
+    def test_a_relative_report_goes_where_bazel_run_was_called(self) -> None:
+        called_in = self.tmp / "workspace"
+        called_in.mkdir()
+        os.environ["BUILD_WORKING_DIRECTORY"] = str(called_in)
+        self.addCleanup(os.environ.pop, "BUILD_WORKING_DIRECTORY", None)
+        self.addCleanup(Path("push_tool_test_report.json").unlink, missing_ok=True)
+        status, log, _ = self.push("--report", "push_tool_test_report.json", names=("base",))
+        self.assertEqual(status, 0, log)
+        report = json.loads((called_in / "push_tool_test_report.json").read_text())
+        self.assertEqual(report["tags"], ["latest"])
+
+    def test_the_usage_names_a_define_only_where_one_sets_the_repository(self) -> None:
+        spec = self.images.spec(["base"])
+        for attribute, define in (("", None), ("$(PUSH_REPOSITORY)", "PUSH_REPOSITORY")):
+            spec.write_text(json.dumps(json.loads(spec.read_text()) | {"repository_attribute": attribute}))
+            output = io.StringIO()
+            with contextlib.redirect_stderr(output):
+                status = push.main(["--spec", str(spec)])
+            self.assertEqual(status, 2, output.getvalue())
+            self.assertIn("usage: bazel run //images:push -- --repository REGISTRY/NAME", output.getvalue())
+            if define:
+                self.assertIn(f"run --define={define}=REGISTRY/NAME' in user.bazelrc", output.getvalue())
+            else:
+                self.assertNotIn("--define", output.getvalue())
 
     def test_missing_or_malformed_repository_is_a_usage_error(self) -> None:
         spec = self.images.spec(["base"])

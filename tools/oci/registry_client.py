@@ -2,7 +2,7 @@
 
     registry = Registry("127.0.0.1:5000", auth, insecure=False)
     registry.has_blob("docintel/ml", digest)
-    registry.mount("docintel/ml", digest, source="docintel/base")   # True: mounted
+    registry.mount("docintel/ml", digest, source="docintel/base")   # None: mounted; else an upload location
     registry.upload("docintel/ml", descriptor, chunks)              # chunks: an iterator of bytes
     registry.put_manifest("docintel/ml", digest_or_tag, media_type, data)
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections.abc import Iterable
 from email.message import Message
 from urllib.parse import quote, urljoin
@@ -27,6 +28,9 @@ from oci_layout import Descriptor
 from registry_auth import AuthError, Challenge, RegistryAuth
 
 LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
+# What a registry whose storage is S3 or GCS answers a HEAD of a blob it has:
+# a redirect to the storage (http.client does not follow it).
+REDIRECTS = (301, 302, 303, 307, 308)
 
 
 class RegistryError(Exception):
@@ -54,8 +58,10 @@ class Registry:
         """A client of `host`; plain HTTP when `insecure` or the host is loopback."""
         self.host, self.auth = host, auth
         # The last Authorization that worked, per scope set: sent up front, so a
-        # streamed body (which cannot be sent twice) meets no challenge.
+        # streamed body (which cannot be sent twice) meets no challenge. The
+        # push's threads share it: read and written under the lock.
         self._authorization: dict[tuple[str, ...], str] = {}
+        self._lock = threading.Lock()
         self.base = ("http" if insecure or _is_loopback(host) else "https") + "://" + host
 
     # --- requests ---------------------------------------------------------------
@@ -71,9 +77,9 @@ class Registry:
     ) -> tuple[int, Message, bytes]:
         """Sends a request, answering one auth challenge (a streamed body cannot be sent twice)."""
         headers = dict(headers or {})
-        authorization = self._authorization.get(scopes) or next(
-            (value for key, value in self._authorization.items() if key[0] == scopes[0]), None
-        )
+        with self._lock:
+            known = dict(self._authorization)
+        authorization = known.get(scopes) or next((value for key, value in known.items() if key[0] == scopes[0]), None)
         if authorization:
             headers["Authorization"] = authorization
         try:
@@ -83,7 +89,8 @@ class Registry:
                 challenge = Challenge.parse(reply["WWW-Authenticate"])
                 renew = authorization is not None
                 headers["Authorization"] = self.auth.authorization(self.host, challenge, scopes, renew=renew)
-                self._authorization[scopes] = headers["Authorization"]
+                with self._lock:
+                    self._authorization[scopes] = headers["Authorization"]
                 status, reply, data = request(method, url, headers=headers, body=body)
         except HttpError as error:
             raise RegistryError(
@@ -109,10 +116,10 @@ class Registry:
     # --- blobs ------------------------------------------------------------------
 
     def has_blob(self, repository: str, digest: str) -> bool:
-        """Whether `repository` has the blob (HEAD)."""
+        """Whether `repository` has the blob (HEAD): 200, or a redirect to where it is stored."""
         url = f"{self.base}/v2/{repository}/blobs/{digest}"
         status, _, data = self._send("HEAD", url, self._scopes(repository))
-        if status == 200:
+        if status in (200, *REDIRECTS):
             return True
         if status == 404:
             return False

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
+from run_paths import working_path
 from size_layers import METRICS, Contents, Image, InputError, LayerDesc, measure_all, read_images
 from size_model import UNITS, Limit, Limits, Report, Row, Sum, Violation
 from size_render import (
@@ -219,17 +219,11 @@ def _write_pictures(report: Report, text: str, svg: Path | None, page: Path | No
     picture = render_svg(report)
     for path, content in ((svg, picture), (page, render_html(picture, text))):
         if path is not None:
-            target = _output_path(path)
+            target = working_path(path)
             try:
                 target.write_text(content, encoding="utf-8")
             except OSError as error:
                 raise InputError(f"cannot write {target} ({error.strerror}); choose a writable path") from None
-
-
-def _output_path(path: Path) -> Path:
-    """Relative output paths are relative to where `bazel run` was called, if it was."""
-    base = os.environ.get("BUILD_WORKING_DIRECTORY")
-    return Path(base) / path if base and not path.is_absolute() else path
 
 
 def _image_argument(text: str) -> tuple[str, Path]:

@@ -28,6 +28,7 @@ strip_toolchain.bzl): aarch64 binutils for a linux/arm64 layer.
 """
 
 load("@bazel_skylib//rules:common_settings.bzl", "BuildSettingInfo")
+load(":labels.bzl", "label_text")
 load(":providers.bzl", "OciLayerInfo")
 
 STRIP_TOOLCHAIN = "//tools/oci:strip_toolchain_type"
@@ -53,11 +54,28 @@ def _dirname(file):
     """The directory of a file (for the loader's library path)."""
     return file.dirname
 
-def _dirs(dirs):
+def _dirs(ctx):
+    """The `dirs` attribute as the spec's entries, each owner checked to be `mode:uid:gid`."""
     result = []
-    for path, owner in dirs.items():
-        mode, uid, gid = owner.split(":")
+    for path, owner in ctx.attr.dirs.items():
+        parts = owner.split(":")
+        octal = len(parts) == 3 and parts[0] and not [c for c in parts[0].elems() if c not in "01234567"]
+        if not octal or not parts[1].isdigit() or not parts[2].isdigit():
+            fail("%s: dirs[%r] is %r, not \"mode:uid:gid\" (an octal mode, numeric ids), e.g. \"0700:65532:65532\"" %
+                 (label_text(ctx.label), path, owner))
+        mode, uid, gid = parts
         result.append({"dst": path, "mode": int(mode, 8), "uid": int(uid), "gid": int(gid)})
+    return result
+
+def _single_files(ctx):
+    """The `files` attribute as the spec's entries, each target checked to give exactly one file."""
+    result = []
+    for target, dst in ctx.attr.files.items():
+        files = target.files.to_list()
+        if len(files) != 1:
+            fail("%s: files[%s] (-> %r) gives %d files, not one; use `files_into` for a target of several files" %
+                 (label_text(ctx.label), label_text(target.label), dst, len(files)))
+        result.append({"src": files[0].path, "dst": dst})
     return result
 
 def _oci_layer_impl(ctx):
@@ -73,14 +91,14 @@ def _oci_layer_impl(ctx):
     wheels = depset(transitive = [_all_files(t) for t in ctx.attr.wheels])
     app = _workspace_files(ctx.attr.app)
     files = [{"src": f.path, "dst": ctx.attr.app_root + "/" + f.short_path} for f in app]
-    files += [{"src": target.files.to_list()[0].path, "dst": dst} for target, dst in ctx.attr.files.items()]
+    files += _single_files(ctx)
     files += _files_into(ctx.attr.files_into)
     spec = ctx.actions.declare_file(ctx.label.name + ".spec.json")
     ctx.actions.write(spec, json.encode({
         "bytecode": ctx.attr.bytecode,
         "ca_bundle": ctx.attr.ca_bundle,
         "debs": [f.path for f in ctx.files.debs],
-        "dirs": _dirs(ctx.attr.dirs),
+        "dirs": _dirs(ctx),
         "files": files,
         "keep": ctx.attr.keep,
         "lower_listings": [f.path for f in lower],

@@ -8,12 +8,19 @@ Example:
         repo_tags = ["docintel/ml:latest"],
     )
 
-`tools/bazel run :ml_load [-- --engine docker] [-- --tag NAME:TAG]` loads the
+`tools/bazel run :ml_load [-- [--engine docker] [--tag NAME:TAG]]` loads the
 image on the host (the runner's first lines mark it for tools/bazel to run
 outside the build root) and prints each layer as copied or skipped
 (tools/oci/load.py). `bazel build :ml_load --output_groups=tarball` writes
 `ml_load/tarball.tar` instead, for `docker load` / `podman load`; it sits
 behind an output group, so neither a plain build nor a load pays for it.
+
+Of an oci_image_index, `bazel run` loads the host's platform's image, but
+the tarball holds the index's first image only (its first platform:
+linux/amd64 for //images:base), whatever the machine: the same bytes on every
+machine, so it is cached like any output. For another platform, load with
+`-- --platform OS/ARCH`, or write the tarball of an oci_load whose `image` is
+that platform's single-platform oci_image.
 """
 
 load(":providers.bzl", "IMAGE_OR_INDEX", "image_or_index")
@@ -66,7 +73,7 @@ def _oci_load_impl(ctx):
     ]
 
 oci_load = rule(
-    doc = "`bazel run` loads an image into the host's container engine (only the layers it lacks); the `tarball` output group writes a loadable tarball.",
+    doc = "`bazel run` loads an image into the host's container engine (only the layers it lacks); the `tarball` output group writes a loadable tarball (of an index: its first image).",
     implementation = _oci_load_impl,
     attrs = {
         "image": attr.label(mandatory = True, providers = IMAGE_OR_INDEX, doc = "The oci_image (or oci_image_index) to load."),

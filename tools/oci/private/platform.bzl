@@ -14,6 +14,8 @@ platform's (Bazel's --platforms, which oci_image_index's transition sets), so
 one oci_image target gives the amd64 and the arm64 image.
 """
 
+load(":labels.bzl", "label_text")
+
 # CPU constraint -> the OCI architecture and variant of an image for it.
 _CPUS = {
     "aarch64": ("arm64", "v8"),
@@ -40,6 +42,9 @@ def image_platform(ctx):
     Returns:
       A dict with os, architecture and, if any, variant.
     """
+    if ctx.attr.variant and not ctx.attr.architecture:
+        fail("%s: variant %r without architecture; set `architecture` too (e.g. \"arm64\" with \"v8\"), or neither" %
+             (label_text(ctx.label), ctx.attr.variant))
     if ctx.attr.architecture:
         platform = {"architecture": ctx.attr.architecture, "os": ctx.attr.os, "variant": ctx.attr.variant}
     else:

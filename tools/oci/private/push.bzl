@@ -11,7 +11,8 @@ Example:
 `bazel run :push_ml -- --repository HOST/NAME --tag v1` overrides the
 repository and adds a tag. The tags are `remote_tags`' lines if given, else
 `latest`, with the git commit before it when stamping (`--stamp`, or
-`stamp = 1`). The runner's runfiles are the image's metadata only (manifest,
+`stamp = 1`); a tag the OCI distribution spec does not allow stops the push
+before anything goes up. The runner's runfiles are the image's metadata only (manifest,
 config, blobs.json), never its layers: the push tool (tools/oci/push.py)
 takes each blob the registry lacks from the build's local output, else
 streams it from the remote cache (`--remote-cache URL`), so under
@@ -68,6 +69,8 @@ def push_runner(ctx, images, names):
         "images": [_spec_entry(ctx, image, name) for image, name in zip(images, names or [""])],
         "label": label_text(ctx.label),
         "repository": ctx.expand_make_variables("repository", ctx.attr.repository, {}),
+        # As written: the push's usage names the --define that sets it, if one does.
+        "repository_attribute": ctx.attr.repository,
         "stable_status": rlocation_path(ctx, status) if status else None,
         "tags_file": rlocation_path(ctx, tags) if tags else None,
     }))
