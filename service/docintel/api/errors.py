@@ -13,9 +13,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from docintel.errors import AuthenticationError, DocintelError, StoreUnavailableError
+from docintel.errors import AuthenticationError, DocintelError
 from docintel.schemas import NOT_BLANK_PATTERN, ErrorBody, ErrorDetail, ErrorResponse
-from docintel.store.redis_client import is_unavailable_error
+from docintel.store.redis_client import is_unavailable_error, unavailable_error
 
 __all__ = ["ERROR_RESPONSES", "docintel_error_response", "error_response", "install_exception_handlers"]
 
@@ -119,8 +119,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _redis_error(request: Request, exc: Exception) -> JSONResponse:
     """Redis errors that escaped the store: 503 for outages, 500 otherwise."""
     if is_unavailable_error(exc):
-        unavailable = StoreUnavailableError(f"Redis is unavailable: {exc}; retry once Redis answers again")
-        return docintel_error_response(unavailable, redact=_redactor(request))
+        return docintel_error_response(unavailable_error(exc, "serving the request"), redact=_redactor(request))
     logger.error("redis error", extra={"path": request.url.path, "error": str(exc)})
     return error_response(
         500,

@@ -17,7 +17,12 @@ from typing import TypeVar
 
 import redis
 
-from docintel.errors import DocintelError, IndexSettingsMismatchError, StoreUnavailableError
+from docintel.errors import (
+    DocintelError,
+    IndexDimensionMismatchError,
+    IndexSettingsMismatchError,
+    StoreUnavailableError,
+)
 from docintel.store.exact_index import ExactIndex
 from docintel.store.index import VectorIndex
 from docintel.store.keys import Keys
@@ -80,6 +85,12 @@ class IndexSelector:
                 self.invalidate()
                 raise
             except redis.ResponseError as exc:
+                if "dimension mismatch" in str(exc).lower():
+                    raise IndexDimensionMismatchError(
+                        f"the vector index still holds vectors of another dimension ({exc}), left by documents of "
+                        "another embedding model: delete those documents (or wait for their pending cleanup) and "
+                        "retry, or restore the old model"
+                    ) from exc
                 if is_layout_refusal(exc):
                     self.invalidate()
                     raise IndexSettingsMismatchError(

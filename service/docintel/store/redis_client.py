@@ -22,6 +22,7 @@ __all__ = [
     "is_unknown_command",
     "raw_command",
     "redis_errors",
+    "unavailable_error",
     "watch",
 ]
 
@@ -62,6 +63,20 @@ def is_unknown_command(exc: BaseException) -> bool:
     return isinstance(exc, redis.ResponseError) and "unknown command" in str(exc).lower()
 
 
+def unavailable_error(
+    exc: BaseException, action: str, next_step: str = "retry once Redis answers again"
+) -> StoreUnavailableError:
+    """The 503 for a Redis failure while ``action``: refused credentials say so, with no Retry-After."""
+    if isinstance(exc, redis.AuthenticationError):
+        refused = StoreUnavailableError(
+            f"Redis refused the service's credentials while {action} ({exc}): check the user and password in "
+            "DOCINTEL_REDIS_URL (and the Redis user's ACL)"
+        )
+        refused.retry_after = None  # retrying with the same credentials cannot help
+        return refused
+    return StoreUnavailableError(f"Redis is unavailable while {action}: {exc}; {next_step}")
+
+
 @contextmanager
 def redis_errors(action: str) -> Iterator[None]:
     """Turn Redis connectivity failures inside the block into ``StoreUnavailableError``."""
@@ -69,9 +84,7 @@ def redis_errors(action: str) -> Iterator[None]:
         yield
     except redis.RedisError as exc:
         if is_unavailable_error(exc):
-            raise StoreUnavailableError(
-                f"Redis is unavailable while {action}: {exc}; retry once Redis answers again"
-            ) from exc
+            raise unavailable_error(exc, action) from exc
         raise
 
 

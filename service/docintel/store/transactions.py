@@ -24,7 +24,7 @@ import redis
 from redis.client import Pipeline
 
 from docintel.errors import ConflictError, StoreUnavailableError, WriteOutcomeUnknownError
-from docintel.store.redis_client import is_unavailable_error, watch
+from docintel.store.redis_client import is_unavailable_error, unavailable_error, watch
 
 __all__ = ["Attempt", "transact"]
 
@@ -120,7 +120,7 @@ def _connection_failure(exc: redis.WatchError) -> BaseException | None:
 def _unavailable(exc: BaseException) -> StoreUnavailableError:
     """Redis failed before EXEC: nothing was written."""
     cause = (_connection_failure(exc) if isinstance(exc, redis.WatchError) else None) or exc
-    return StoreUnavailableError(f"Redis is unavailable while writing: {cause}; nothing was written, retry")
+    return unavailable_error(cause, "writing", "nothing was written, retry")
 
 
 def _outcome_unknown(exc: BaseException) -> WriteOutcomeUnknownError:

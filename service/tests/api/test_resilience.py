@@ -43,6 +43,25 @@ def test_redis_restart_without_app_restart(private_redis: RedisServer, make_clie
     assert [hit["document_id"] for hit in hits] == ["c"]
 
 
+def test_a_wrong_redis_password_says_so(
+    server_factory: Callable[..., RedisServer], make_client: Callable[..., TestClient]
+) -> None:
+    # Not an outage: retrying cannot help, so the answer names the setting to fix and has no Retry-After.
+    server = server_factory("8", password="the-right-pass")
+    client = make_client(f"redis://:a-wrong-pass@127.0.0.1:{server.port}/0")
+    for response in (
+        client.post("/v1/documents", json={"id": "a", "title": "t", "text": "refused"}),
+        client.post("/v1/search", json={"query": "refused"}),
+    ):
+        assert response.status_code == 503, response.text
+        message = response.json()["error"]["message"]
+        assert "Redis refused the service's credentials" in message and "DOCINTEL_REDIS_URL" in message
+        assert "retry-after" not in response.headers
+        assert "a-wrong-pass" not in response.text
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and "refused the service's credentials" in ready.json()["reason"]
+
+
 def test_redis_dies_mid_request(
     server_factory: Callable[..., RedisServer], make_client: Callable[..., TestClient], stub: EmbeddingStub
 ) -> None:

@@ -10,6 +10,7 @@ import redis
 from pydantic import JsonValue
 
 from docintel.core.config import Settings
+from docintel.errors import IndexDimensionMismatchError
 from docintel.schemas import SearchHit
 from docintel.store import DocumentStore, Keys, create_redis
 from tests.support.embedding_stub import stub_vector
@@ -87,3 +88,16 @@ def test_a_user_refused_vcard_is_an_error_not_an_empty_exact_search(
     finally:
         with redis8.client() as admin:
             admin.acl_deluser("no-vcard")
+
+
+def test_vectors_of_another_dimension_left_in_the_index_are_a_clear_error(
+    redis8: RedisServer, make_redis: Callable[..., redis.Redis]
+) -> None:
+    store = DocumentStore(make_redis(redis8), keys=KEYS)
+    put(store, "old", ["the old model's text"])
+    store.delete_document(document_id="old")
+    with redis8.client() as client:  # a cleanup that did not finish: one vector of the old model is left
+        client.execute_command("VADD", KEYS.vset, "VALUES", DIM, *([0.25] * DIM), "leftover", "Q8", "M", 16)
+    wider = np.ones((1, 2 * DIM), dtype=np.float32)
+    with pytest.raises(IndexDimensionMismatchError, match="still holds vectors of another dimension"):
+        store.put_document(document_id="new", title="N", text="new", metadata={}, chunks=["new"], vectors=wider)
