@@ -145,7 +145,7 @@ class StoreUnavailableError(DocintelError):
 
     status_code = 503
     code = "store_unavailable"
-    retry_after = 1
+    retry_after: int | None = 1
 
 
 class WriteOutcomeUnknownError(StoreUnavailableError):
