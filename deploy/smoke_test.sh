@@ -127,7 +127,8 @@ if wanted ml; then
   run_compose --profile ml up -d
   wait_healthy "$started" redis
   check_semantic_search docintel-ml "$DOCINTEL_ML_PORT"
-  [ "$(podman inspect --format '{{.State.ExitCode}}' "$(container init-models)")" = 0 ] || fail "init-models failed"
+  # podman wait: the exit code once it has exited (a running container's ExitCode reads 0).
+  [ "$(podman wait "$(container init-models)")" = 0 ] || fail "init-models failed"
   run_compose --profile ml down -v
 fi
 
@@ -139,7 +140,7 @@ if wanted onnx; then
   run_compose --profile onnx up -d
   wait_healthy "$started" redis
   check_semantic_search docintel-onnx "$DOCINTEL_ONNX_PORT"
-  [ "$(podman inspect --format '{{.State.ExitCode}}' "$(container init-models-onnx)")" = 0 ] ||
+  [ "$(podman wait "$(container init-models-onnx)")" = 0 ] ||
     fail "init-models-onnx failed"
   run_compose --profile onnx down -v
 fi
