@@ -38,7 +38,18 @@ class RedisCluster:
         return self.nodes[0].url
 
     def start(self) -> RedisCluster:
-        """Start the nodes, join them, give the primaries their slots and the replicas their primaries."""
+        """Start the nodes, join them, give the primaries their slots and the replicas their primaries.
+
+        If any step fails, the nodes already started are stopped before the error goes on.
+        """
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
         for node in self.nodes:
             node.start()
         ids = [self._call(node, "CLUSTER", "MYID").decode() for node in self.nodes]
@@ -51,7 +62,6 @@ class RedisCluster:
         for number, node in enumerate(self.nodes[self.primaries :]):
             self._call(node, "CLUSTER", "REPLICATE", ids[number])
         self._wait(self._healthy, "the cluster to be ok with every replica in sync")
-        return self
 
     def primary_of(self, slot: int) -> RedisServer:
         """The node serving ``slot`` now."""
