@@ -9,13 +9,14 @@ loader and library directory: whatever the image holds, for any architecture.
 
 from __future__ import annotations
 
-import gzip
 import json
 import tarfile
 import tempfile
 import unittest
 from pathlib import Path
 from typing import Any
+
+from layer_stream import decompressed
 
 __all__ = ["UnpackedImageTest", "image_config", "loader_command", "unpack"]
 
@@ -43,8 +44,9 @@ def unpack(layout: Path, root: Path) -> None:
     blobs = layout / "blobs" / "sha256"
     for layer in _manifest(layout)["layers"]:
         with (
-            gzip.open(blobs / layer["digest"].removeprefix("sha256:")) as raw,
-            tarfile.open(fileobj=raw) as tar,
+            (blobs / layer["digest"].removeprefix("sha256:")).open("rb") as blob,
+            decompressed(blob, layer["mediaType"], f"layer {layer['digest']}") as stream,
+            tarfile.open(fileobj=stream, mode="r|") as tar,  # type: ignore[call-overload]
         ):
             tar.extractall(root)  # noqa: S202 - an image this repository built, links and all
 

@@ -73,4 +73,5 @@ def model_image(name, model, files, repo_tag, description):
             ":" + name + "_image",
         ],
         main = "model_image_test.py",
+        deps = ["//tools/oci:layer_stream"],
     )

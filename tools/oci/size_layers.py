@@ -9,22 +9,16 @@ files are summed per "package" (see `package_of`).
 
 from __future__ import annotations
 
-import contextlib
-import gzip
 import hashlib
 import io
-import shutil
-import subprocess
 import tarfile
-import tempfile
-import threading
 import zlib
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from layer_stream import LayerStreamError, Readable, decompressed
 from oci_layout import Descriptor, Layout, LayoutError
 
 if TYPE_CHECKING:
@@ -40,10 +34,6 @@ _MODULE_SUFFIXES = (".py", ".so", ".pyd", ".libs")
 
 class InputError(Exception):
     """Invalid input; the message says what is wrong and what to do."""
-
-
-class _Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -154,7 +144,7 @@ def _distribution(entry: str) -> str:
 class _Tap(io.RawIOBase):
     """A readable stream passing `source` through while counting (and hashing) it."""
 
-    def __init__(self, source: _Readable, hashing: bool = False) -> None:
+    def __init__(self, source: Readable, hashing: bool = False) -> None:
         super().__init__()
         self._source = source
         self._hashing = hashing
@@ -191,10 +181,12 @@ def measure(layer: LayerDesc, progress: TextIO | None = None) -> Contents:
         tar = _Tap(io.BytesIO())
         packages: dict[str, int] = {}
         try:
-            with _decompressed(raw, layer) as stream:
+            with decompressed(raw, layer.media_type, f"layer {layer.name!r} ({layer.digest})") as stream:
                 tar = _Tap(stream)
                 packages = _scan_tar(tar)
                 tar.drain()
+        except LayerStreamError as error:
+            raise InputError(str(error)) from None
         except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
             problem = error
         raw.drain()
@@ -219,66 +211,6 @@ def _scan_tar(stream: _Tap) -> dict[str, int]:
             if member.isfile():
                 sizes[package_of(member.name)] += member.size
     return dict(sizes)
-
-
-@contextlib.contextmanager
-def _decompressed(raw: _Tap, layer: LayerDesc) -> Iterator[_Readable]:
-    """The decompressed bytes of the blob, by the layer's media type."""
-    kind = layer.media_type.rsplit("+", 1)[-1].rsplit(".", 1)[-1]
-    if kind in ("gzip", "gz"):
-        with gzip.GzipFile(fileobj=io.BufferedReader(raw, CHUNK), mode="rb") as stream:
-            yield stream
-    elif kind == "zstd":
-        with _zstd(raw, layer) as stream:
-            yield stream
-    elif kind == "tar" or not layer.media_type:
-        yield io.BufferedReader(raw, CHUNK)
-    else:
-        raise InputError(
-            f"layer {layer.name!r} ({layer.digest}) has media type {layer.media_type!r}; "
-            "only tar, tar+gzip and tar+zstd layers can be measured"
-        )
-
-
-@contextlib.contextmanager
-def _zstd(raw: _Tap, layer: LayerDesc) -> Iterator[_Readable]:
-    """Decompresses through a `zstd -dc` subprocess fed (and hashed) by a thread."""
-    exe = shutil.which("zstd")
-    if exe is None:
-        raise InputError(
-            f"layer {layer.name!r} ({layer.digest}) is zstd-compressed but no zstd binary is on PATH; "
-            "install zstd (e.g. apt-get install zstd) and retry"
-        )
-    with tempfile.TemporaryFile() as errors:
-        pipe = subprocess.PIPE
-        # The zstd found on PATH with fixed arguments; no input reaches the command line.
-        process = subprocess.Popen([exe, "-dc"], stdin=pipe, stdout=pipe, stderr=errors)
-        assert process.stdin is not None
-        assert process.stdout is not None
-        feeder = threading.Thread(target=_feed, args=(raw, process.stdin), daemon=True)
-        feeder.start()
-        try:
-            yield process.stdout
-        finally:
-            process.stdout.close()
-            feeder.join()
-            code = process.wait()
-        if code != 0:
-            errors.seek(0)
-            message = errors.read().decode(errors="replace").strip().splitlines() or [f"exit {code}"]
-            raise OSError(f"zstd: {message[-1]}")
-
-
-def _feed(source: _Tap, sink: IO[bytes]) -> None:
-    """Copies `source` into `sink`; keeps reading (to finish the hash) if the sink closes."""
-    try:
-        while chunk := source.read(CHUNK):
-            sink.write(chunk)
-    except BrokenPipeError:
-        source.drain()
-    finally:
-        with contextlib.suppress(BrokenPipeError):
-            sink.close()
 
 
 def measure_all(images: list[Image], progress: TextIO | None = None) -> dict[str, Contents]:

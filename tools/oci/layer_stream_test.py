@@ -1,0 +1,68 @@
+"""Tests of layer_stream: a layer's tar back from gzip, zstd and plain blobs, and what it cannot read."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import shutil
+import subprocess
+import tarfile
+import unittest
+
+from layer_stream import LayerStreamError, compression_of, decompressed
+
+OCI = "application/vnd.oci.image.layer.v1.tar"
+DOCKER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+
+
+def a_tar() -> bytes:
+    """A tar of one file, app/main.py."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        data = b"print('hello')\n" * 1000
+        member = tarfile.TarInfo("app/main.py")
+        member.size = len(data)
+        tar.addfile(member, io.BytesIO(data))
+    return out.getvalue()
+
+
+def names(media_type: str, blob: bytes) -> list[str]:
+    with (
+        decompressed(io.BytesIO(blob), media_type, "layer x") as stream,
+        tarfile.open(fileobj=stream, mode="r|") as tar,  # type: ignore[call-overload]
+    ):
+        return [member.name for member in tar]
+
+
+class DecompressedTest(unittest.TestCase):
+    def test_media_types(self) -> None:
+        self.assertEqual(
+            [compression_of(t) for t in (OCI, OCI + "+gzip", OCI + "+zstd", DOCKER_GZIP, "")],
+            ["tar", "gzip", "zstd", "gzip", "tar"],
+        )
+
+    def test_gzip_and_plain(self) -> None:
+        self.assertEqual(names(OCI + "+gzip", gzip.compress(a_tar())), ["app/main.py"])
+        self.assertEqual(names(DOCKER_GZIP, gzip.compress(a_tar())), ["app/main.py"])
+        self.assertEqual(names(OCI, a_tar()), ["app/main.py"])
+
+    @unittest.skipUnless(shutil.which("zstd"), "no zstd program on PATH (the build root has one)")
+    def test_zstd(self) -> None:
+        blob = subprocess.run(["zstd", "-c"], input=a_tar(), capture_output=True, check=True).stdout
+        self.assertEqual(names(OCI + "+zstd", blob), ["app/main.py"])
+
+    @unittest.skipUnless(shutil.which("zstd"), "no zstd program on PATH (the build root has one)")
+    def test_a_reader_that_stops_early_still_drains_the_source(self) -> None:
+        blob = subprocess.run(["zstd", "-c"], input=a_tar(), capture_output=True, check=True).stdout
+        source = io.BytesIO(blob)
+        with decompressed(source, OCI + "+zstd", "layer x") as stream:
+            stream.read(10)
+        self.assertEqual(source.tell(), len(blob))
+
+    def test_an_unknown_compression_is_named(self) -> None:
+        with self.assertRaisesRegex(LayerStreamError, r"layer x has media type '.*\+bzip2'; only tar, tar\+gzip"):
+            names(OCI + "+bzip2", b"")
+
+
+if __name__ == "__main__":
+    unittest.main()
