@@ -150,6 +150,7 @@ class DocumentStore:
             "removing the replaced version",
             lambda index: shard.writer.cleanup(index, replaced, keep=frozenset(chunks)),
         )
+        shard.writer.confirm_replicated(f"document {document_id!r} was stored")
         return stored
 
     def get_document(self, *, document_id: str) -> DocumentRecord | None:
@@ -197,6 +198,8 @@ class DocumentStore:
             "removing the deleted document's chunks and vectors",
             lambda index: shard.writer.cleanup(index, deleted, keep=frozenset()),
         )
+        if found:
+            shard.writer.confirm_replicated(f"document {document_id!r} was deleted")
         return found
 
     def search(

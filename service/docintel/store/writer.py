@@ -87,7 +87,6 @@ class DocumentWriter:
             if not isinstance(exc, StoreUnavailableError) and not is_unavailable_error(exc):
                 self._generations.collect_quietly(index, generation, forget=False, keep=frozenset())
             raise
-        self._confirm_replicated(f"document {record.id!r} was stored")
         return stored, replaced
 
     def delete(self, index: VectorIndex, *, document_id: str) -> tuple[bool, list[Generation]]:
@@ -118,12 +117,15 @@ class DocumentWriter:
                         f"Redis failed while document {document_id!r} was deleted, and it was not; retry"
                     ) from None
             found = True
-        if found:
-            self._confirm_replicated(f"document {document_id!r} was deleted")
         return found, deleted if found else []
 
-    def _confirm_replicated(self, what: str) -> None:
-        """Wait until ``wait_replicas`` replicas have every commit so far, or raise :class:`WriteNotReplicatedError`."""
+    def confirm_replicated(self, what: str) -> None:
+        """Wait until ``wait_replicas`` replicas have every commit so far, or raise :class:`WriteNotReplicatedError`.
+
+        Called after the commit and its cleanup, outside the index selector: a
+        missing replica is not an outage of this primary, so the index (and an
+        exact-search copy) is kept, and the replaced version is already gone.
+        """
         if not self._wait_replicas:
             return
         try:

@@ -10,7 +10,7 @@ import redis
 from pydantic import JsonValue
 
 from docintel.core.config import Settings
-from docintel.errors import IndexDimensionMismatchError
+from docintel.errors import IndexDimensionMismatchError, WriteNotReplicatedError
 from docintel.schemas import SearchHit
 from docintel.store import DocumentStore, Keys, create_redis
 from tests.support.embedding_stub import stub_vector
@@ -101,3 +101,18 @@ def test_vectors_of_another_dimension_left_in_the_index_are_a_clear_error(
     wider = np.ones((1, 2 * DIM), dtype=np.float32)
     with pytest.raises(IndexDimensionMismatchError, match="still holds vectors of another dimension"):
         store.put_document(document_id="new", title="N", text="new", metadata={}, chunks=["new"], vectors=wider)
+
+
+def test_a_write_no_replica_confirms_still_removes_what_it_replaced(redis_server: RedisServer) -> None:
+    # WAIT 1 on a server without replicas: every write is stored on the primary but never confirmed
+    # (503 write_not_replicated). The version it replaced must be collected all the same.
+    store = DocumentStore(redis_server.client(), keys=KEYS, wait_replicas=1, wait_timeout=0.05)
+    for text in ("first version", "second version"):
+        with pytest.raises(WriteNotReplicatedError, match="0 of the 1 replicas"):
+            put(store, "doc", [text])
+    with redis_server.client() as client:
+        assert len(client.keys(KEYS.chunks("doc", "*"))) == 1
+        assert client.zcard(KEYS.pending) == 0
+    assert [
+        hit.document_id for hit in store.search(vector=vectors(["second version"])[0], k=5, metadata_filter={})
+    ] == ["doc"]
