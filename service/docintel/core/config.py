@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     embedding_max_retries: int = Field(default=2, ge=0, le=20)
     embedding_retry_backoff: float = Field(default=0.5, ge=0)
     embedding_cache_ttl: int = Field(default=30 * 24 * 3600, ge=0)
+    # A search query's embedding is kept this long (0: not kept), so arbitrary queries cannot fill Redis for a month.
+    embedding_query_cache_ttl: int = Field(default=3600, ge=0)
 
     model_dir: Path = Path("/models")
     local_model: str = "all-MiniLM-L6-v2"

@@ -85,8 +85,8 @@ class Embedder(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release network clients or models."""
 
-    def embed(self, texts: Sequence[str]) -> EmbeddingMatrix:
-        """Embed ``texts``; returns a float32 array of shape ``(len(texts), dimension)``."""
+    def embed(self, texts: Sequence[str], *, queries: bool = False) -> EmbeddingMatrix:
+        """Embed ``texts`` (search queries, with ``queries``); a float32 array of shape ``(len(texts), dimension)``."""
         texts = list(texts)
         unique = list(dict.fromkeys(texts))
         if not unique:
@@ -94,18 +94,18 @@ class Embedder(ABC):
         found: dict[str, EmbeddingMatrix] = {}
         if self._expected_dimension() is None:
             # The cache may hold vectors of another dimension (the backend changed): learn it first.
-            found.update(self._embed_missing(unique[: self.batch_size]))
+            found.update(self._embed_missing(unique[: self.batch_size], queries=queries))
         rest = unique[len(found) :]
         cached = self._cache.get_many(rest, dimension=self._expected_dimension()) if self._cache else {}
         if self._metrics is not None:
             self._metrics.embedding_cache_hits.inc(len(cached))
             self._metrics.embedding_cache_misses.inc(len(unique) - len(cached))
         found.update(cached)
-        found.update(self._embed_missing([text for text in rest if text not in cached]))
+        found.update(self._embed_missing([text for text in rest if text not in cached], queries=queries))
         return np.stack([found[text] for text in texts]).astype(np.float32, copy=False)
 
-    def _embed_missing(self, texts: Sequence[str]) -> dict[str, EmbeddingMatrix]:
-        """Embed ``texts`` with the backend in batches, validate, and cache the answers."""
+    def _embed_missing(self, texts: Sequence[str], *, queries: bool = False) -> dict[str, EmbeddingMatrix]:
+        """Embed ``texts`` with the backend in batches, validate, and cache the answers (as queries')."""
         fresh: dict[str, EmbeddingMatrix] = {}
         for start in range(0, len(texts), self.batch_size):
             batch = texts[start : start + self.batch_size]
@@ -114,7 +114,7 @@ class Embedder(ABC):
                 self._metrics.embedding_texts.labels(self.backend).inc(len(batch))
             vectors = dict(zip(batch, self._validated(batch, self._embed(batch)), strict=True))
             if self._cache is not None:
-                self._cache.put_many(vectors)
+                self._cache.put_many(vectors, queries=queries)
             fresh.update(vectors)
         return fresh
 

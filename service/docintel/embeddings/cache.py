@@ -20,12 +20,19 @@ _MGET_BATCH = 512
 class EmbeddingCache:
     """Stores float32 embeddings so identical text is embedded once per model."""
 
-    def __init__(self, client: redis.Redis, *, keys: Keys, model: str, ttl_seconds: int) -> None:
-        """Cache entries for ``model`` expire after ``ttl_seconds`` (0 = never)."""
+    def __init__(
+        self, client: redis.Redis, *, keys: Keys, model: str, ttl_seconds: int, query_ttl_seconds: int = 0
+    ) -> None:
+        """Cache entries for ``model`` expire after ``ttl_seconds`` (0 = never); queries' after ``query_ttl_seconds``.
+
+        A query's entry is written only if the text has none (it never shortens a chunk's), and not at all
+        with ``query_ttl_seconds`` 0.
+        """
         self._redis = client
         self._keys = keys
         self._model = model
         self._ttl = ttl_seconds
+        self._query_ttl = query_ttl_seconds
 
     def key(self, text: str) -> str:
         """The cache key of ``text``."""
@@ -49,14 +56,16 @@ class EmbeddingCache:
                         found[text] = vector
         return found
 
-    def put_many(self, vectors: Mapping[str, npt.NDArray[np.float32]]) -> None:
-        """Store ``vectors`` (text → vector)."""
-        if not vectors:
+    def put_many(self, vectors: Mapping[str, npt.NDArray[np.float32]], *, queries: bool = False) -> None:
+        """Store ``vectors`` (text → vector): chunk texts', or with ``queries`` search queries'."""
+        if not vectors or (queries and not self._query_ttl):
             return
         with redis_errors("writing the embedding cache"), self._redis.pipeline(transaction=False) as pipe:
             for text, vector in vectors.items():
                 payload = np.asarray(vector, dtype=np.float32).tobytes()
-                if self._ttl:
+                if queries:
+                    pipe.set(self.key(text), payload, ex=self._query_ttl, nx=True)
+                elif self._ttl:
                     pipe.set(self.key(text), payload, ex=self._ttl)
                 else:
                     pipe.set(self.key(text), payload)

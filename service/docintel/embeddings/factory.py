@@ -23,6 +23,7 @@ def create_embedding_cache(settings: Settings, *, client: redis.Redis, keys: Key
         keys=keys or Keys(settings.key_prefix),
         model=settings.embedding_cache_model,
         ttl_seconds=settings.embedding_cache_ttl,
+        query_ttl_seconds=settings.embedding_query_cache_ttl,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -147,3 +149,28 @@ def test_many_chunks_rank_consistently(client: TestClient, stub: EmbeddingStub) 
     ).json()["hits"]
     assert len(filtered) == 8
     assert {hit["title"] for hit in filtered} == {"forest trees"}
+
+
+def query_ttls(server: RedisServer) -> list[int]:
+    """The TTL of every embedding-cache entry (-1: none)."""
+    with server.client() as redis:
+        return sorted(int(redis.ttl(key)) for key in redis.scan_iter(match="*:emb:*"))
+
+
+def test_query_embeddings_are_cached_for_an_hour_not_a_month(
+    redis8: RedisServer, make_client: Callable[..., TestClient]
+) -> None:
+    # Anyone who may search could otherwise fill Redis with a month of distinct queries.
+    client = make_client(redis8.url)
+    text = "Magma rises and lava follows."
+    assert client.post("/v1/documents", json={"id": "v", "title": "V", "text": text}).status_code == 201
+    [chunk_ttl] = query_ttls(redis8)
+    assert chunk_ttl > 29 * 24 * 3600
+    assert client.post("/v1/search", json={"query": "where does lava come from?"}).status_code == 200
+    assert client.post("/v1/search", json={"query": text}).status_code == 200  # the chunk's entry, kept as it is
+    ttls = query_ttls(redis8)
+    assert len(ttls) == 2 and 0 < ttls[0] <= 3600 and ttls[1] > 29 * 24 * 3600
+
+    uncached = make_client(redis8.url, embedding_query_cache_ttl=0, key_prefix="uncached")
+    assert uncached.post("/v1/search", json={"query": "nothing kept"}).status_code == 200
+    assert len(query_ttls(redis8)) == 2
