@@ -22,6 +22,9 @@ class Settings(BaseSettings):
         env_prefix="DOCINTEL_",
         extra="ignore",
         validate_default=True,
+        # A startup error names the variable and what is wrong, never the values: pydantic would echo the
+        # input (all settings, for a check across fields), with the API keys and the Redis URL's password.
+        hide_input_in_errors=True,
     )
 
     port: int = Field(

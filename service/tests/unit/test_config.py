@@ -108,3 +108,21 @@ def test_log_level_is_checked_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCINTEL_LOG_LEVEL", "verbose")
     with pytest.raises(ValidationError, match="log_level"):
         Settings()
+
+
+def test_a_startup_error_shows_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCINTEL_REDIS_URL", "redis://:pa55word-of-redis@r:6379/0")
+    monkeypatch.setenv("DOCINTEL_API_KEY", "api-key-of-the-service")
+    monkeypatch.setenv("DOCINTEL_CHUNK_OVERLAP", "900")  # a check across fields: pydantic would echo them all
+    with pytest.raises(ValidationError) as across:
+        Settings()
+    monkeypatch.setenv("DOCINTEL_CHUNK_OVERLAP", "10")
+    monkeypatch.setenv("DOCINTEL_OPENAI_API_KEY", "sk-upstream-secret")
+    monkeypatch.setenv("DOCINTEL_EMBEDDING_TIMEOUT", "-1")
+    with pytest.raises(ValidationError) as one:
+        Settings()
+    for error in (across.value, one.value):
+        text = str(error)
+        assert "pa55" not in text and "api-key" not in text and "sk-up" not in text and "redis://" not in text
+    assert "DOCINTEL_CHUNK_OVERLAP must be smaller than DOCINTEL_CHUNK_SIZE" in str(across.value)
+    assert "embedding_timeout" in str(one.value)
