@@ -11,7 +11,7 @@ from typing import Any
 
 import redis
 
-from tests.support.redis_server import RedisServer, free_port
+from tests.support.redis_server import RedisServer, free_ports
 
 SLOTS = 16384
 
@@ -21,15 +21,18 @@ class RedisCluster:
 
     def __init__(self, binary: str, workdir: Path, primaries: int = 3) -> None:
         self.primaries = primaries
-        # Explicit bus ports: the default (port + 10000) does not exist for ports above 55535.
-        self.bus_ports = [free_port() for _ in range(2 * primaries)]
+        # Explicit bus ports: the default (port + 10000) does not exist for ports above 55535. All chosen at once,
+        # so no node's port is another's bus port.
+        ports = free_ports(4 * primaries)
+        self.bus_ports = ports[2 * primaries :]
         self.nodes = [
             RedisServer(
                 binary,
                 workdir / f"node{number}",
+                port=port,
                 extra_args=["--cluster-enabled", "yes", "--cluster-node-timeout", "1000", "--cluster-port", str(bus)],
             )
-            for number, bus in enumerate(self.bus_ports)
+            for number, (port, bus) in enumerate(zip(ports[: 2 * primaries], self.bus_ports, strict=True))
         ]
 
     @property

@@ -40,9 +40,25 @@ def redis_binary(version: str) -> str:
 
 def free_port() -> int:
     """A currently free TCP port on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` different TCP ports free on 127.0.0.1 now (held together while chosen, so none repeats)."""
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sockets.append(sock)
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+class _PortTakenError(RuntimeError):
+    """redis-server could not listen: another process has its port."""
 
 
 class RedisServer:
@@ -60,6 +76,7 @@ class RedisServer:
         self.extra_args = list(extra_args)
         self.workdir = workdir
         self.port = port or free_port()
+        self._port_chosen_here = port is None
         self.password = password
         self.process: subprocess.Popen[bytes] | None = None
         workdir.mkdir(parents=True, exist_ok=True)
@@ -75,7 +92,21 @@ class RedisServer:
         )
 
     def start(self, timeout: float = 20.0) -> RedisServer:
-        """Launch the server and wait until it answers PING."""
+        """Launch the server and wait until it answers PING.
+
+        A port this object chose that another process took meanwhile is chosen again (twice at most).
+        """
+        for attempt in range(3):
+            try:
+                return self._start(timeout)
+            except _PortTakenError:
+                if not self._port_chosen_here or attempt == 2:
+                    raise
+                self.port = free_port()
+        raise AssertionError("unreachable")
+
+    def _start(self, timeout: float) -> RedisServer:
+        (self.workdir / "redis.log").unlink(missing_ok=True)  # this start's log only
         command = [
             self.binary,
             "--port",
@@ -101,7 +132,8 @@ class RedisServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 log = (self.workdir / "redis.log").read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"redis-server exited with {self.process.returncode}: {log}")
+                failure = _PortTakenError if "Address already in use" in log else RuntimeError
+                raise failure(f"redis-server exited with {self.process.returncode}: {log}")
             try:
                 with self.client() as client:
                     if client.ping():
