@@ -25,10 +25,11 @@ from pathlib import Path
 from .cache import CACHE_DIR_ENV, ModelPaths, default_cache_dir
 from .errors import ModelError
 from .fetch import fetch_model, verify_model
+from .http_source import HubSource
 from .manifest import Manifest, ModelSpec, load_manifest
 from .progress import Reporter
 from .source_base import MIRROR_ENV
-from .sources import chosen_source, names_hub
+from .sources import DirectorySource, resolve_source
 from .units import human_bytes
 from .verify import FileState
 
@@ -83,14 +84,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache_dir: Path = (args.cache_dir or default_cache_dir()).absolute()
     try:
         _check_shared(cache_dir, "--cache-dir")
-        mirror = chosen_source(args.mirror)
-        if mirror is not None and "://" not in mirror and not names_hub(mirror):
-            _check_shared(Path(mirror).expanduser().absolute(), "--mirror")
         manifest = load_manifest()
         if args.list:
             _list(manifest, cache_dir)
             return 0
-        specs = _select(manifest, args.model, args.all, hub=names_hub(mirror))
+        source = resolve_source(args.mirror)  # what the fetches will read from (each opens its own)
+        source.close()
+        if isinstance(source, DirectorySource):
+            _check_shared(source.root.absolute(), "--mirror")
+        specs = _select(manifest, args.model, args.all, hub=isinstance(source, HubSource))
         if args.verify_only:
             return _verify(manifest, specs, cache_dir)
         reporter = Reporter.for_stderr(args.progress)

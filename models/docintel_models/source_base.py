@@ -20,7 +20,6 @@ from .manifest import ModelFile, ModelSpec
 
 # The environment variable naming the mirror when no source is given.
 MIRROR_ENV = "DOCINTEL_MODEL_MIRROR"
-HUB_ALIASES = ("hf", "hub")
 
 
 @dataclass

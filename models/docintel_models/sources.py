@@ -24,8 +24,9 @@ from urllib.request import url2pathname
 from .errors import ModelError, SourceUnavailableError, TransferInterruptedError
 from .http_source import HttpMirrorSource, HubSource
 from .manifest import ModelFile, ModelSpec
-from .source_base import HUB_ALIASES, MIRROR_ENV, Source, Transfer, mirror_candidates
+from .source_base import MIRROR_ENV, Source, Transfer, mirror_candidates
 
+HUB_ALIASES = ("hf", "hub")
 CHUNK_SIZE = 1024 * 1024
 
 
@@ -79,14 +80,9 @@ def _read_chunks(fh: BinaryIO, path: Path) -> Iterator[bytes]:
         yield chunk
 
 
-def names_hub(value: str | None) -> bool:
-    """Whether a ``--mirror``/``source=`` value means the hub (None, empty, ``hf`` or ``hub``)."""
-    return value is None or value.strip().lower() in ("", *HUB_ALIASES)
-
-
 def source_from_string(value: str | None) -> Source:
     """Build a source from a ``--mirror``/``source=`` value (None or ``hf``: the hub)."""
-    if value is None or names_hub(value):
+    if value is None or value.strip().lower() in ("", *HUB_ALIASES):
         return HubSource.from_env()
     parsed = urlparse(value)
     scheme = parsed.scheme.lower()
@@ -101,11 +97,8 @@ def source_from_string(value: str | None) -> Source:
     return DirectorySource(Path(value).expanduser())
 
 
-def chosen_source(source: str | None) -> str | None:
-    """The source value in effect: ``source`` if given, else ``$DOCINTEL_MODEL_MIRROR`` (None: the hub)."""
-    return source if source is not None else os.environ.get(MIRROR_ENV) or None
-
-
 def resolve_source(source: str | None) -> Source:
     """Pick the source: ``source`` if given, else ``$DOCINTEL_MODEL_MIRROR``, else the hub."""
-    return source_from_string(chosen_source(source))
+    if source is None:
+        source = os.environ.get(MIRROR_ENV) or None
+    return source_from_string(source)

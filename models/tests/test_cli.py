@@ -96,3 +96,9 @@ def test_cli_paths_from_where_bazel_run_was_called(mirror_dir: Path, tmp_path: P
     assert outside.returncode == 1
     assert "outside what tools/bazel's build root shares" in outside.stderr
     assert not (tmp_path / "elsewhere").exists()
+
+    # The mirror too, whichever way it is named.
+    far_mirror = (tmp_path / "far-mirror").as_uri()
+    refused = run("--model", MODEL_NAME, "--cache-dir", "models", "--mirror", far_mirror, "--quiet", env=env)
+    assert refused.returncode == 1
+    assert "--mirror" in refused.stderr and "outside what tools/bazel's build root shares" in refused.stderr
