@@ -10,13 +10,12 @@ loader and library directory: whatever the image holds, for any architecture.
 from __future__ import annotations
 
 import json
-import tarfile
 import tempfile
 import unittest
 from pathlib import Path
 from typing import Any
 
-from layer_stream import decompressed
+from layer_stream import layer_tar
 
 __all__ = ["UnpackedImageTest", "image_config", "loader_command", "unpack"]
 
@@ -43,12 +42,9 @@ def unpack(layout: Path, root: Path) -> None:
     """Extracts every layer of the layout's image into `root`, bottom first."""
     blobs = layout / "blobs" / "sha256"
     for layer in _manifest(layout)["layers"]:
-        with (
-            (blobs / layer["digest"].removeprefix("sha256:")).open("rb") as blob,
-            decompressed(blob, layer["mediaType"], f"layer {layer['digest']}") as stream,
-            tarfile.open(fileobj=stream, mode="r|") as tar,  # type: ignore[call-overload]
-        ):
-            tar.extractall(root)  # noqa: S202 - an image this repository built, links and all
+        blob = blobs / layer["digest"].removeprefix("sha256:")
+        with layer_tar(blob, layer["mediaType"], f"layer {layer['digest']}") as tar:
+            tar.extractall(root)
 
 
 def loader_command(root: Path) -> list[str]:

@@ -11,11 +11,10 @@ Usage (from BUILD.bazel): index_test.py NAME=LAYOUT_DIR...
 from __future__ import annotations
 
 import sys
-import tarfile
 import unittest
 from pathlib import Path
 
-from layer_stream import decompressed
+from layer_stream import layer_tar
 from oci_layout import Layout
 
 INDEXES = dict(arg.split("=", 1) for arg in sys.argv[1:])
@@ -39,11 +38,7 @@ class IndexTest(unittest.TestCase):
                 self.assertEqual(f"linux/{architecture}", platform.removesuffix("/v8"), name)
                 debian = image.layers()[0]
                 self.assertEqual(debian.title, "debian", name)
-                with (
-                    image.blob(debian).open("rb") as blob,
-                    decompressed(blob, debian.media_type, f"{name} {platform} debian") as stream,
-                    tarfile.open(fileobj=stream, mode="r|") as tar,  # type: ignore[call-overload]
-                ):
+                with layer_tar(image.blob(debian), debian.media_type, f"{name} {platform} debian") as tar:
                     names = {member.name.removeprefix("./") for member in tar}
                 loader = LOADERS[architecture]
                 self.assertTrue(loader in names, f"{name} {platform}: the Debian layer lacks its loader {loader}")

@@ -18,7 +18,7 @@ import unittest
 from pathlib import Path
 from typing import IO, Any
 
-from layer_stream import decompressed
+from layer_stream import layer_tar
 
 SERVICE_UID = 65532
 
@@ -40,11 +40,7 @@ def image_members(layout: Path) -> dict[str, tuple[tarfile.TarInfo, str | None]]
     manifest = json.loads(_blob(layout, index["manifests"][0]["digest"]).read_text())
     members: dict[str, tuple[tarfile.TarInfo, str | None]] = {}
     for layer in manifest["layers"]:
-        with (
-            _blob(layout, layer["digest"]).open("rb") as blob,
-            decompressed(blob, layer["mediaType"], f"layer {layer['digest']}") as stream,
-            tarfile.open(fileobj=stream, mode="r|") as tar,  # type: ignore[call-overload]
-        ):
+        with layer_tar(_blob(layout, layer["digest"]), layer["mediaType"], f"layer {layer['digest']}") as tar:
             for info in tar:
                 data = tar.extractfile(info) if info.isfile() else None
                 members[info.name.rstrip("/")] = (info, _sha256(data) if data else None)

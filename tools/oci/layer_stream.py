@@ -14,12 +14,14 @@ import gzip
 import io
 import shutil
 import subprocess
+import tarfile
 import tempfile
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Protocol
 
-__all__ = ["LayerStreamError", "Readable", "compression_of", "decompressed"]
+__all__ = ["LayerStreamError", "Readable", "compression_of", "decompressed", "layer_tar"]
 
 CHUNK = 1 << 20
 
@@ -58,6 +60,17 @@ def decompressed(source: Readable, media_type: str, what: str) -> Iterator[Reada
         raise LayerStreamError(
             f"{what} has media type {media_type!r}; only tar, tar+gzip and tar+zstd layers can be read"
         )
+
+
+@contextlib.contextmanager
+def layer_tar(blob: Path, media_type: str, what: str) -> Iterator[tarfile.TarFile]:
+    """The layer blob file `blob` (of `media_type`) as a tar read in stream mode: each member once, in order."""
+    with (
+        blob.open("rb") as raw,
+        decompressed(raw, media_type, what) as stream,
+        tarfile.open(fileobj=stream, mode="r|") as tar,  # type: ignore[call-overload]
+    ):
+        yield tar
 
 
 class _Raw(io.RawIOBase):

@@ -7,9 +7,11 @@ import io
 import shutil
 import subprocess
 import tarfile
+import tempfile
 import unittest
+from pathlib import Path
 
-from layer_stream import LayerStreamError, compression_of, decompressed
+from layer_stream import LayerStreamError, compression_of, decompressed, layer_tar
 
 OCI = "application/vnd.oci.image.layer.v1.tar"
 DOCKER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
@@ -58,6 +60,13 @@ class DecompressedTest(unittest.TestCase):
         with decompressed(source, OCI + "+zstd", "layer x") as stream:
             stream.read(10)
         self.assertEqual(source.tell(), len(blob))
+
+    def test_layer_tar_reads_a_blob_file(self) -> None:
+        with tempfile.TemporaryDirectory() as temp:
+            blob = Path(temp) / "blob"
+            blob.write_bytes(gzip.compress(a_tar()))
+            with layer_tar(blob, OCI + "+gzip", "layer x") as tar:
+                self.assertEqual([member.name for member in tar], ["app/main.py"])
 
     def test_an_unknown_compression_is_named(self) -> None:
         with self.assertRaisesRegex(LayerStreamError, r"layer x has media type '.*\+bzip2'; only tar, tar\+gzip"):
