@@ -28,7 +28,7 @@ from docintel.store.index import VectorIndex
 from docintel.store.keys import Keys
 from docintel.store.redis_client import is_unknown_command, raw_command, redis_errors
 from docintel.store.vectorset_index import VectorSetIndex
-from docintel.store.vectorset_layout import VectorSetOptions, is_layout_refusal, open_layout
+from docintel.store.vectorset_layout import VectorSetOptions, is_dimension_refusal, is_layout_refusal, open_layout
 
 __all__ = ["IndexSelector"]
 
@@ -85,7 +85,7 @@ class IndexSelector:
                 self.invalidate()
                 raise
             except redis.ResponseError as exc:
-                if "dimension mismatch" in str(exc).lower():
+                if is_dimension_refusal(exc):
                     raise IndexDimensionMismatchError(
                         f"the vector index still holds vectors of another dimension ({exc}), left by documents of "
                         "another embedding model: delete those documents (or wait for their pending cleanup) and "

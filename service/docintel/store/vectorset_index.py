@@ -13,7 +13,7 @@ from docintel.errors import IndexDimensionMismatchError
 from docintel.store.index import VectorBatch, VectorIndex, VectorMatch, VectorQuery, ranked
 from docintel.store.keys import Keys, element_name, parse_element_name
 from docintel.store.redis_client import as_text, raw_command
-from docintel.store.vectorset_layout import VectorSetLayout, VectorSetOptions
+from docintel.store.vectorset_layout import VectorSetLayout, VectorSetOptions, is_dimension_refusal
 
 __all__ = ["VectorSetIndex"]
 
@@ -89,7 +89,7 @@ class VectorSetIndex(VectorIndex):
         try:
             reply = raw_command(self._redis, *args)
         except redis.ResponseError as exc:
-            if "dimension mismatch" in str(exc).lower():
+            if is_dimension_refusal(exc):
                 raise IndexDimensionMismatchError(
                     f"the query vector does not fit the stored vectors ({exc}): the embedding model changed; "
                     "re-ingest the documents with the new model or restore the old one"

@@ -28,6 +28,7 @@ __all__ = [
     "Quantization",
     "VectorSetLayout",
     "VectorSetOptions",
+    "is_dimension_refusal",
     "is_layout_refusal",
     "open_layout",
 ]
@@ -108,6 +109,11 @@ def open_layout(client: redis.Redis, *, keys: Keys, options: VectorSetOptions) -
             logger.info("the empty vector index takes the configured layout", extra={"layout": layout.describe()})
         client.set(keys.vset_layout, json.dumps({"quantization": layout.quantization, "m": layout.m}))
     return layout
+
+
+def is_dimension_refusal(exc: BaseException) -> bool:
+    """True for Redis refusing a VADD or VSIM whose vector has another dimension than the set's."""
+    return isinstance(exc, redis.ResponseError) and "dimension mismatch" in str(exc).lower()
 
 
 def is_layout_refusal(exc: BaseException) -> bool:

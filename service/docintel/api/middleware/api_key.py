@@ -39,7 +39,7 @@ def api_key_error(scope: Scope, *, expected: SecretStr) -> AuthenticationError |
     return AuthenticationError("missing API key: send Authorization: Bearer <key> or X-API-Key: <key>")
 
 
-def route_path(scope: Scope) -> str:
+def _route_path(scope: Scope) -> str:
     """The path the router matches: ``path`` less ``root_path`` (which uvicorn's --root-path and mounts put in it)."""
     path, root = str(scope.get("path", "")), str(scope.get("root_path", ""))
     if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
@@ -59,7 +59,7 @@ class ApiKeyMiddleware(HttpMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the key, then pass the request on."""
-        if self.api_key is not None and route_path(scope).startswith(PROTECTED_PREFIX):
+        if self.api_key is not None and _route_path(scope).startswith(PROTECTED_PREFIX):
             error = api_key_error(scope, expected=self.api_key)
             if error is not None:
                 await docintel_error_response(error, redact=self.redact)(scope, receive, send)
