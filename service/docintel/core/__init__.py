@@ -1,7 +1,5 @@
-"""Cross-cutting infrastructure: configuration, logging, metrics."""
+"""Cross-cutting infrastructure: configuration, logging, metrics, CPUs, memory.
 
-from docintel.core.config import Settings
-from docintel.core.logging import JsonFormatter, configure_logging
-from docintel.core.metrics import Metrics
-
-__all__ = ["JsonFormatter", "Metrics", "Settings", "configure_logging"]
+Import the module that holds what you need (`docintel.core.config`...): the package
+itself imports nothing, so `docintel.core.cpus` stays light in the PDF worker processes.
+"""
