@@ -58,6 +58,8 @@ class StubState:
     requests: list[list[str]] = field(default_factory=list)
     encodings: list[str | None] = field(default_factory=list)
     attempts: int = 0
+    # Bumped by each reset: a request still in flight from before it (a test that timed out) records nothing.
+    epoch: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -131,6 +133,7 @@ class EmbeddingStub:
             self.state.requests.clear()
             self.state.encodings.clear()
             self.state.attempts = 0
+            self.state.epoch += 1
 
     def fail_next(self, times: int, status: int = 500) -> None:
         with self.state.lock:
@@ -148,6 +151,7 @@ class EmbeddingStub:
         state = self.state
         with state.lock:
             state.attempts += 1
+            epoch = state.epoch
             delay, hook = state.delay, state.on_request
             failing = state.failures_left > 0
             if failing:
@@ -173,8 +177,9 @@ class EmbeddingStub:
         inputs = request.get("input")
         texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
         with state.lock:
-            state.requests.append(texts)
-            state.encodings.append(request.get("encoding_format"))
+            if state.epoch == epoch:
+                state.requests.append(texts)
+                state.encodings.append(request.get("encoding_format"))
             dimension = state.dimension + (1 if state.wrong_dimension else 0)
             wrong_count, zero_for = state.wrong_count, state.zero_for
         vectors = [np.zeros(dimension) if text in zero_for else stub_vector(text, dimension) for text in texts]
