@@ -3,7 +3,7 @@ and wheels_without_deps, a group's wheel files without those of their dependenci
 
 load("@pip//:requirements.bzl", "requirement", "whl_requirement")
 load("@pip_aarch64//:requirements.bzl", whl_requirement_aarch64 = "whl_requirement")
-load("@requirement_groups//:groups.bzl", "GROUPS")
+load("@requirement_groups//:groups.bzl", "GROUPS", "UNLOCKED")
 load("//tools/platforms:defs.bzl", "per_platform")
 load(":wheels_without_deps.bzl", _wheels_without_deps = "wheels_without_deps")
 
@@ -14,6 +14,9 @@ def _group_packages(group):
     if group not in GROUPS:
         fail("unknown dependency group %r: the groups are %s (one per requirements/*.in)" %
              (group, ", ".join(sorted(GROUPS))))
+    if UNLOCKED[group]:
+        fail(("%s in requirements/%s.in not in requirements_lock.txt: run `tools/bazel run " +
+              "//:requirements.update` to lock it (and commit the lock)") % (", ".join(UNLOCKED[group]), group))
     return GROUPS[group]
 
 def group_requirements(group):
