@@ -182,6 +182,11 @@ def main(argv: list[str]) -> int:
     progress = Progress(sys.stderr)
     spec = PushSpec.read(args.spec)
     try:
+        report_path = _report_path(args.report)
+    except ValueError as error:
+        progress.say(f"--report {error}")
+        return 2
+    try:
         targets = spec.targets(args.repository)
         tags = spec.tags(args.tag)
         registry = Registry(targets[0].host, RegistryAuth.from_docker_config(), insecure=args.insecure)
@@ -207,10 +212,25 @@ def main(argv: list[str]) -> int:
             progress.say(f"moving the tags failed: {error}; the tags printed above have moved, the rest have not")
     if pusher.blobs:
         progress.summary(pusher.blobs, pushed=len(targets) if status == 0 else 0)
-    if args.report:
+    if report_path:
         report = {"images": [t.report() for t in targets], "blobs": [asdict(b) for b in pusher.blobs], "tags": tags}
-        working_path(args.report).write_text(json.dumps(report, indent=2) + "\n")
+        try:
+            report_path.write_text(json.dumps(report, indent=2) + "\n")
+        except OSError as error:
+            outcome = "the push itself succeeded" if status == 0 else "the push failed as said above"
+            progress.say(f"cannot write the report {report_path} ({error.strerror}); {outcome}")
+            return 1
     return status
+
+
+def _report_path(report: Path | None) -> Path | None:
+    """Where --report goes; a ValueError, before anything is pushed, where it cannot go."""
+    if report is None:
+        return None
+    path = working_path(report)
+    if not path.parent.is_dir():
+        raise ValueError(f"{path}: the directory {path.parent} does not exist; create it or give another path")
+    return path
 
 
 if __name__ == "__main__":

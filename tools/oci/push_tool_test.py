@@ -265,6 +265,20 @@ class PushTest(unittest.TestCase):
         report = json.loads((called_in / "push_tool_test_report.json").read_text())
         self.assertEqual(report["tags"], ["latest"])
 
+    def test_a_report_that_cannot_be_written_is_refused_before_anything_is_pushed(self) -> None:
+        os.environ["DOCINTEL_BUILD_ROOT_SHARED"] = str(self.tmp)
+        self.addCleanup(os.environ.pop, "DOCINTEL_BUILD_ROOT_SHARED", None)
+        for report, message in (
+            ("/srv/push_tool_test/report.json", "is outside what tools/bazel's build root shares with this machine"),
+            (str(self.tmp / "absent" / "report.json"), f"the directory {self.tmp / 'absent'} does not exist"),
+        ):
+            with self.subTest(report=report):
+                status, log, _ = self.push("--report", report)
+                self.assertEqual(status, 2, log)
+                self.assertIn(f"--report {report}", log)
+                self.assertIn(message, log)
+                self.assertFalse(self.has_blob("base", "os"), "blobs went up before the report path was checked")
+
     def test_the_usage_names_a_define_only_where_one_sets_the_repository(self) -> None:
         spec = self.images.spec(["base"])
         for attribute, define in (("", None), ("$(PUSH_REPOSITORY)", "PUSH_REPOSITORY")):

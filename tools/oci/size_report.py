@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from run_paths import working_path
+from run_paths import UnsharedPathError, working_path
 from size_layers import METRICS, Contents, Image, InputError, LayerDesc, measure_all, read_images
 from size_model import UNITS, Limit, Limits, Report, Row, Sum, Violation
 from size_render import (
@@ -158,9 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     """Runs the report (or with --check the gate); returns 0, 1 (over a limit) or 2 (bad input)."""
     args = _arguments().parse_args(argv)
     try:
+        svg, page = (_picture_path(flag, path) for flag, path in (("--svg", args.svg), ("--html", args.html)))
         report = run(args.image, args.limits, sys.stderr)
         text = render_text(report)
-        _write_pictures(report, text, args.svg, args.html)
+        _write_pictures(report, text, svg, page)
     except InputError as error:
         print(f"size_report: error: {error}", file=sys.stderr)
         return 2
@@ -212,6 +213,14 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def _picture_path(flag: str, path: Path | None) -> Path | None:
+    """Where a picture flag's file goes (relative: to where `bazel run` was called)."""
+    try:
+        return working_path(path) if path is not None else None
+    except UnsharedPathError as error:
+        raise InputError(f"{flag} {error}") from None
+
+
 def _write_pictures(report: Report, text: str, svg: Path | None, page: Path | None) -> None:
     """Writes the SVG and/or HTML files asked for."""
     if svg is None and page is None:
@@ -219,11 +228,10 @@ def _write_pictures(report: Report, text: str, svg: Path | None, page: Path | No
     picture = render_svg(report)
     for path, content in ((svg, picture), (page, render_html(picture, text))):
         if path is not None:
-            target = working_path(path)
             try:
-                target.write_text(content, encoding="utf-8")
+                path.write_text(content, encoding="utf-8")
             except OSError as error:
-                raise InputError(f"cannot write {target} ({error.strerror}); choose a writable path") from None
+                raise InputError(f"cannot write {path} ({error.strerror}); choose a writable path") from None
 
 
 def _image_argument(text: str) -> tuple[str, Path]:

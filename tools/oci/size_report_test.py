@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import subprocess
 import sys
 import unittest
@@ -233,6 +234,11 @@ class InputTest(Fixture):
         (self.ml / "blobs" / "sha256" / APP.digest[7:]).unlink()
         self.assert_input_error(["--image", f"ml={self.ml}", *limits], f"blob {APP.digest}", "missing")
         self.assert_input_error(["--image", f"a={self.base}", "--image", f"a={self.base}", *limits], "twice")
+
+    def test_a_picture_outside_the_build_roots_shared_paths(self) -> None:
+        with mock.patch.dict(os.environ, {"DOCINTEL_BUILD_ROOT_SHARED": str(self.root)}):
+            argv = ["--image", f"ml={self.ml}", "--limits", str(self.limits()), "--svg", "/srv/size_report_test.svg"]
+            self.assert_input_error(argv, "--svg /srv/size_report_test.svg is outside", "give a path under one")
 
 
 class CommandLineTest(Fixture):
