@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Bad input to tools/bazel and the locks gives a clear error naming the culprit
 # and the fix: an unreachable mirror, an interrupted provisioning, a Debian
-# lock entry whose sha256 does not match, a package missing from the lock, an
-# unknown dependency group.
+# lock entry whose sha256 does not match, a package missing from the Debian or
+# the pip lock, an unknown dependency group; and no user npmrc is no error.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -42,6 +42,11 @@ has_usable_root "$work/cache2" && fail "an interrupted provisioning left a usabl
 compgen -G "$work/cache2/root-*.partial" >/dev/null || fail "no partial root to repair was left (interrupted too early?)"
 echo "ok: only a .partial root is left; the next run removes and rebuilds it"
 
+echo "--- no user npmrc (npm reads its registry from the global ones)"
+NPM_CONFIG_USERCONFIG="$work/absent.npmrc" tools/bazel version >"$work/npmrc.log" 2>&1 ||
+  { cat "$work/npmrc.log" >&2; fail "tools/bazel failed on a machine without a user npmrc"; }
+echo "ok: tools/bazel version ran"
+
 echo "--- Debian lock: a sha256 mismatch and a missing package"
 git clone -q . "$work/ws"
 python3 - "$work/ws/tools/debian/bookworm.lock.json" <<'PY'
@@ -58,6 +63,13 @@ PY
 expect_error "$work/sha.log" "libpython3.11-minimal" "but the lock pins 0000000000" "tools/debian/lock.py"
 (cd "$work/ws" && tools/bazel build @redis7//:usr/bin/redis-server >"$work/missing.log" 2>&1) && fail "a missing lock entry built"
 expect_error "$work/missing.log" "redis-tools not in the lock" "tools/debian/bookworm.in"
+
+echo "--- pip lock: a package a group names that the lock does not pin"
+echo "unlocked-probe-package" >>"$work/ws/requirements/dev.in"
+(cd "$work/ws" && tools/bazel build --nobuild //images:dev >"$work/pip.log" 2>&1) && fail "a group with an unlocked package built"
+expect_error "$work/pip.log" "unlocked-probe-package in requirements/dev.in not in requirements_lock.txt" \
+  "tools/bazel run //:requirements.update"
+git -C "$work/ws" checkout -q requirements/dev.in
 
 echo "--- an unknown dependency group"
 mkdir "$work/ws/probe"
