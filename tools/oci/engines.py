@@ -22,7 +22,6 @@ layer counts as present only with the same layers below it (load_plan.py).
 from __future__ import annotations
 
 import contextlib
-import re
 import secrets
 import shutil
 import subprocess
@@ -33,9 +32,7 @@ from pathlib import Path
 
 import docker_archive
 from oci_layout import Descriptor, Layout
-
-# A component of an image name (the distribution reference grammar).
-_NAME_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+from reference import NAME_COMPONENT
 
 
 class LoadError(Exception):
@@ -103,8 +100,12 @@ class Podman(Engine):
             # An index's image is chosen by platform (the one load.py chose: the host's, or --platform's).
             platform = ["--platform", layout.platform] if layout.platform else []
             run([self.program, "pull", "--quiet", *platform, f"oci:{link}"])
-            self.tag(image_id, repo_tags)
-            run([self.program, "untag", image_id, f"localhost{link}:latest"])
+            pulled_as = f"localhost{link}:latest"
+            try:
+                self.tag(image_id, repo_tags)
+            finally:  # without that name; an image that got no other is removed
+                with contextlib.suppress(LoadError):
+                    run([self.program, "rmi", pulled_as])
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -112,7 +113,7 @@ class Podman(Engine):
 def _scratch_dir() -> Path:
     """A new directory whose path podman accepts as an image name (it names a pulled layout after its path)."""
     parent = tempfile.gettempdir()
-    if not all(_NAME_COMPONENT.match(part) for part in Path(parent).parts[1:]):
+    if not all(NAME_COMPONENT.fullmatch(part) for part in Path(parent).parts[1:]):
         parent = "/tmp"  # noqa: S108 - a name podman accepts; the directory is private (0700)
     scratch = Path(parent) / f"docintel-load-{secrets.token_hex(6)}"
     scratch.mkdir(mode=0o700)

@@ -32,6 +32,7 @@ from pathlib import Path
 from engines import LoadError, pick_engine
 from load_plan import Layer, plan, report, summary
 from oci_layout import Descriptor, Layout, LayoutError
+from reference import reference_problem
 
 # Kernel machine names -> OCI architectures.
 _ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
@@ -74,6 +75,11 @@ def load(args: argparse.Namespace) -> None:
     repo_tags = args.tags or args.repo_tags
     if not repo_tags:
         raise LoadError("no name to load the image under: give the rule repo_tags, or pass --tag NAME:TAG")
+    for name in repo_tags:
+        problem = reference_problem(name)
+        if problem:
+            source = "--tag" if args.tags else "the rule's repo tag"
+            raise LoadError(f"{source} {name!r} is not an image name engines accept: {problem}; nothing was loaded")
     warning = check_platform(layout.config())
     image_id, layers = plan_layers(layout)
     engine, version = pick_engine(args.engine or os.environ.get("DOCINTEL_CONTAINER_ENGINE") or None)

@@ -10,6 +10,7 @@ measured by tools/bench and run by .ci/readonly_root.sh.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
@@ -188,6 +189,21 @@ class EngineTest(Fixture):
         engine.load(self.v2, "id", [app], ["docintel/x:latest"])
         self.assertEqual(len(self.loads()), 3)
         self.assertIn("index.json", self.loads()[2])
+
+    def test_a_name_engines_refuse_is_refused_before_anything_is_copied(self) -> None:
+        os.environ["FAKE_DAEMON"] = "1"
+        for flags, needle in (
+            (["--tag", "Bad Tag"], "--tag 'Bad Tag' is not an image name engines accept: its name 'Bad Tag'"),
+            (["--repo-tag", "docintel/x:-1"], "the rule's repo tag 'docintel/x:-1' is not an image name"),
+        ):
+            with self.subTest(flags=flags):
+                output = io.StringIO()
+                with contextlib.redirect_stderr(output), contextlib.redirect_stdout(io.StringIO()):
+                    status = load.main(["--layout", str(self.v2.path), "--engine", "docker", *flags])
+                self.assertEqual(status, 1, output.getvalue())
+                self.assertIn(needle, output.getvalue())
+                self.assertIn("nothing was loaded", output.getvalue())
+                self.assertEqual(self.loads(), [])
 
 
 if __name__ == "__main__":

@@ -33,9 +33,8 @@ from typing import Any
 
 from image_metadata import Blob, ImageMetadata
 from oci_layout import INDEX_TYPE, Descriptor, LayoutError
+from reference import TAG, TAG_RULE, is_path, split_host
 
-_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+|/[a-z0-9]+)*$")
-_TAG = re.compile(r"[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}")
 _MAKE_VARIABLE = re.compile(r"\$\((\w+)\)")
 
 
@@ -60,9 +59,8 @@ def rlocation(path: str) -> Path:
 
 def split_repository(repository: str) -> tuple[str, str]:
     """`REGISTRY/NAME` as (registry host, repository path)."""
-    host, _, path = repository.partition("/")
-    is_host = "." in host or ":" in host or host == "localhost"
-    if not is_host or not _NAME.match(path):
+    host, path = split_host(repository)
+    if host is None or not is_path(path):
         raise SpecError(
             f"--repository {repository!r} is not REGISTRY/NAME (a registry host, then a lower-case path), "
             "e.g. 127.0.0.1:5000/docintel or registry.example.com/team/docintel"
@@ -72,10 +70,10 @@ def split_repository(repository: str) -> tuple[str, str]:
 
 def check_tag(tag: str, where: str) -> str:
     """`tag`, if the OCI distribution spec allows it; else a SpecError naming it, `where` it came from and the rule."""
-    if not _TAG.fullmatch(tag):
+    if not TAG.fullmatch(tag):
         raise SpecError(
-            f"{where} gives the tag {tag!r}, which registries refuse: a tag is 1 to 128 letters, digits, '_', '.' "
-            "and '-', not starting with '.' or '-' ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}); fix it, nothing was pushed"
+            f"{where} gives the tag {tag!r}, which registries refuse: a tag is {TAG_RULE} "
+            f"({TAG.pattern}); fix it, nothing was pushed"
         )
     return tag
 
