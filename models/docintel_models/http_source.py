@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 
-from .errors import SourceUnavailableError, TransferInterruptedError
+from .errors import ModelError, SourceUnavailableError, TransferInterruptedError
 from .manifest import ModelFile, ModelSpec
 from .source_base import MIRROR_ENV, Transfer, mirror_candidates
 
@@ -31,9 +31,13 @@ class _HttpSource:
     """
 
     denied_hint = "check that the mirror lets this client read it (user and password in the URL, if it needs them)"
+    setting = f"--mirror or {MIRROR_ENV}"
 
     def __init__(self, base_url: str, headers: dict[str, str] | None = None) -> None:
-        parsed = httpx.URL(base_url.rstrip("/"))
+        try:
+            parsed = httpx.URL(base_url.rstrip("/"))
+        except httpx.InvalidURL as exc:  # its message names the bad part, never the credentials
+            raise ModelError(f"the model source URL is not valid ({exc}); fix {self.setting}") from None
         auth = httpx.BasicAuth(parsed.username, parsed.password) if parsed.username or parsed.password else None
         self.base_url = str(parsed.copy_with(username=None, password=None))
         all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
@@ -120,6 +124,7 @@ class HubSource(_HttpSource):
     """The Hugging Face hub: ``{endpoint}/{repo}/resolve/{revision}/{path}``."""
 
     denied_hint = f"check {HF_TOKEN_ENV}: a gated or private repository needs a token that may read it"
+    setting = HF_ENDPOINT_ENV
 
     @classmethod
     def from_env(cls) -> HubSource:

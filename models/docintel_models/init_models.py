@@ -2,12 +2,13 @@
 
 Usage::
 
-    init_models [--model NAME ...] [--all] [--cache-dir DIR] [--mirror DIR_OR_URL]
+    init_models [--model NAME ... | --all] [--cache-dir DIR] [--mirror DIR_OR_URL]
                 [--verify-only] [--list] [--progress | --quiet]
 
-Without ``--model`` every model the source can give is handled: with a
-mirror, every model in the manifest; with the hub, the hub's models (the
-others are built by Bazel and come from a mirror; each skipped one is named).
+Without ``--model`` every model the source can give is handled: with a mirror
+directory, each model all of whose files it holds; with an HTTP mirror, every
+model in the manifest; with the hub, the hub's models (the others are built by
+Bazel and come from a mirror). Each model skipped is named on stderr.
 ``--all`` asks for every model whatever the source. Relative paths are taken
 from the directory ``bazel run`` was called in. Exits 0 on success, 1 with a
 one-line ``init_models: error: ...`` reason on failure, 2 on bad usage.
@@ -28,7 +29,7 @@ from .fetch import fetch_model, verify_model
 from .http_source import HubSource
 from .manifest import Manifest, ModelSpec, load_manifest
 from .progress import Reporter
-from .source_base import MIRROR_ENV
+from .source_base import MIRROR_ENV, Source
 from .sources import DirectorySource, resolve_source
 from .units import human_bytes
 from .verify import FileState
@@ -42,7 +43,8 @@ SHARED_PATHS_ENV = "DOCINTEL_BUILD_ROOT_SHARED"
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser of ``init_models``."""
     parser = argparse.ArgumentParser(prog=PROG, description="Fetch and verify the models listed in the manifest.")
-    parser.add_argument(
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
         "--model",
         action="extend",
         nargs="+",
@@ -50,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="model to handle (repeatable; default: every model the source has)",
     )
-    parser.add_argument("--all", action="store_true", help="handle every model, also those the source lacks")
+    which.add_argument("--all", action="store_true", help="handle every model, also those the source lacks")
     parser.add_argument(
         "--cache-dir",
         type=Path,
@@ -92,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         source.close()
         if isinstance(source, DirectorySource):
             _check_shared(source.root.absolute(), "--mirror")
-        specs = _select(manifest, args.model, args.all, hub=isinstance(source, HubSource))
+        specs = _select(manifest, args.model, args.all, source)
         if args.verify_only:
             return _verify(manifest, specs, cache_dir)
         reporter = Reporter.for_stderr(args.progress)
@@ -117,20 +119,33 @@ def _check_shared(path: Path, flag: str) -> None:
         )
 
 
-def _select(manifest: Manifest, names: list[str], everything: bool, *, hub: bool) -> list[ModelSpec]:
-    if names and not everything:
+def _select(manifest: Manifest, names: list[str], everything: bool, source: Source) -> list[ModelSpec]:
+    """The models asked for: by name, all, or (the default) those the source has, naming each one skipped."""
+    if names:
         return [manifest.get(name) for name in dict.fromkeys(names)]
     specs = list(manifest.models.values())
-    if everything or not hub:
+    if everything:
         return specs
+    selected = []
     for spec in specs:
-        if spec.source.kind != "hf":
-            print(
-                f"{spec.name}: skipped: not on the hub (built by {spec.source.target}); "
-                f"give --mirror (or {MIRROR_ENV}) to fetch it too",
-                file=sys.stderr,
-            )
-    return [spec for spec in specs if spec.source.kind == "hf"]
+        lacks = _lacks(source, spec)
+        if lacks:
+            print(f"{spec.name}: skipped: {lacks}; --model {spec.name} (or --all) asks for it anyway", file=sys.stderr)
+        else:
+            selected.append(spec)
+    if not selected:
+        raise ModelError(f"{source.description} holds none of the known models; check it, or pass --model NAME")
+    return selected
+
+
+def _lacks(source: Source, spec: ModelSpec) -> str | None:
+    """Why the source lacks ``spec``, where that can be known without fetching; else None."""
+    if isinstance(source, HubSource) and spec.source.kind != "hf":
+        return f"not on the hub (built by {spec.source.target}); give --mirror (or {MIRROR_ENV}) to fetch it too"
+    mirror_readable = isinstance(source, DirectorySource) and any(source.root.glob("*"))
+    if mirror_readable and not source.has(spec):
+        return f"not all of its files are in the mirror {source.description}"
+    return None
 
 
 def _list(manifest: Manifest, cache_dir: Path) -> None:

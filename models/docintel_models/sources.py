@@ -41,6 +41,12 @@ class DirectorySource:
         """The mirror directory's path."""
         return str(self.root)
 
+    def has(self, spec: ModelSpec) -> bool:
+        """Whether the mirror holds every file of ``spec`` (in any of the mirror layouts)."""
+        return all(
+            any((self.root / rel).is_file() for rel in mirror_candidates(spec, model_file)) for model_file in spec.files
+        )
+
     @contextlib.contextmanager
     def open(self, spec: ModelSpec, model_file: ModelFile, offset: int) -> Iterator[Transfer]:
         """Open the mirror's copy of ``model_file`` and continue reading at ``offset``."""
@@ -84,7 +90,10 @@ def source_from_string(value: str | None) -> Source:
     """Build a source from a ``--mirror``/``source=`` value (None or ``hf``: the hub)."""
     if value is None or value.strip().lower() in ("", *HUB_ALIASES):
         return HubSource.from_env()
-    parsed = urlparse(value)
+    try:
+        parsed = urlparse(value)
+    except ValueError as exc:  # its message names the bad part, never the credentials
+        raise ModelError(f"the model source URL is not valid ({exc}); fix --mirror or {MIRROR_ENV}") from None
     scheme = parsed.scheme.lower()
     if scheme == "file":
         if parsed.netloc not in ("", "localhost"):

@@ -83,6 +83,18 @@ def test_cli_default_from_the_hub_skips_the_models_built_here(
     assert "is not on the hub" in everything.stderr and "--mirror" in everything.stderr
 
 
+def test_cli_default_from_a_mirror_directory_takes_the_models_it_holds(mirror_dir: Path, cache_dir: Path) -> None:
+    fetched = run("--cache-dir", str(cache_dir), "--mirror", str(mirror_dir), "--quiet")
+    assert fetched.returncode == 0, fetched.stderr
+    assert "init_models: 1 model(s) ready" in fetched.stdout
+    skipped = [line for line in fetched.stderr.splitlines() if "skipped: not all of its files are in" in line]
+    assert [line.split(":")[0] for line in skipped] == ["all-MiniLM-L6-v2-onnx", "all-MiniLM-L6-v2-onnx-int8"]
+    assert "--model all-MiniLM-L6-v2-onnx (or --all) asks for it anyway" in fetched.stderr
+    both = run("--all", "--model", MODEL_NAME, "--cache-dir", str(cache_dir), "--mirror", str(mirror_dir))
+    assert both.returncode == 2
+    assert "not allowed with argument" in both.stderr
+
+
 def test_cli_paths_from_where_bazel_run_was_called(mirror_dir: Path, tmp_path: Path) -> None:
     caller = tmp_path / "caller"
     caller.mkdir()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from docintel_models import (
+    ModelError,
     ModelSpec,
     SourceUnavailableError,
     TransferInterruptedError,
@@ -47,6 +48,25 @@ def test_mirror_credentials_go_as_basic_auth_and_never_into_messages(
     assert "HTTP 401: access denied" in message and f"http://{host}/" in message
     assert "wrong-pass" not in message and "reader" not in message
     assert "the mirror" in message and "HF_TOKEN" not in message
+
+
+@pytest.mark.parametrize(
+    ("source", "fix"),
+    [
+        ("http://reader:s3cret-pass@127.0.0.1:notaport/", "--mirror or DOCINTEL_MODEL_MIRROR"),
+        ("http://reader:s3cret-pass@[::1/", "--mirror or DOCINTEL_MODEL_MIRROR"),
+        ("hf", "HF_ENDPOINT"),
+    ],
+)
+def test_a_malformed_source_url_is_a_clear_error_without_its_credentials(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch, source: str, fix: str
+) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", "https://reader:s3cret-pass@127.0.0.1:notaport")
+    with pytest.raises(ModelError) as error:
+        ensure_model(MODEL_NAME, cache_dir=cache_dir, source=source)
+    message = str(error.value)
+    assert message.startswith("the model source URL is not valid (") and message.endswith(f"fix {fix}")
+    assert "s3cret-pass" not in message and "reader" not in message
 
 
 def test_hub_url_scheme_via_hf_endpoint(
