@@ -142,8 +142,8 @@ def _lacks(source: Source, spec: ModelSpec) -> str | None:
     """Why the source lacks ``spec``, where that can be known without fetching; else None."""
     if isinstance(source, HubSource) and spec.source.kind != "hf":
         return f"not on the hub (built by {spec.source.target}); give --mirror (or {MIRROR_ENV}) to fetch it too"
-    mirror_readable = isinstance(source, DirectorySource) and any(source.root.glob("*"))
-    if mirror_readable and not source.has(spec):
+    # An empty or missing mirror directory is left to the fetch, whose error says what to do.
+    if isinstance(source, DirectorySource) and any(source.root.glob("*")) and not source.has(spec):
         return f"not all of its files are in the mirror {source.description}"
     return None
 
