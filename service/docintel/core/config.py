@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     vector_build_ef: int = Field(default=200, ge=1, le=100_000)
     vector_search_ef: int = Field(default=800, ge=1, le=100_000)
     # VADD CAS: the neighbours of a new vector are searched in a Redis thread, so concurrent writes use more cores.
-    vector_threaded_add: bool = True
+    # Off by default, and not used on a primary with an append-only file: Redis 8.0 cannot restart from an AOF
+    # (its own or a replica's) holding VADD CAS.
+    vector_threaded_add: bool = False
 
     api_key: SecretStr | None = None
 

@@ -10,6 +10,7 @@ case runs the operation once more on the newly detected index.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -123,5 +124,27 @@ class IndexSelector:
                 logger.info("redis has no vector sets; using exact search", extra={"reply": str(exc)})
                 return ExactIndex(self._redis, keys=self._keys)
             layout = open_layout(self._redis, keys=self._keys, options=self._vector_options)
+            options = self._options_for_this_server()
         logger.info("redis has vector sets; using VSIM search", extra={"layout": layout.describe()})
-        return VectorSetIndex(self._redis, keys=self._keys, layout=layout, options=self._vector_options)
+        return VectorSetIndex(self._redis, keys=self._keys, layout=layout, options=options)
+
+    def _options_for_this_server(self) -> VectorSetOptions:
+        """The configured options, without ``VADD CAS`` where Redis keeps an append-only file.
+
+        Redis 8.0 writes ``VADD ... CAS`` to its AOF as sent, then fails an
+        assertion replaying it at start: a server with AOF could not restart.
+        """
+        options = self._vector_options
+        if not options.threaded_add:
+            return options
+        try:
+            aof = str(self._redis.info("persistence").get("aof_enabled", "1")) != "0"
+        except redis.ResponseError:  # INFO refused (an ACL): it may well keep one
+            aof = True
+        if aof:
+            logger.warning(
+                "DOCINTEL_VECTOR_THREADED_ADD is set, but this Redis keeps an append-only file (or does not say): "
+                "adding with plain VADD, since Redis 8.0 cannot restart from an AOF holding VADD CAS"
+            )
+            return dataclasses.replace(options, threaded_add=False)
+        return options

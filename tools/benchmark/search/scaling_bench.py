@@ -232,7 +232,7 @@ def parse_args() -> argparse.Namespace:
         "--threaded-add",
         action=argparse.BooleanOptionalAction,
         default=service.threaded_add,
-        help="VADD CAS: neighbours searched in Redis threads (the service's default)",
+        help="VADD CAS: neighbours searched in Redis threads (off by default, as in the service)",
     )
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--svg", type=Path, help="write the latency/memory plot here")
