@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import redis
@@ -82,12 +82,29 @@ class VectorSetIndex(VectorIndex):
         if query.exclude_generations:
             excluded = ", ".join(f'"{generation}"' for generation in sorted(query.exclude_generations))  # hex tokens
             conditions.append(f"!(.g in [{excluded}])")
-        if conditions:
-            # FILTER-EF bounds the work a filtered search may do (and so its latency), at the price of fewer
-            # than COUNT matches when the filter rejects most of the neighbourhood.
-            args += ["FILTER", " and ".join(conditions), "FILTER-EF", max(_FILTER_EF, 100 * query.count)]
+        if not conditions:
+            pairs = self._vsim(args)
+        else:
+            # FILTER-EF bounds the work a filtered search does (and so its latency); a filter that rejects most
+            # of the neighbourhood then finds fewer than COUNT matches, though more may be stored: those
+            # searches go again over the whole set (FILTER-EF = its size), so no stored match is missed.
+            bound = max(_FILTER_EF, 100 * query.count)
+            filtered = [*args, "FILTER", " and ".join(conditions), "FILTER-EF", bound]
+            pairs = self._vsim(filtered)
+            if len(pairs) < query.count:
+                size = int(raw_command(self._redis, "VCARD", self._keys.vset) or 0)
+                if size > bound:
+                    pairs = self._vsim([*filtered[:-1], size])
+        matches = []
+        for name, similarity in pairs:
+            document_id, generation, index = parse_element_name(as_text(name))
+            matches.append(VectorMatch(document_id, generation, index, 2.0 * float(similarity) - 1.0))
+        return ranked(matches)[: query.count]
+
+    def _vsim(self, args: list[Any]) -> list[tuple[Any, Any]]:
+        """Runs a ``VSIM ... WITHSCORES``; its (element, score) pairs."""
         try:
-            reply = raw_command(self._redis, *args)
+            return _pairs(raw_command(self._redis, *args))
         except redis.ResponseError as exc:
             if is_dimension_refusal(exc):
                 raise IndexDimensionMismatchError(
@@ -95,14 +112,9 @@ class VectorSetIndex(VectorIndex):
                     "re-ingest the documents with the new model or restore the old one"
                 ) from exc
             raise
-        matches = []
-        for name, similarity in _pairs(reply):
-            document_id, generation, index = parse_element_name(as_text(name))
-            matches.append(VectorMatch(document_id, generation, index, 2.0 * float(similarity) - 1.0))
-        return ranked(matches)[: query.count]
 
 
-def _pairs(reply: Any) -> Iterable[tuple[Any, Any]]:
+def _pairs(reply: Any) -> list[tuple[Any, Any]]:
     """(element, score) pairs from a VSIM WITHSCORES reply (dict or flat list)."""
     if isinstance(reply, Mapping):
         return list(reply.items())
