@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import numpy as np
@@ -39,14 +39,14 @@ _MAX_BACKOFF = 20.0
 
 
 def embeddings_url(base_url: str) -> str:
-    """The embeddings endpoint for a base URL with or without the ``/v1`` suffix."""
-    base = base_url.rstrip("/")
-    path = urlsplit(base).path
-    if path in ("", "/"):
-        return f"{base}/v1/embeddings"
-    if path.endswith("/embeddings"):
-        return base
-    return f"{base}/embeddings"
+    """The embeddings endpoint for a base URL with or without the ``/v1`` suffix; its query string is kept."""
+    parts = urlsplit(base_url.strip())
+    path = parts.path.rstrip("/")
+    if not path:
+        path = "/v1/embeddings"
+    elif not path.endswith("/embeddings"):
+        path += "/embeddings"
+    return urlunsplit(parts._replace(path=path))
 
 
 class OpenAIEmbedder(Embedder):
