@@ -13,6 +13,7 @@ import numpy.typing as npt
 from docintel.core.metrics import Metrics
 from docintel.embeddings.cache import EmbeddingCache
 from docintel.errors import EmbeddingDimensionError, EmbeddingError
+from docintel.store.index import normalizable
 
 __all__ = ["PROBE_TEXT", "Embedder", "EmbedderOptions", "EmbeddingMatrix"]
 
@@ -138,10 +139,11 @@ class Embedder(ABC):
             )
         if got == 0 or not np.isfinite(array).all():
             raise EmbeddingError("embedding backend returned empty or non-finite vectors; check the embedding model")
-        zero = int(np.count_nonzero(~array.any(axis=1)))
+        zero = int(np.count_nonzero(~normalizable(array)))
         if zero:
             raise EmbeddingError(
-                f"embedding backend returned an all-zero vector for {zero} of {len(batch)} texts; such a vector "
-                "matches nothing by cosine similarity, so nothing was stored: check the embedding model or server"
+                f"embedding backend returned an all-zero vector for {zero} of {len(batch)} texts (or one too close "
+                "to zero to normalise); such a vector matches nothing by cosine similarity, so nothing was stored: "
+                "check the embedding model or server"
             )
         return array

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import redis
 
+from docintel.store.index import normalizable
 from docintel.store.keys import Keys
 from docintel.store.redis_client import redis_errors
 
@@ -51,7 +52,7 @@ class EmbeddingCache:
                         continue
                     vector = np.frombuffer(value, dtype=np.float32)
                     # Entries of another dimension, or unusable ones an older version stored, are misses.
-                    usable = vector.any() and np.isfinite(vector).all()
+                    usable = np.isfinite(vector).all() and bool(normalizable(vector))
                     if usable and (dimension is None or vector.shape[0] == dimension):
                         found[text] = vector
         return found

@@ -102,6 +102,15 @@ class VectorIndex(ABC):
         """Up to ``query.count`` matches, best first."""
 
 
+def normalizable(vectors: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Per row: whether :func:`normalize` makes it a unit vector (its float32 L2 norm is finite and above 0).
+
+    Not so for a zero row, a row of values too small for their squares (1e-45), or one whose norm overflows.
+    """
+    norms = np.linalg.norm(np.asarray(vectors, dtype=np.float32), axis=-1)
+    return np.asarray(np.isfinite(norms) & (norms > 0))
+
+
 def normalize(vectors: npt.ArrayLike) -> Vector:
     """L2-normalise rows (zero rows stay zero) as float32."""
     array = np.asarray(vectors, dtype=np.float32)

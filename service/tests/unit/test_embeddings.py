@@ -45,6 +45,11 @@ def make_embedder(stub: EmbeddingStub, **overrides: object) -> OpenAIEmbedder:
         ("http://h:1/", "http://h:1/v1/embeddings"),
         ("http://h:1/openai/v1", "http://h:1/openai/v1/embeddings"),
         ("http://h:1/v1/embeddings", "http://h:1/v1/embeddings"),
+        ("http://h:1/v1?api-key=k", "http://h:1/v1/embeddings?api-key=k"),
+        (
+            "https://h/openai/deployments/d/?api-version=2024-02-01",
+            "https://h/openai/deployments/d/embeddings?api-version=2024-02-01",
+        ),
     ],
 )
 def test_embeddings_url(base: str, url: str) -> None:
@@ -164,6 +169,12 @@ def test_empty_input() -> None:
 def test_zero_vectors_are_rejected() -> None:
     with pytest.raises(EmbeddingError, match="all-zero vector for 1 of 2 texts"):
         _Fixed([[1.0, 0.0], [0.0, 0.0]]).embed(["x", "y"])
+
+
+def test_vectors_too_small_to_normalise_are_rejected() -> None:
+    # 1e-45 is not zero, but its square is 0 in float32: the vector would stay unnormalised.
+    with pytest.raises(EmbeddingError, match=r"all-zero vector for 1 of 2 texts \(or one too close to zero"):
+        _Fixed([[1.0, 0.0], [1e-45, 1e-45]]).embed(["x", "y"])
 
 
 def test_answers_in_base64_are_decoded(stub: EmbeddingStub) -> None:
