@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import datetime
@@ -30,6 +31,8 @@ __all__ = [
 
 DOCUMENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
 MAX_METADATA_KEYS = 64
+# Metadata is returned with every hit of a search: 100 hits of a 4 MB value were 400 MB per answer.
+MAX_METADATA_BYTES = 64 * 1024
 
 
 def _valid_unicode(value: str) -> str:
@@ -79,10 +82,16 @@ def _json_integer(value: object) -> object:
 
 
 def _valid_metadata(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
-    """Bound the number of keys and validate all strings and numbers."""
+    """Bound the number of keys and the size, and validate all strings and numbers."""
     if len(value) > MAX_METADATA_KEYS:
         raise ValueError(f"at most {MAX_METADATA_KEYS} keys are allowed")
     _valid_json(value)
+    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > MAX_METADATA_BYTES:
+        raise ValueError(
+            f"at most {MAX_METADATA_BYTES} bytes as JSON are allowed, not {size}: metadata comes back with every "
+            "search hit; keep large content in the document's text"
+        )
     return value
 
 

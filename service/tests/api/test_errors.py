@@ -66,6 +66,14 @@ def test_invalid_documents_are_422(client8: TestClient, body: object) -> None:
     assert error["details"]
 
 
+def test_metadata_over_64_kib_is_422_and_under_is_stored(client8: TestClient) -> None:
+    too_large = {"title": "t", "text": "x", "metadata": {"blob": "M" * 70_000}}
+    error = assert_error(client8.post("/v1/documents", json=too_large), 422, "validation_error")
+    assert "at most 65536 bytes as JSON" in str(error["details"])
+    fits = {"title": "t", "text": "x", "metadata": {"blob": "M" * 60_000}}
+    assert client8.post("/v1/documents", json=fits).status_code == 201
+
+
 def test_whitespace_text_message_is_clear(client8: TestClient) -> None:
     error = assert_error(client8.post("/v1/documents", json={"title": "t", "text": "  "}), 422)
     assert "whitespace" in error["message"]
