@@ -7,6 +7,7 @@ server rejects a request whose body it has not read, or when a client stalls.
 from __future__ import annotations
 
 import json
+import select
 import socket
 import time
 import urllib.error
@@ -88,6 +89,27 @@ def test_stalled_body_is_408(server: LiveServer) -> None:
         response = read_response(sock)
     assert response.startswith(b"HTTP/1.1 408 ")
     assert b'"request_timeout"' in response
+
+
+def test_a_body_sent_a_byte_at_a_time_is_408(server: LiveServer) -> None:
+    # Each pause is shorter than the client timeout, so only the minimum rate ends it.
+    with connect(server) as sock:
+        head = (
+            "POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {API_KEY}\r\nContent-Length: 100\r\n\r\n"
+        )
+        sock.sendall(head.encode())
+        start = time.monotonic()
+        answered_after = None
+        for byte in b'{"query": "drip"':
+            sock.sendall(bytes([byte]))
+            if select.select([sock], [], [], CLIENT_TIMEOUT * 0.6)[0]:  # the server answered
+                answered_after = time.monotonic() - start
+                break
+        response = read_response(sock)
+    assert response.startswith(b"HTTP/1.1 408 ")
+    assert b"slower than 64 KiB/s" in response
+    assert answered_after is not None, "the whole body was dripped in without an answer"
 
 
 def urllib_post(server: LiveServer, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, object]]:

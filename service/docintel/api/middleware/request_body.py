@@ -1,4 +1,4 @@
-"""Request bodies, bounded in size (413) and in how long a client may stall while sending one (408)."""
+"""Request bodies, bounded in size (413), in how long a client may stall and in how slowly it may send one (408)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,11 @@ from docintel.api.middleware.headers import content_length
 from docintel.api.middleware.http import HttpMiddleware
 from docintel.errors import DocintelError, PayloadTooLargeError, RequestTimeoutError
 
-__all__ = ["RequestBodyMiddleware"]
+__all__ = ["MIN_BODY_RATE", "RequestBodyMiddleware"]
+
+# A body must arrive at this average rate (bytes/s) once the first `timeout` seconds are over: a
+# client sending a byte every few seconds would otherwise hold its connection for ever.
+MIN_BODY_RATE = 64 * 1024
 
 
 class _BodyRejectedError(Exception):
@@ -23,7 +27,10 @@ class _BodyRejectedError(Exception):
 
 @dataclass(kw_only=True)
 class RequestBodyMiddleware(HttpMiddleware):
-    """Reject bodies over ``max_body_bytes`` and clients that stall for ``timeout`` seconds.
+    """Reject bodies over ``max_body_bytes``, clients that stall for ``timeout`` seconds, and slow bodies.
+
+    A body is slow when, ``timeout`` seconds after it started, less than
+    ``MIN_BODY_RATE`` bytes a second of it have arrived on average.
 
     A ``Content-Length`` over the limit is answered with 413 before anything
     is read; bodies without one (chunked) are counted while they arrive.  The
@@ -47,19 +54,29 @@ class RequestBodyMiddleware(HttpMiddleware):
             await docintel_error_response(error, redact=self.redact)(scope, receive, send)
             return
         received = 0
+        complete = False
         rejection: DocintelError | None = None
         answered = False
+        loop = asyncio.get_running_loop()
+        started = loop.time()
 
         async def bounded_receive() -> Message:
-            nonlocal received, rejection
+            nonlocal received, complete, rejection
+            wait = self.timeout
+            if not complete:
+                wait = min(wait, started + self.timeout + received / MIN_BODY_RATE - loop.time())
             try:
-                message = await asyncio.wait_for(receive(), self.timeout)
+                message = await asyncio.wait_for(receive(), max(wait, 0.0))
             except TimeoutError:
+                slow = wait < self.timeout
                 rejection = RequestTimeoutError(
-                    f"the request body stopped arriving for {self.timeout:g} s; send it again without pausing"
+                    f"the request body arrived slower than {MIN_BODY_RATE // 1024} KiB/s; send it again faster"
+                    if slow
+                    else f"the request body stopped arriving for {self.timeout:g} s; send it again without pausing"
                 )
                 raise _BodyRejectedError from None
             if message["type"] == "http.request":
+                complete = not message.get("more_body", False)
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
                     rejection = PayloadTooLargeError(
