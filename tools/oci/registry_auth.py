@@ -135,7 +135,10 @@ class RegistryAuth:
         try:
             result = subprocess.run([program, "get"], input=host, capture_output=True, text=True, check=False)
         except FileNotFoundError:
-            raise AuthError(f"{self.source} names the credential helper {program}, which is not on PATH") from None
+            raise AuthError(
+                f"{self.source} names the credential helper {program}, which is not on PATH: install it, or "
+                f"remove the helper from {self.source} and log in with `docker login {host}`"
+            ) from None
         if result.returncode != 0:
             return None  # the helper has nothing for this host
         try:

@@ -17,20 +17,22 @@ config, blobs.json), never its layers: the push tool (tools/oci/push.py)
 takes each blob the registry lacks from the build's local output, else
 streams it from the remote cache (`--remote-cache URL`), so under
 `--remote_download_minimal` the layers never come to this machine's disk.
-Credentials come from the Docker config (~/.docker/config.json).
+Credentials come from the Docker config (~/.docker/config.json) and the
+credential helpers it names: the runner runs on the host (tools/bazel), with
+the host's python3 (standard library only).
 """
 
 load(":labels.bzl", "label_text")
 load(":providers.bzl", "IMAGE_OR_INDEX", "image_or_index")
-load(":runfiles.bzl", "RUNFILES_LIB", "rlocation_path", "runner_runfiles")
+load(":runfiles.bzl", "rlocation_path")
 load(":stamp.bzl", "STAMP_ATTRS", "maybe_stamp")
 
 # What oci_push and oci_push_all have in common.
 PUSH_ATTRS = dict(STAMP_ATTRS, **{
     "repository": attr.string(doc = "REGISTRY/NAME to push to; `--repository` at run time overrides it. Make variables are expanded, e.g. `$(PUSH_REPOSITORY)` from `--define`."),
     "remote_tags": attr.label(allow_single_file = True, doc = "File with one tag per line; default: `latest`, after the git commit when stamping."),
-    "_push_tool": attr.label(default = "//tools/oci:push", executable = True, cfg = "target", doc = "The push tool (push.py)."),
-    "_runfiles_lib": RUNFILES_LIB,
+    "_push_lib": attr.label(default = "//tools/oci:push_lib", doc = "The push tool's modules (standard library only)."),
+    "_push_tool": attr.label(default = "//tools/oci:push.py", allow_single_file = True, doc = "The push tool the runner starts with the host's python3."),
     "_runner": attr.label(default = "push.sh.tpl", allow_single_file = True, doc = "The runner's template."),
 })
 
@@ -79,7 +81,8 @@ def push_runner(ctx, images, names):
         output = runner,
         substitutions = {
             "{{label}}": label_text(ctx.label),
-            "{{push_tool}}": rlocation_path(ctx, ctx.executable._push_tool),
+            "{{push_tool}}": rlocation_path(ctx, ctx.file._push_tool),
+            "{{push_tool_dir}}": rlocation_path(ctx, ctx.file._push_tool).rpartition("/")[0],
             "{{spec}}": rlocation_path(ctx, spec),
         },
         is_executable = True,
@@ -90,7 +93,7 @@ def push_runner(ctx, images, names):
             files += member.metadata.to_list()
         if hasattr(image, "index"):
             files.append(image.index)
-    runfiles = runner_runfiles(ctx, files).merge(ctx.attr._push_tool[DefaultInfo].default_runfiles)
+    runfiles = ctx.runfiles(files + [ctx.file._push_tool]).merge(ctx.attr._push_lib[DefaultInfo].default_runfiles)
     return DefaultInfo(executable = runner, runfiles = runfiles)
 
 def _oci_push_impl(ctx):
