@@ -16,10 +16,12 @@ each image, in order, each blob the manifest names is:
 Then the manifest goes up by digest. Only when every image is in do the tags
 move, so a failed push leaves every tag where it was.
 
-The remote cache is --remote-cache URL, else $DOCINTEL_REMOTE_CACHE (CI sets it
-to the `ci` config's --remote_cache). Its headers (e.g. credentials) come from
+The remote cache is --remote-cache URL, else $DOCINTEL_REMOTE_CACHE (give it
+the --remote_cache your build used; CI's cache_and_repro.sh passes its cache's
+URL as --remote-cache). Its headers (e.g. credentials) come from
 --remote-cache-header or $DOCINTEL_REMOTE_CACHE_HEADERS (Name=Value lines);
-they are never printed. Registry credentials come from the Docker config.
+they are never printed. Registry credentials come from the Docker config and
+its credential helpers (the runner runs on the host).
 """
 
 from __future__ import annotations
