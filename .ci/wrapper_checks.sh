@@ -43,9 +43,13 @@ compgen -G "$work/cache2/root-*.partial" >/dev/null || fail "no partial root to 
 echo "ok: only a .partial root is left; the next run removes and rebuilds it"
 
 echo "--- no user npmrc (npm reads its registry from the global ones)"
-NPM_CONFIG_USERCONFIG="$work/absent.npmrc" tools/bazel version >"$work/npmrc.log" 2>&1 ||
+# (`info`, not `version`: Debian's Bazel has no version information and exits 2.)
+NPM_CONFIG_USERCONFIG="$work/absent.npmrc" tools/bazel info workspace >"$work/npmrc.log" 2>&1 ||
   { cat "$work/npmrc.log" >&2; fail "tools/bazel failed on a machine without a user npmrc"; }
-echo "ok: tools/bazel version ran"
+if grep -q "could not read npm's registry" "$work/npmrc.log"; then
+  fail "npm_registry.sh failed on a machine without a user npmrc"
+fi
+echo "ok: tools/bazel info ran and found npm's registry"
 
 echo "--- Debian lock: a sha256 mismatch and a missing package"
 git clone -q . "$work/ws"
