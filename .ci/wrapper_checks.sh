@@ -2,7 +2,8 @@
 # Bad input to tools/bazel and the locks gives a clear error naming the culprit
 # and the fix: an unreachable mirror, an interrupted provisioning, a Debian
 # lock entry whose sha256 does not match, a package missing from the Debian or
-# the pip lock, an unknown dependency group; and no user npmrc is no error.
+# the pip lock, an unknown dependency group; and no user npmrc is no error, and
+# no secret in the environment shows in the process list.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -50,6 +51,29 @@ if grep -q "could not read npm's registry" "$work/npmrc.log"; then
   fail "npm_registry.sh failed on a machine without a user npmrc"
 fi
 echo "ok: tools/bazel info ran and found npm's registry"
+
+echo "--- a secret in the environment stays out of the process list"
+secret=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+DOCINTEL_WRAPPER_CHECK_SECRET=$secret tools/bazel build --nobuild //tools/oci:reference >/dev/null 2>&1 &
+SECRET=$secret WATCHED=$! python3 - <<'PY' || fail "a DOCINTEL_* value was on a command line in the process list"
+import glob, os, sys, time
+secret, watched = os.environ["SECRET"].encode(), os.environ["WATCHED"]
+seen = 0
+while os.path.exists(f"/proc/{watched}"):
+    for path in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            argv = open(path, "rb").read()
+        except OSError:
+            continue
+        seen += argv.startswith(b"bwrap\0")
+        if secret in argv:
+            sys.exit(f"{path}: {argv[:60]!r}...")
+    time.sleep(0.01)
+if not seen:
+    sys.exit("no bwrap process was seen: nothing was checked")
+print(f"ok: bwrap seen {seen} times, never with the value on its command line")
+PY
+wait
 
 echo "--- Debian lock: a sha256 mismatch and a missing package"
 git clone -q . "$work/ws"
