@@ -17,6 +17,10 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
 
 
+class _PortTakenError(RuntimeError):
+    """The service could not listen: another process has its port."""
+
+
 class LiveServer:
     """The service as a real process serving HTTP (uvicorn), configured through the environment."""
 
@@ -35,7 +39,22 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> LiveServer:
-        """Start the process and wait until /healthz answers."""
+        """Start the process and wait until /healthz answers.
+
+        A port another process took since it was chosen (tests run side by side) is chosen again, twice at most.
+        """
+        for attempt in range(3):
+            try:
+                return self._start()
+            except _PortTakenError:
+                if attempt == 2:
+                    raise
+                self.port = free_port()
+                self._env["PORT"] = str(self.port)
+        raise AssertionError("unreachable")
+
+    def _start(self) -> LiveServer:
+        started_at = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "docintel"],
@@ -47,10 +66,16 @@ class LiveServer:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
+                answered = httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
+                answered = False
+            this_start = self.log_path.read_bytes()[started_at:].decode(errors="replace")
+            if "address already in use" in this_start:  # whatever answered on the port, it is not this process
+                self.stop()
+                raise _PortTakenError(this_start)
+            # uvicorn says so once it listens: before that, an answer on the port came from another process.
+            if answered and "Uvicorn running on" in this_start and self.process.poll() is None:
+                return self
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"the service did not start: {self.log()}")
