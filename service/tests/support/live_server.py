@@ -11,14 +11,10 @@ from pathlib import Path
 import httpx
 
 from tests.support.processes import end_process
-from tests.support.redis_server import free_port
+from tests.support.redis_server import PortTakenError, free_port, start_on_a_free_port
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
-
-
-class _PortTakenError(RuntimeError):
-    """The service could not listen: another process has its port."""
 
 
 class LiveServer:
@@ -43,15 +39,11 @@ class LiveServer:
 
         A port another process took since it was chosen (tests run side by side) is chosen again, twice at most.
         """
-        for attempt in range(3):
-            try:
-                return self._start()
-            except _PortTakenError:
-                if attempt == 2:
-                    raise
-                self.port = free_port()
-                self._env["PORT"] = str(self.port)
-        raise AssertionError("unreachable")
+        return start_on_a_free_port(self._start, self._choose_port)
+
+    def _choose_port(self) -> None:
+        self.port = free_port()
+        self._env["PORT"] = str(self.port)
 
     def _start(self) -> LiveServer:
         started_at = self.log_path.stat().st_size if self.log_path.exists() else 0
@@ -72,7 +64,7 @@ class LiveServer:
             this_start = self.log_path.read_bytes()[started_at:].decode(errors="replace")
             if "address already in use" in this_start:  # whatever answered on the port, it is not this process
                 self.stop()
-                raise _PortTakenError(this_start)
+                raise PortTakenError(this_start)
             # uvicorn says so once it listens: before that, an answer on the port came from another process.
             if answered and "Uvicorn running on" in this_start and self.process.poll() is None:
                 return self

@@ -7,14 +7,17 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from tests.support.processes import end_process
+
+_T = TypeVar("_T")
 
 REDIS_ENV_VARS = {"7": "DOCINTEL_TEST_REDIS_7", "8": "DOCINTEL_TEST_REDIS_8"}
 
@@ -57,8 +60,20 @@ def free_ports(count: int) -> list[int]:
             sock.close()
 
 
-class _PortTakenError(RuntimeError):
-    """redis-server could not listen: another process has its port."""
+class PortTakenError(RuntimeError):
+    """A server could not listen: another process took its port after it was chosen."""
+
+
+def start_on_a_free_port(start: Callable[[], _T], choose_again: Callable[[], None], *, attempts: int = 3) -> _T:
+    """``start()``; when it raises PortTakenError, ``choose_again()`` (a new port) and start again."""
+    for attempt in range(attempts):
+        try:
+            return start()
+        except PortTakenError:
+            if attempt == attempts - 1:
+                raise
+            choose_again()
+    raise AssertionError("unreachable")
 
 
 class RedisServer:
@@ -96,14 +111,12 @@ class RedisServer:
 
         A port this object chose that another process took meanwhile is chosen again (twice at most).
         """
-        for attempt in range(3):
-            try:
-                return self._start(timeout)
-            except _PortTakenError:
-                if not self._port_chosen_here or attempt == 2:
-                    raise
-                self.port = free_port()
-        raise AssertionError("unreachable")
+        return start_on_a_free_port(
+            lambda: self._start(timeout), self._choose_port, attempts=3 if self._port_chosen_here else 1
+        )
+
+    def _choose_port(self) -> None:
+        self.port = free_port()
 
     def _start(self, timeout: float) -> RedisServer:
         (self.workdir / "redis.log").unlink(missing_ok=True)  # this start's log only
@@ -132,7 +145,7 @@ class RedisServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 log = (self.workdir / "redis.log").read_text(errors="replace")[-2000:]
-                failure = _PortTakenError if "Address already in use" in log else RuntimeError
+                failure = PortTakenError if "Address already in use" in log else RuntimeError
                 raise failure(f"redis-server exited with {self.process.returncode}: {log}")
             try:
                 with self.client() as client:
