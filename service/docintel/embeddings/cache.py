@@ -52,7 +52,7 @@ class EmbeddingCache:
                         continue
                     vector = np.frombuffer(value, dtype=np.float32)
                     # Entries of another dimension, or unusable ones an older version stored, are misses.
-                    usable = np.isfinite(vector).all() and bool(normalizable(vector))
+                    usable = bool(normalizable(vector))  # also false for NaN or infinite values
                     if usable and (dimension is None or vector.shape[0] == dimension):
                         found[text] = vector
         return found
