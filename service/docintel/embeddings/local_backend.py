@@ -1,21 +1,45 @@
-"""Embeddings computed in-process with sentence-transformers (the "ml" image).
+"""Embeddings computed in-process with torch (the "ml" image).
 
 Nothing heavy is imported until the first use: then ``docintel_models`` makes
-sure the model files are present and verified under ``model_dir`` and
-sentence-transformers loads them on the CPU (:mod:`docintel.embeddings.volume_model`).
+sure the model files are present and verified under ``model_dir``
+(:mod:`docintel.embeddings.volume_model`), and one of two engines opens them:
+- **torch**, for a BERT sentence-transformers model with the usual pipeline
+  (Transformer -> mean Pooling [-> Normalize]; all-MiniLM-L6-v2 is one): its
+  ``tokenizer.json`` through ``tokenizers``, its encoder through
+  :mod:`docintel.embeddings.bert_encoder`, its pooling through
+  :mod:`docintel.embeddings.sentence_pipeline`. Importing sentence-transformers
+  would add 5 to 8 s to every start; tests/embedders/test_local_parity.py
+  shows the vectors are sentence-transformers' own.
+- **sentence-transformers**, for every other model: the log says why.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
 from docintel.embeddings.base import EmbeddingMatrix
+from docintel.embeddings.bert_encoder import BertEncoder, UnsupportedModelError
+from docintel.embeddings.sentence_pipeline import (
+    TOKENIZER_FILE,
+    PipelineError,
+    SentencePipeline,
+    open_tokenizer,
+    pool,
+    read_pipeline,
+    tokenize,
+)
 from docintel.embeddings.volume_model import VolumeModelEmbedder, import_runtime
+from docintel.errors import EmbedderUnavailableError, EmbeddingError
 
 __all__ = ["ML_IMAGE_REQUIRED", "LocalEmbedder"]
+
+logger = logging.getLogger(__name__)
 
 ML_IMAGE_REQUIRED = (
     "the local embedder needs the ml image (torch and sentence-transformers are not installed); "
@@ -23,39 +47,131 @@ ML_IMAGE_REQUIRED = (
 )
 
 
-class LocalEmbedder(VolumeModelEmbedder[Any]):
-    """sentence-transformers model loaded lazily from a verified local directory."""
+class _Engine(Protocol):
+    """An opened model: its dimension, and one batch of texts to vectors."""
+
+    @property
+    def name(self) -> str:
+        """What runs the model, for describe()."""
+
+    @property
+    def dimension(self) -> int:
+        """The sentence-embedding dimension."""
+
+    def encode(self, batch: Sequence[str]) -> EmbeddingMatrix:
+        """One batch's vectors."""
+
+
+@dataclass(frozen=True)
+class _TorchEngine:
+    """A BERT model on torch alone: tokenizer -> encoder -> pooling."""
+
+    encoder: BertEncoder
+    tokenizer: Any
+    pipeline: SentencePipeline
+    name: str = "torch"
+
+    @property
+    def dimension(self) -> int:
+        """The pooling config's dimension (the encoder's hidden size)."""
+        return self.pipeline.dimension
+
+    def encode(self, batch: Sequence[str]) -> EmbeddingMatrix:
+        """Tokenize, run the encoder and pool one batch, padded to its longest text."""
+        inputs = tokenize(self.tokenizer, self.pipeline, batch)
+        return pool(self.pipeline, self.encoder.hidden_states(inputs), inputs["attention_mask"])
+
+
+@dataclass(frozen=True)
+class _SentenceTransformersEngine:
+    """Any model sentence-transformers can load."""
+
+    model: Any
+    batch_size: int
+    name: str = "sentence-transformers"
+
+    @property
+    def dimension(self) -> int:
+        """The model's own answer."""
+        return int(self.model.get_embedding_dimension())
+
+    def encode(self, batch: Sequence[str]) -> EmbeddingMatrix:
+        """``SentenceTransformer.encode`` on the CPU."""
+        vectors = self.model.encode(
+            list(batch), batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class LocalEmbedder(VolumeModelEmbedder[_Engine]):
+    """A model from the model volume run in-process on the CPU, loaded lazily from a verified local directory."""
 
     backend = "local"
 
     @property
     def dimension(self) -> int:
         """The loaded model's sentence-embedding dimension."""
-        return int(self._loaded().get_sentence_embedding_dimension())
+        return self._loaded().dimension
 
     def _expected_dimension(self) -> int | None:
         """Known once the model is loaded."""
-        if self._model is None:
-            return None
-        return int(self._model.get_sentence_embedding_dimension())
+        return self._model.dimension if self._model is not None else None
 
     def describe(self) -> str:
-        """The model's name."""
-        return f"local model {self._model_name}"
+        """The model's name and, once loaded, the engine running it."""
+        if self._model is None:
+            return f"local model {self._model_name}"
+        return f"local model {self._model_name} on {self._model.name}"
 
     def _embed(self, batch: Sequence[str]) -> EmbeddingMatrix:
         """Encode one batch on the CPU."""
         model = self._loaded()
         with self._run_lock:
-            vectors = model.encode(
-                list(batch), batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False
-            )
-        return np.asarray(vectors, dtype=np.float32)
+            try:
+                return model.encode(batch)
+            except EmbeddingError:
+                raise
+            except Exception as exc:  # torch's and sentence-transformers' own exception types
+                raise EmbeddingError(f"local model {self._model_name} failed on {len(batch)} texts: {exc}") from exc
 
-    def _load(self) -> Any:
-        """Fetch/verify the model files, then load them."""
-        (sentence_transformers,) = import_runtime(
-            ["sentence_transformers"], image_libraries=("sentence_transformers", "torch"), unavailable=ML_IMAGE_REQUIRED
-        )
+    def _load(self) -> _Engine:
+        """Fetch/verify the model files, then open them with torch alone if it can run them."""
+        (torch,) = import_runtime(["torch"], image_libraries=("torch",), unavailable=ML_IMAGE_REQUIRED)
         path = self._model_files()
-        return sentence_transformers.SentenceTransformer(str(path), device="cpu")
+        try:
+            return self._open_on_torch(torch, path)
+        except (UnsupportedModelError, PipelineError) as exc:
+            logger.info("local model %s runs on sentence-transformers: %s", self._model_name, exc)
+        (sentence_transformers,) = import_runtime(
+            ["sentence_transformers"], image_libraries=("sentence_transformers",), unavailable=ML_IMAGE_REQUIRED
+        )
+        return _SentenceTransformersEngine(
+            sentence_transformers.SentenceTransformer(str(path), device="cpu"), batch_size=self.batch_size
+        )
+
+    def _open_on_torch(self, torch: Any, path: Path) -> _TorchEngine:
+        """The torch engine; :class:`UnsupportedModelError` or :class:`PipelineError` for a model it cannot run."""
+        pipeline = read_pipeline(path)
+        if not (path / TOKENIZER_FILE).is_file():
+            raise UnsupportedModelError(f"{path / TOKENIZER_FILE} does not exist")
+        tokenizers, safetensors_torch = import_runtime(
+            ["tokenizers", "safetensors.torch"],
+            image_libraries=("tokenizers", "safetensors"),
+            unavailable=ML_IMAGE_REQUIRED,
+        )
+        try:
+            encoder = BertEncoder.open(torch, safetensors_torch, path)
+            tokenizer = open_tokenizer(tokenizers, path, pipeline)
+        except UnsupportedModelError:
+            raise
+        except Exception as exc:
+            raise EmbedderUnavailableError(f"opening local model {self._model_name!r} in {path} failed: {exc}") from exc
+        if encoder.config.hidden != pipeline.dimension:
+            raise UnsupportedModelError(
+                f"its pooling gives {pipeline.dimension} dimensions, its encoder {encoder.config.hidden}"
+            )
+        if pipeline.max_seq_length > encoder.max_positions:
+            raise UnsupportedModelError(
+                f"max_seq_length {pipeline.max_seq_length} is over the encoder's {encoder.max_positions} positions"
+            )
+        return _TorchEngine(encoder=encoder, tokenizer=tokenizer, pipeline=pipeline)

@@ -22,7 +22,14 @@ import numpy as np
 
 from docintel.core.cpus import available_cpus
 from docintel.embeddings.base import EmbedderOptions, EmbeddingMatrix
-from docintel.embeddings.sentence_pipeline import PipelineError, SentencePipeline, pool, read_pipeline
+from docintel.embeddings.sentence_pipeline import (
+    PipelineError,
+    SentencePipeline,
+    open_tokenizer,
+    pool,
+    read_pipeline,
+    tokenize,
+)
 from docintel.embeddings.volume_model import VolumeModelEmbedder, import_runtime
 from docintel.errors import EmbedderUnavailableError, EmbeddingError
 
@@ -33,7 +40,6 @@ ONNX_IMAGE_REQUIRED = (
     "use DOCINTEL_EMBEDDER=openai or run the docintel ml_onnx image"
 )
 MODEL_FILE = "model.onnx"
-TOKENIZER_FILE = "tokenizer.json"
 TELEMETRY_OPT_OUT = "ORT_DISABLE_TELEMETRY"
 
 
@@ -78,13 +84,7 @@ class OnnxEmbedder(VolumeModelEmbedder[_Model]):
     def _embed(self, batch: Sequence[str]) -> EmbeddingMatrix:
         """Tokenize, run the graph and pool one batch, padded to its longest text."""
         model = self._loaded()
-        texts = [text.lower() for text in batch] if model.pipeline.lower_case else list(batch)
-        encodings = model.tokenizer.encode_batch(texts)
-        inputs = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-        }
+        inputs = tokenize(model.tokenizer, model.pipeline, batch)
         feeds = {name: array for name, array in inputs.items() if name in model.input_names}
         with self._run_lock:
             try:
@@ -109,10 +109,7 @@ class OnnxEmbedder(VolumeModelEmbedder[_Model]):
             raise EmbedderUnavailableError(f"onnx model {self._model_name!r} in {path}: {exc}") from exc
         threads = self._threads or available_cpus()
         try:
-            tokenizer = tokenizers.Tokenizer.from_file(str(path / TOKENIZER_FILE))
-            tokenizer.enable_truncation(max_length=pipeline.max_seq_length)
-            # Padded positions are masked out of attention and pooling: the pad id's value does not matter.
-            tokenizer.enable_padding()
+            tokenizer = open_tokenizer(tokenizers, path, pipeline)
             session = onnxruntime.InferenceSession(
                 str(path / MODEL_FILE),
                 sess_options=_session_options(onnxruntime, threads),

@@ -5,12 +5,16 @@ order; for all-MiniLM-L6-v2 they are Transformer (settings in
 ``sentence_bert_config.json``) -> Pooling (``1_Pooling/config.json``) ->
 Normalize. :func:`read_pipeline` reads those files, and :func:`pool` does the
 Pooling and Normalize steps on the Transformer's token embeddings with numpy,
-so an ONNX graph of the Transformer alone gives the model's sentence vectors.
+so an ONNX graph of the Transformer alone (or :mod:`docintel.embeddings.bert_encoder`)
+gives the model's sentence vectors. :func:`open_tokenizer` and :func:`tokenize` do
+what comes before: the model's fast tokenizer, truncation at its
+``max_seq_length`` and padding to the longest text of each batch.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,12 +22,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PipelineError", "SentencePipeline", "pool", "read_pipeline"]
+__all__ = ["PipelineError", "SentencePipeline", "TokenBatch", "open_tokenizer", "pool", "read_pipeline", "tokenize"]
 
 _TRANSFORMER = "sentence_transformers.models.Transformer"
 _POOLING = "sentence_transformers.models.Pooling"
 _NORMALIZE = "sentence_transformers.models.Normalize"
 _MEAN = "pooling_mode_mean_tokens"
+TOKENIZER_FILE = "tokenizer.json"
+
+TokenBatch = dict[str, npt.NDArray[np.int64]]
+"""``input_ids``, ``attention_mask`` and ``token_type_ids``, each batch x sequence."""
 
 
 class PipelineError(ValueError):
@@ -67,6 +75,26 @@ def read_pipeline(model_dir: Path) -> SentencePipeline:
         dimension=_positive(pooling, "word_embedding_dimension", pooling_path),
         normalize=len(types) == 3,
     )
+
+
+def open_tokenizer(tokenizers: Any, model_dir: Path, pipeline: SentencePipeline) -> Any:
+    """``model_dir``'s ``tokenizer.json`` (with the ``tokenizers`` module given), truncating at ``max_seq_length``."""
+    tokenizer = tokenizers.Tokenizer.from_file(str(model_dir / TOKENIZER_FILE))
+    tokenizer.enable_truncation(max_length=pipeline.max_seq_length)
+    # Padded positions are masked out of attention and pooling: the pad id's value does not matter.
+    tokenizer.enable_padding()
+    return tokenizer
+
+
+def tokenize(tokenizer: Any, pipeline: SentencePipeline, batch: Sequence[str]) -> TokenBatch:
+    """One batch through :func:`open_tokenizer`'s tokenizer, padded to its longest text."""
+    texts = [text.lower() for text in batch] if pipeline.lower_case else list(batch)
+    encodings = tokenizer.encode_batch(texts)
+    return {
+        "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+        "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+    }
 
 
 def pool(

@@ -1,9 +1,11 @@
-"""The local (sentence-transformers) embedder.
+"""The local embedder's loading sequence, where torch is absent.
 
 This venv (like the light "base" image) has no torch, so the real import path
 is exercised for its error.  The loading sequence is checked with fake
-``sentence_transformers`` and ``docintel_models`` modules; the real
-``ensure_model`` (download and verification of model files) is tested in models/.
+``torch``, ``sentence_transformers`` and ``docintel_models`` modules (the fake
+model directory is empty, so the embedder falls back to sentence-transformers);
+the real ``ensure_model`` (download and verification of model files) is tested
+in models/, the real engines with torch in tests/embedders/.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from tests.support.redis_server import RedisServer
 
 def _torch_installed() -> bool:
     try:
-        import sentence_transformers  # noqa: F401
+        import torch  # noqa: F401
     except Exception:
         return False
     return True
@@ -42,7 +44,7 @@ def test_missing_torch_gives_clear_error(tmp_path: Path) -> None:
 def test_readyz_and_requests_report_missing_ml_image(
     redis8: RedisServer, make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import fails like in the base image
+    monkeypatch.setitem(sys.modules, "torch", None)  # import fails like in the base image
     client = make_client(redis8.url, embedder="local")
     ready = client.get("/readyz")
     assert ready.status_code == 503
@@ -59,7 +61,7 @@ class FakeSentenceTransformer:
         self.path, self.device = path, device
         FakeSentenceTransformer.instances.append(self)
 
-    def get_sentence_embedding_dimension(self) -> int:
+    def get_embedding_dimension(self) -> int:
         return 3
 
     def encode(self, texts: list[str], **kwargs: object) -> np.ndarray:
@@ -77,11 +79,18 @@ def fake_ml(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[tuple[str, 
         return path
 
     FakeSentenceTransformer.instances = []
+    fake_ml_libraries(monkeypatch)
+    monkeypatch.setitem(sys.modules, "docintel_models", types.SimpleNamespace(ensure_model=ensure_model))
+    return calls
+
+
+def fake_ml_libraries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch (never used: the empty model directory sends the embedder to sentence-transformers) and
+    sentence-transformers as the fake above."""
+    monkeypatch.setitem(sys.modules, "torch", types.SimpleNamespace())
     monkeypatch.setitem(
         sys.modules, "sentence_transformers", types.SimpleNamespace(SentenceTransformer=FakeSentenceTransformer)
     )
-    monkeypatch.setitem(sys.modules, "docintel_models", types.SimpleNamespace(ensure_model=ensure_model))
-    return calls
 
 
 def test_model_is_loaded_lazily_once(fake_ml: list[tuple[str, Path]], tmp_path: Path) -> None:
@@ -102,16 +111,16 @@ def test_local_embedder_through_the_app(
     fake_ml: list[tuple[str, Path]], redis8: RedisServer, make_client: Callable[..., TestClient], tmp_path: Path
 ) -> None:
     client = make_client(redis8.url, embedder="local", model_dir=tmp_path / "models", local_model="mini")
-    assert client.get("/readyz").json()["checks"]["embedder"] == "local model mini (3 dimensions)"
+    assert (
+        client.get("/readyz").json()["checks"]["embedder"] == "local model mini on sentence-transformers (3 dimensions)"
+    )
     assert client.post("/v1/documents", json={"id": "d", "title": "t", "text": "hello"}).status_code == 201
     assert client.post("/v1/search", json={"query": "hello"}).json()["hits"][0]["document_id"] == "d"
     assert fake_ml[0] == ("mini", tmp_path / "models")
 
 
 def test_missing_models_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setitem(
-        sys.modules, "sentence_transformers", types.SimpleNamespace(SentenceTransformer=FakeSentenceTransformer)
-    )
+    fake_ml_libraries(monkeypatch)
     monkeypatch.setitem(sys.modules, "docintel_models", None)
     with pytest.raises(EmbedderUnavailableError, match="docintel_models"):
         LocalEmbedder(model_name="m", model_dir=tmp_path, batch_size=1).embed(["x"])
@@ -121,9 +130,7 @@ def test_ensure_model_failure_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_p
     def ensure_model(name: str, *, cache_dir: Path) -> Path:
         raise OSError("checksum mismatch")
 
-    monkeypatch.setitem(
-        sys.modules, "sentence_transformers", types.SimpleNamespace(SentenceTransformer=FakeSentenceTransformer)
-    )
+    fake_ml_libraries(monkeypatch)
     monkeypatch.setitem(sys.modules, "docintel_models", types.SimpleNamespace(ensure_model=ensure_model))
     with pytest.raises(EmbedderUnavailableError, match="checksum mismatch"):
         LocalEmbedder(model_name="m", model_dir=tmp_path, batch_size=1).embed(["x"])

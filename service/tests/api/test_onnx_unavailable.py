@@ -1,7 +1,7 @@
 """The onnx embedder where onnxruntime is absent, as in the base image: a clear 503, nothing stored.
 
 This venv is the base image's (requirements/base.in), so the real import fails.
-The embedder itself, with onnxruntime and the model, is tested in tests/onnx/.
+The embedder itself, with onnxruntime and the model, is tested in tests/embedders/.
 """
 
 from __future__ import annotations

@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.onnx.conftest import ONNX_INT8_MODEL
-from tests.onnx.corpus import QUERIES
-from tests.onnx.vectors import TOP_K, Embedded, embed_both, text_cosines, top
+from docintel.embeddings.onnx_backend import OnnxEmbedder
+from tests.embedders.conftest import ONNX_INT8_MODEL
+from tests.embedders.corpus import QUERIES
+from tests.embedders.vectors import TOP_K, Embedded, embed_both, text_cosines, top
 
 MIN_COSINE_FLOOR = 0.95
 MEAN_COSINE_FLOOR = 0.98
@@ -26,7 +27,8 @@ RECALL_FLOOR = 0.85
 
 @pytest.fixture(scope="module")
 def embedded(int8_model_cache: Path, minilm_dir: Path) -> Embedded:
-    return embed_both(ONNX_INT8_MODEL, int8_model_cache, minilm_dir)
+    embedder = OnnxEmbedder(model_name=ONNX_INT8_MODEL, model_dir=int8_model_cache, batch_size=32)
+    return embed_both(embedder, minilm_dir)
 
 
 def test_vectors_stay_close(embedded: Embedded, capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,7 +45,7 @@ def test_vectors_stay_close(embedded: Embedded, capsys: pytest.CaptureFixture[st
 def test_rankings_keep_their_neighbours(embedded: Embedded, capsys: pytest.CaptureFixture[str]) -> None:
     recalls, identical, same_first = [], 0, 0
     for index in range(len(QUERIES)):
-        found = top(embedded.onnx @ embedded.onnx_queries[index])
+        found = top(embedded.ours @ embedded.ours_queries[index])
         expected = top(embedded.reference @ embedded.reference_queries[index])
         recalls.append(len(set(found) & set(expected)) / TOP_K)
         identical += found == expected

