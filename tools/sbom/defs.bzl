@@ -8,9 +8,10 @@ Example:
     )
 
 Lists every Debian package (by the dpkg status files our Debian layers write)
-and every wheel (by its .dist-info) in the image, with versions and the sha256
-pinned in tools/debian/bookworm.lock.json (the image's architecture's entries)
-and requirements_lock.txt. An oci_image gives `<name>.spdx.json`; an
+and every wheel (by its .dist-info) in the image, with versions and sha256: a
+.deb's as tools/debian/bookworm.lock.json pins it (the image's architecture's
+entry), a wheel's from the very file the image's layers installed (which
+requirements_lock.txt must pin). An oci_image gives `<name>.spdx.json`; an
 oci_image_index gives `<name>.<os>_<arch>[_<variant>].spdx.json` per platform,
 e.g. `base_sbom.linux_arm64_v8.spdx.json`.
 """
@@ -21,6 +22,7 @@ def _sbom(ctx, image, suffix):
     """Writes the SBOM of one image (an OciImageInfo); `suffix` tells a platform's apart."""
     sbom = ctx.actions.declare_file(ctx.label.name + suffix + ".spdx.json")
     listings = image.listings.to_list()
+    wheels = image.wheels.to_list()
     args = ctx.actions.args()
     args.add("--name", ctx.attr.image.label.name + suffix.replace(".", "-"))
     args.add("--digest-file", image.digest)
@@ -28,11 +30,12 @@ def _sbom(ctx, image, suffix):
     args.add("--debian-lock", ctx.file.debian_lock)
     args.add("--architecture", image.platform.split("/")[1])
     args.add("--python-lock", ctx.file.python_lock)
+    args.add_all(wheels, before_each = "--wheel")
     args.add("--output", sbom)
     ctx.actions.run(
         executable = ctx.executable._sbom_tool,
         arguments = [args],
-        inputs = [image.digest, ctx.file.debian_lock, ctx.file.python_lock] + listings,
+        inputs = [image.digest, ctx.file.debian_lock, ctx.file.python_lock] + listings + wheels,
         outputs = [sbom],
         mnemonic = "ImageSbom",
         progress_message = "Writing SBOM %{label} (" + image.platform + ")",

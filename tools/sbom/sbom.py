@@ -3,7 +3,7 @@
     sbom.py --name IMAGE --digest-file IMAGE.digest
             --listing LAYER.listing [--listing ...]      # bottom layer first
             --debian-lock tools/debian/bookworm.lock.json [--architecture arm64]
-            --python-lock requirements_lock.txt
+            --python-lock requirements_lock.txt [--wheel FILE.whl ...]
             --output OUT.spdx.json [--app-version 0.1.0] [--strict]
 
 A Debian package is in the image when var/lib/dpkg/status.d/<package> (which
@@ -11,15 +11,19 @@ our Debian layers write, as distroless images do) is in the merged listings;
 its version and .deb sha256 come from the Debian lock's entry for the image's
 architecture (`--architecture`, default amd64; or `all`). A
 wheel is in the image when a <dist|site>-packages/<name>-<version>.dist-info/
-directory is; its version and hashes come from requirements_lock.txt. Paths
-under app/ add one package, docintel. Whiteouts (.wh.*) of upper layers remove
-paths of the layers below. Errors (a wheel not in the lock; with --strict a Debian
-package not in the Debian lock; unreadable input) exit 1.
+directory is; its version comes from requirements_lock.txt, and its sha256 from
+the wheel file the layers installed (`--wheel`, the layers' wheels: the hash must
+be one the lock pins), or without `--wheel` every hash the lock pins for it
+(one per platform's file). Paths under app/ add one package, docintel. Whiteouts (.wh.*) of upper layers remove
+paths of the layers below. Errors (a wheel not in the lock, or without its file among
+`--wheel`, or whose file the lock does not pin; with --strict a Debian package not
+in the Debian lock; unreadable input) exit 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -43,6 +47,7 @@ DIST_INFO = re.compile(r"(?:^|/)(?:dist|site)-packages/([^/]+)\.dist-info(?:/|$)
 REQUIREMENT = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==\s*([^\s;]+)")
 HASH = re.compile(r"--hash[=\s]sha256:([0-9a-fA-F]+)")
 COMMENT = re.compile(r"(?:^|\s+)#.*$")
+WHEEL_FILE = re.compile(r"([^-]+)-([^-]+)(?:-[^-]+)?-[^-]+-[^-]+-[^-]+\.whl")
 DEB_ARCH = re.compile(r"_([a-z0-9]+)\.deb$")
 UNSAFE_ID = re.compile(r"[^A-Za-z0-9.-]")
 
@@ -62,6 +67,7 @@ class Package:
     purl: str | None = None
     supplier: str | None = None
     purpose: str | None = None
+    file_name: str | None = None
 
 
 def normalize(name: str) -> str:
@@ -156,9 +162,25 @@ def read_python_lock(path: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
     return lock
 
 
-def wheel_packages(paths: set[str], lock_path: Path) -> list[Package]:
-    """The wheels whose .dist-info directory is in `paths`; all must be locked."""
+def wheel_files(paths: list[Path]) -> dict[tuple[str, str], list[Path]]:
+    """Wheel files by (PEP 503 name, lower-cased version), from their names (PEP 427)."""
+    found: dict[tuple[str, str], list[Path]] = {}
+    for path in paths:
+        match = WHEEL_FILE.fullmatch(path.name)
+        if not match:
+            raise SbomError(f"{path}: not a wheel file name (name-version[-build]-python-abi-platform.whl)")
+        found.setdefault((normalize(match.group(1)), match.group(2).lower()), []).append(path)
+    return found
+
+
+def wheel_packages(paths: set[str], lock_path: Path, wheels: list[Path] | None = None) -> list[Package]:
+    """The wheels whose .dist-info directory is in `paths`; all must be locked.
+
+    With `wheels` (the files the layers installed), each package's checksum is its file's sha256,
+    which the lock must pin; without, every sha256 the lock pins for it.
+    """
     lock = read_python_lock(lock_path)
+    files = wheel_files(wheels) if wheels is not None else None
     stems = sorted({m.group(1) for p in paths if (m := DIST_INFO.search(p))})
     packages, missing = [], []
     for stem in stems:
@@ -170,10 +192,34 @@ def wheel_packages(paths: set[str], lock_path: Path) -> list[Package]:
             missing.append(f"{name}=={version} from {stem}.dist-info{locked}")
             continue
         purl = f"pkg:pypi/{quote(name, safe='')}@{quote(pinned[0], safe='')}"
-        packages.append(Package("PyPI", name, pinned[0], pinned[1], purl, None, "LIBRARY"))
+        if files is None:
+            packages.append(Package("PyPI", name, pinned[0], pinned[1], purl, None, "LIBRARY"))
+            continue
+        wheel, sha256 = _installed_wheel(
+            files.get((name, version.lower()), []), f"{name}=={version}", pinned[1], lock_path
+        )
+        packages.append(Package("PyPI", name, pinned[0], (sha256,), purl, None, "LIBRARY", wheel.name))
     if missing:
         raise SbomError(f"wheels not in {lock_path}: {'; '.join(missing)}; {UPDATE_HINT}")
     return packages
+
+
+def _installed_wheel(
+    candidates: list[Path], requirement: str, pinned: tuple[str, ...], lock_path: Path
+) -> tuple[Path, str]:
+    """The one file among `candidates` whose sha256 the lock pins for `requirement`, and that sha256."""
+    if not candidates:
+        raise SbomError(f"{requirement} is installed, but no --wheel file is {requirement}'s: pass the layers' wheels")
+    pinned_files = [(path, digest) for path in candidates if (digest := _file_sha256(path)) in pinned]
+    if len(pinned_files) != 1:
+        names = ", ".join(sorted(path.name for path in candidates))
+        raise SbomError(f"{len(pinned_files)} of the wheel files of {requirement} ({names}) are pinned in {lock_path}")
+    return pinned_files[0]
+
+
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def unique_id(prefix: str, name: str, taken: set[str]) -> str:
@@ -212,6 +258,8 @@ def package_json(package: Package, ident: str) -> dict[str, object]:
         out["supplier"] = package.supplier
     if package.purpose:
         out["primaryPackagePurpose"] = package.purpose
+    if package.file_name:
+        out["packageFileName"] = package.file_name
     return out
 
 
@@ -264,6 +312,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--debian-lock", required=True, type=Path, help="tools/debian/bookworm.lock.json")
     add("--architecture", default=DEFAULT_ARCH, help="the image's Debian architecture (amd64, arm64)")
     add("--python-lock", required=True, type=Path, help="requirements_lock.txt")
+    add("--wheel", action="append", type=Path, help="a wheel file the layers installed from (each one)")
     add("--output", required=True, type=Path, help="the .spdx.json to write")
     add("--app-version", default="0.1.0", help="version of the docintel app package")
     add("--strict", action="store_true", help="a Debian package not in the Debian lock is an error")
@@ -277,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         digest_hex = read_digest(args.digest_file)
         paths = merged_paths(args.listing)
         debs = debian_packages(paths, args.debian_lock, args.strict, args.architecture)
-        wheels = wheel_packages(paths, args.python_lock)
+        wheels = wheel_packages(paths, args.python_lock, args.wheel)
         contents = debs + wheels
         if any(p.startswith("app/") for p in paths):
             contents.append(Package("App", "docintel", args.app_version, purpose="APPLICATION"))

@@ -209,10 +209,52 @@ class SbomTest(unittest.TestCase):
         self.assertEqual(self.purl(torch), "pkg:pypi/torch@2.13.0%2Bcpu")
         self.assertEqual(torch["checksums"], [{"algorithm": "SHA256", "checksumValue": sha("torch")}])
 
-    def test_multiple_hashes_are_all_checksums(self) -> None:
+    def test_without_the_wheel_files_every_pinned_hash_is_a_checksum(self) -> None:
         numpy = self.packages(self.document())["SPDXRef-PyPI-numpy"]
         values = sorted(c["checksumValue"] for c in numpy["checksums"])
         self.assertEqual(values, sorted([sha("numpy-a"), sha("numpy-b")]))
+
+    def wheels(self, leave_out: str = "") -> list[str]:
+        """The wheel files of the python layer, whose bytes hash to what PYTHON_LOCK pins first for each."""
+        files = {
+            "numpy-2.4.6-cp311-cp311-manylinux_2_28_x86_64.whl": "numpy-a",
+            "torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl": "torch",
+            "typing_extensions-4.15.0-py3-none-any.whl": "typing",
+            "zope_interface-7.2-cp311-cp311-manylinux_2_17_x86_64.whl": "zope",
+        }
+        argv = []
+        for name, content in files.items():
+            if not leave_out or not name.startswith(leave_out):
+                argv += ["--wheel", str(self.write(name, content))]
+        return argv
+
+    def test_with_the_wheel_files_each_wheel_has_its_files_checksum(self) -> None:
+        packages = self.packages(self.document(*self.wheels()))
+        numpy = packages["SPDXRef-PyPI-numpy"]
+        self.assertEqual(numpy["checksums"], [{"algorithm": "SHA256", "checksumValue": sha("numpy-a")}])
+        self.assertEqual(numpy["packageFileName"], "numpy-2.4.6-cp311-cp311-manylinux_2_28_x86_64.whl")
+        zope = packages["SPDXRef-PyPI-zope-interface"]
+        self.assertEqual(zope["checksums"], [{"algorithm": "SHA256", "checksumValue": sha("zope")}])
+        self.assertNotIn("packageFileName", packages["SPDXRef-DEB-libc6"])
+
+    def test_a_wheel_file_the_lock_does_not_pin(self) -> None:
+        argv = self.argv(*self.wheels())
+        self.write("numpy-2.4.6-cp311-cp311-manylinux_2_28_x86_64.whl", "numpy, rebuilt elsewhere")
+        code, _, err = self.run_main(argv)
+        self.assertEqual(code, 1)
+        self.assertIn("0 of the wheel files of numpy==2.4.6", err)
+        self.assertIn("are pinned in", err)
+        self.assertFalse((self.tmp / "out/base.spdx.json").exists())
+
+    def test_an_installed_wheel_without_its_file(self) -> None:
+        code, _, err = self.run_main(self.argv(*self.wheels(leave_out="torch-")))
+        self.assertEqual(code, 1)
+        self.assertIn("torch==2.13.0+cpu is installed, but no --wheel file is", err)
+
+    def test_a_file_that_is_not_a_wheel(self) -> None:
+        code, _, err = self.run_main(self.argv(*self.wheels(), "--wheel", str(self.write("numpy.whl", "x"))))
+        self.assertEqual(code, 1)
+        self.assertIn("not a wheel file name", err)
 
     def test_app_package(self) -> None:
         app = self.packages(self.document("--app-version", "1.2.3"))["SPDXRef-App-docintel"]

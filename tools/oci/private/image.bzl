@@ -121,6 +121,7 @@ def _oci_image_impl(ctx):
             metadata = depset(metadata),
             layer_blobs = layer_blobs,
             listings = listings,
+            wheels = depset(transitive = [layer.wheels for layer in layers] + ([base.wheels] if base else [])),
             platform = platform_name(image_platform(ctx)),
         ),
     ]

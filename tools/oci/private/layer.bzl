@@ -147,7 +147,7 @@ def _oci_layer_impl(ctx):
     return [
         DefaultInfo(files = depset([blob, descriptor])),
         OutputGroupInfo(listing = depset([listing]), pruned = depset([pruned])),
-        OciLayerInfo(blob = blob, descriptor = descriptor, listing = listing, pruned = pruned),
+        OciLayerInfo(blob = blob, descriptor = descriptor, listing = listing, pruned = pruned, wheels = wheels),
     ]
 
 oci_layer = rule(

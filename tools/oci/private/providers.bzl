@@ -7,6 +7,7 @@ OciLayerInfo = provider(
         "descriptor": "File: JSON with mediaType, digest, size, diffID, uncompressedSize and name.",
         "listing": "File: every path in the layer, one per line (upper layers leave these out).",
         "pruned": "File: paths left out by the prune patterns, one per line.",
+        "wheels": "depset of File: the wheel files the layer installs from (its `wheels` and their dependencies'), for the SBOM's hashes.",
     },
 )
 
@@ -21,6 +22,7 @@ OciImageInfo = provider(
         "metadata": "depset of File: manifest, config and blobs (the `metadata` output group less the digest).",
         "layer_blobs": "depset of File: the compressed layer files, bottom first (the base's included).",
         "listings": "depset of File: the listings of every layer, bottom first.",
+        "wheels": "depset of File: the wheel files of every layer (the base's included).",
         "platform": "string: the OCI platform it is built for, `os/architecture[/variant]` (`linux/arm64/v8`).",
     },
 )
