@@ -2,7 +2,9 @@
 
 Nothing heavy is imported until the first use: then ``docintel_models`` makes
 sure the model files are present and verified under ``model_dir``
-(:mod:`docintel.embeddings.volume_model`), and one of two engines opens them:
+(:mod:`docintel.embeddings.volume_model`), torch is told to run on the
+container's CPUs (its default is every CPU of the host, whatever the
+container's quota), and one of two engines opens them:
 - **torch**, for a BERT sentence-transformers model with the usual pipeline
   (Transformer -> mean Pooling [-> Normalize]; all-MiniLM-L6-v2 is one): its
   ``tokenizer.json`` through ``tokenizers``, its encoder through
@@ -23,6 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from docintel.core.cpus import available_cpus
 from docintel.embeddings.base import EmbeddingMatrix
 from docintel.embeddings.bert_encoder import BertEncoder, UnsupportedModelError
 from docintel.embeddings.sentence_pipeline import (
@@ -55,6 +58,10 @@ class _Engine(Protocol):
         """What runs the model, for describe()."""
 
     @property
+    def threads(self) -> int:
+        """The threads torch runs each batch on."""
+
+    @property
     def dimension(self) -> int:
         """The sentence-embedding dimension."""
 
@@ -69,6 +76,7 @@ class _TorchEngine:
     encoder: BertEncoder
     tokenizer: Any
     pipeline: SentencePipeline
+    threads: int
     name: str = "torch"
 
     @property
@@ -88,6 +96,7 @@ class _SentenceTransformersEngine:
 
     model: Any
     batch_size: int
+    threads: int
     name: str = "sentence-transformers"
 
     @property
@@ -118,10 +127,10 @@ class LocalEmbedder(VolumeModelEmbedder[_Engine]):
         return self._model.dimension if self._model is not None else None
 
     def describe(self) -> str:
-        """The model's name and, once loaded, the engine running it."""
+        """The model's name and, once loaded, the engine running it and on how many threads."""
         if self._model is None:
             return f"local model {self._model_name}"
-        return f"local model {self._model_name} on {self._model.name}"
+        return f"local model {self._model_name} on {self._model.name}, {self._model.threads} threads"
 
     def _embed(self, batch: Sequence[str]) -> EmbeddingMatrix:
         """Encode one batch on the CPU."""
@@ -137,19 +146,23 @@ class LocalEmbedder(VolumeModelEmbedder[_Engine]):
     def _load(self) -> _Engine:
         """Fetch/verify the model files, then open them with torch alone if it can run them."""
         (torch,) = import_runtime(["torch"], image_libraries=("torch",), unavailable=ML_IMAGE_REQUIRED)
+        torch.set_num_threads(available_cpus())
+        threads = int(torch.get_num_threads())
         path = self._model_files()
         try:
-            return self._open_on_torch(torch, path)
+            return self._open_on_torch(torch, path, threads)
         except (UnsupportedModelError, PipelineError) as exc:
             logger.info("local model %s runs on sentence-transformers: %s", self._model_name, exc)
         (sentence_transformers,) = import_runtime(
             ["sentence_transformers"], image_libraries=("sentence_transformers",), unavailable=ML_IMAGE_REQUIRED
         )
         return _SentenceTransformersEngine(
-            sentence_transformers.SentenceTransformer(str(path), device="cpu"), batch_size=self.batch_size
+            sentence_transformers.SentenceTransformer(str(path), device="cpu"),
+            batch_size=self.batch_size,
+            threads=threads,
         )
 
-    def _open_on_torch(self, torch: Any, path: Path) -> _TorchEngine:
+    def _open_on_torch(self, torch: Any, path: Path, threads: int) -> _TorchEngine:
         """The torch engine; :class:`UnsupportedModelError` or :class:`PipelineError` for a model it cannot run."""
         pipeline = read_pipeline(path)
         if not (path / TOKENIZER_FILE).is_file():
@@ -174,4 +187,4 @@ class LocalEmbedder(VolumeModelEmbedder[_Engine]):
             raise UnsupportedModelError(
                 f"max_seq_length {pipeline.max_seq_length} is over the encoder's {encoder.max_positions} positions"
             )
-        return _TorchEngine(encoder=encoder, tokenizer=tokenizer, pipeline=pipeline)
+        return _TorchEngine(encoder=encoder, tokenizer=tokenizer, pipeline=pipeline, threads=threads)

@@ -87,7 +87,9 @@ def fake_ml(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[tuple[str, 
 def fake_ml_libraries(monkeypatch: pytest.MonkeyPatch) -> None:
     """torch (never used: the empty model directory sends the embedder to sentence-transformers) and
     sentence-transformers as the fake above."""
-    monkeypatch.setitem(sys.modules, "torch", types.SimpleNamespace())
+    monkeypatch.setitem(
+        sys.modules, "torch", types.SimpleNamespace(set_num_threads=lambda threads: None, get_num_threads=lambda: 3)
+    )
     monkeypatch.setitem(
         sys.modules, "sentence_transformers", types.SimpleNamespace(SentenceTransformer=FakeSentenceTransformer)
     )
@@ -112,7 +114,8 @@ def test_local_embedder_through_the_app(
 ) -> None:
     client = make_client(redis8.url, embedder="local", model_dir=tmp_path / "models", local_model="mini")
     assert (
-        client.get("/readyz").json()["checks"]["embedder"] == "local model mini on sentence-transformers (3 dimensions)"
+        client.get("/readyz").json()["checks"]["embedder"]
+        == "local model mini on sentence-transformers, 3 threads (3 dimensions)"
     )
     assert client.post("/v1/documents", json={"id": "d", "title": "t", "text": "hello"}).status_code == 201
     assert client.post("/v1/search", json={"query": "hello"}).json()["hits"][0]["document_id"] == "d"

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from docintel.core.cpus import available_cpus
 from docintel.embeddings.bert_encoder import BertEncoder, UnsupportedModelError, read_config
 from docintel.embeddings.local_backend import LocalEmbedder
 from tests.embedders.conftest import LOCAL_MODEL, ready_after_loading
@@ -49,7 +50,7 @@ def test_the_torch_engine_runs_without_sentence_transformers(local_model_cache: 
     )
     assert found.returncode == 0, found.stderr
     answer = json.loads(found.stdout.splitlines()[-1])
-    assert answer["describe"] == f"local model {LOCAL_MODEL} on torch"
+    assert answer["describe"] == f"local model {LOCAL_MODEL} on torch, {available_cpus()} threads"
     assert answer["norm"] == pytest.approx(1.0, abs=1e-5)
     assert answer["loaded"] == []
 
@@ -72,7 +73,7 @@ def test_another_pipeline_falls_back_to_sentence_transformers(
     texts = ["Cats purr.", "Tax brackets and deadlines."]
     with caplog.at_level(logging.INFO, logger="docintel.embeddings.local_backend"):
         vectors = embedder.embed(texts)
-    assert embedder.describe() == "local model cls-variant on sentence-transformers"
+    assert embedder.describe() == f"local model cls-variant on sentence-transformers, {available_cpus()} threads"
     assert "runs on sentence-transformers" in caplog.text and "pooling modes" in caplog.text
     expected = SentenceTransformer(str(variant), device="cpu").encode(texts, convert_to_numpy=True)
     assert np.abs(vectors - expected).max() <= 1e-6
@@ -98,7 +99,8 @@ def test_the_app_on_the_torch_engine(
 ) -> None:
     client = make_client(redis8.url, embedder="local", model_dir=local_model_cache, local_model=LOCAL_MODEL)
     ready = ready_after_loading(client)
-    assert ready.json()["checks"]["embedder"] == f"local model {LOCAL_MODEL} on torch (384 dimensions)"
+    expected = f"local model {LOCAL_MODEL} on torch, {available_cpus()} threads (384 dimensions)"
+    assert ready.json()["checks"]["embedder"] == expected
     for document_id, text in (("cats", "A cat purrs and chases mice."), ("tax", "Income tax brackets and deadlines.")):
         assert client.post("/v1/documents", json={"id": document_id, "title": "t", "text": text}).status_code == 201
     hits = client.post("/v1/search", json={"query": "which pet hunts rodents?"}).json()["hits"]
