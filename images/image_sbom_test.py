@@ -1,7 +1,7 @@
 """Each image's SBOM names, for every wheel, the one file its layers installed: the wheel for the
 image's platform, with that file's sha256, which requirements_lock.txt pins.
 
-    sbom_test.py REQUIREMENTS_LOCK SBOM.spdx.json...
+    image_sbom_test.py REQUIREMENTS_LOCK SBOM.spdx.json...
 
 An SBOM of an index's image is named `<name>.linux_amd64.spdx.json` or `<name>.linux_arm64_v8.spdx.json`.
 """
@@ -20,7 +20,7 @@ from sbom import normalize, read_python_lock
 MACHINES = {"linux_amd64": "x86_64", "linux_arm64_v8": "aarch64"}
 
 
-class SbomTest(unittest.TestCase):
+class ImageSbomTest(unittest.TestCase):
     lock: Path
     sboms: list[Path]
 
@@ -50,6 +50,6 @@ def _packages(path: Path) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    SbomTest.lock = Path(sys.argv[1])
-    SbomTest.sboms = [Path(arg) for arg in sys.argv[2:]]
+    ImageSbomTest.lock = Path(sys.argv[1])
+    ImageSbomTest.sboms = [Path(arg) for arg in sys.argv[2:]]
     unittest.main(argv=sys.argv[:1])
