@@ -26,17 +26,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from docintel.core.cpus import available_cpus
+from docintel.embeddings import sentence_pipeline
 from docintel.embeddings.base import EmbeddingMatrix
 from docintel.embeddings.bert_encoder import BertEncoder, UnsupportedModelError
-from docintel.embeddings.sentence_pipeline import (
-    TOKENIZER_FILE,
-    PipelineError,
-    SentencePipeline,
-    open_tokenizer,
-    pool,
-    read_pipeline,
-    tokenize,
-)
+from docintel.embeddings.sentence_pipeline import PipelineError, SentencePipeline
 from docintel.embeddings.volume_model import VolumeModelEmbedder, import_runtime
 from docintel.errors import EmbedderUnavailableError, EmbeddingError
 
@@ -86,8 +79,8 @@ class _TorchEngine:
 
     def encode(self, batch: Sequence[str]) -> EmbeddingMatrix:
         """Tokenize, run the encoder and pool one batch, padded to its longest text."""
-        inputs = tokenize(self.tokenizer, self.pipeline, batch)
-        return pool(self.pipeline, self.encoder.hidden_states(inputs), inputs["attention_mask"])
+        inputs = sentence_pipeline.tokenize(self.tokenizer, self.pipeline, batch)
+        return sentence_pipeline.pool(self.pipeline, self.encoder.hidden_states(inputs), inputs["attention_mask"])
 
 
 @dataclass(frozen=True)
@@ -164,9 +157,9 @@ class LocalEmbedder(VolumeModelEmbedder[_Engine]):
 
     def _open_on_torch(self, torch: Any, path: Path, threads: int) -> _TorchEngine:
         """The torch engine; :class:`UnsupportedModelError` or :class:`PipelineError` for a model it cannot run."""
-        pipeline = read_pipeline(path)
-        if not (path / TOKENIZER_FILE).is_file():
-            raise UnsupportedModelError(f"{path / TOKENIZER_FILE} does not exist")
+        pipeline = sentence_pipeline.read_pipeline(path)
+        if not (path / sentence_pipeline.TOKENIZER_FILE).is_file():
+            raise UnsupportedModelError(f"{path / sentence_pipeline.TOKENIZER_FILE} does not exist")
         tokenizers, safetensors_torch = import_runtime(
             ["tokenizers", "safetensors.torch"],
             image_libraries=("tokenizers", "safetensors"),
@@ -174,7 +167,7 @@ class LocalEmbedder(VolumeModelEmbedder[_Engine]):
         )
         try:
             encoder = BertEncoder.open(torch, safetensors_torch, path)
-            tokenizer = open_tokenizer(tokenizers, path, pipeline)
+            tokenizer = sentence_pipeline.open_tokenizer(tokenizers, path, pipeline)
         except UnsupportedModelError:
             raise
         except Exception as exc:
