@@ -4,8 +4,10 @@
 # with `tools/bazel run //images:<image>_load` (podman gets only the layers it
 # lacks), must answer /readyz and an ingest + search, and must not compile any
 # Python on the way: the bytecode ships in the image (PYTHONVERBOSE=1 logs
-# "code object from <file>.py" for every module compiled from source). ml then
-# starts again with its model cache volume read-only too.
+# "code object from <file>.py" for every module compiled from source). ml must
+# not import sentence-transformers, transformers, scipy or scikit-learn either:
+# its local embedder runs all-MiniLM-L6-v2 on torch alone. ml then starts again
+# with its model cache volume read-only too.
 #
 # A CI step rather than a test in //...: tests run inside the build root, where
 # no container engine runs (and one there would not see the host's images).
@@ -47,12 +49,14 @@ for image in images:base images:ml models:minilm; do
 done
 mirror=$(e2e mirror "$model_image")
 
-# run_read_only NAME IMAGE [e2e start options]: starts it locked down and verbose about imports, checks a search.
-# Each start gets a Redis database of its own (base's vectors are 1536-dimensional, ml's 384).
+# run_read_only NAME IMAGE UNIMPORTED [e2e start options]: starts it locked down and verbose about
+# imports, checks a search, and that no module under a package directory of the
+# regular expression UNIMPORTED was imported. Each start gets a Redis database of
+# its own (base's vectors are 1536-dimensional, ml's 384).
 database=0
 run_read_only() {
-  local name=$1 image=$2 port
-  shift 2
+  local name=$1 image=$2 unimported=$3 port
+  shift 3
   port=$(free_port)
   database=$((database + 1))
   e2e start "$image" --name "$name" --port "$port" --redis "redis://127.0.0.1:$redis_port/$database" \
@@ -65,18 +69,24 @@ run_read_only() {
   [ -z "$compiled" ] || fail "$name compiled Python at run time (no bytecode in the image for):
 $compiled"
   [ "$loaded" -gt 100 ] || fail "$name loaded only $loaded modules from bytecode: is PYTHONVERBOSE logging?"
+  local unwanted
+  unwanted=$(grep -E "^# code object from '.*/dist-packages/($unimported)/" "$work/$name.log" | head -3 || true)
+  [ -z "$unwanted" ] || fail "$name imported what it must not ($unimported):
+$unwanted"
   echo "ok: $name ready on a read-only root; $loaded modules from the image's bytecode, none compiled"
 }
 
 echo "--- base: read-only root, embeddings from the stub"
-run_read_only "$prefix-base" "$images/base:latest" --models "$work" \
+run_read_only "$prefix-base" "$images/base:latest" "torch|sentence_transformers" --models "$work" \
   --env "DOCINTEL_OPENAI_BASE_URL=http://127.0.0.1:$stub_port/v1"
 
 echo "--- ml: read-only root, the model fetched into the cache volume"
 cache="$work/models"
 mkdir -m 0777 "$cache"
-run_read_only "$prefix-ml" "$images/ml:latest" --models "$cache" --mirror "$mirror"
+# The local embedder runs all-MiniLM-L6-v2 on torch alone (service/README.md).
+ml_unimported="sentence_transformers|transformers|scipy|sklearn"
+run_read_only "$prefix-ml" "$images/ml:latest" "$ml_unimported" --models "$cache" --mirror "$mirror"
 
 echo "--- ml: read-only root and a read-only model volume"
-run_read_only "$prefix-ml" "$images/ml:latest" --models "$cache" --read-only-models
+run_read_only "$prefix-ml" "$images/ml:latest" "$ml_unimported" --models "$cache" --read-only-models
 echo "PASSED: base and ml run on a read-only root, with no capabilities, compiling nothing"
