@@ -59,8 +59,8 @@ def read_pipeline(model_dir: Path) -> SentencePipeline:
     types = [str(module.get("type", "")) if isinstance(module, dict) else "" for module in modules]
     if types not in ([_TRANSFORMER, _POOLING], [_TRANSFORMER, _POOLING, _NORMALIZE]):
         raise PipelineError(
-            f"{model_dir / 'modules.json'} lists {types}; the onnx embedder runs Transformer -> Pooling "
-            "[-> Normalize] only: use DOCINTEL_EMBEDDER=local for this model"
+            f"{model_dir / 'modules.json'} lists {types}; only Transformer -> Pooling [-> Normalize] runs "
+            "without sentence-transformers"
         )
     transformer_path = model_dir / str(modules[0].get("path", "")) / "sentence_bert_config.json"
     transformer = _object(transformer_path)
@@ -68,7 +68,7 @@ def read_pipeline(model_dir: Path) -> SentencePipeline:
     pooling = _object(pooling_path)
     modes = sorted(key for key, value in pooling.items() if key.startswith("pooling_mode_") and value is True)
     if modes != [_MEAN]:
-        raise PipelineError(f"{pooling_path}: pooling modes {modes}; the onnx embedder does {_MEAN} only")
+        raise PipelineError(f"{pooling_path}: pooling modes {modes}; only {_MEAN} runs without sentence-transformers")
     return SentencePipeline(
         max_seq_length=_positive(transformer, "max_seq_length", transformer_path),
         lower_case=bool(transformer.get("do_lower_case", False)),

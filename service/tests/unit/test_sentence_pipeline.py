@@ -51,7 +51,7 @@ def test_without_normalize(tmp_path: Path) -> None:
         ({"modules": [*MODULES, {"type": "sentence_transformers.models.Dense", "path": "3_Dense"}]}, "Pooling"),
         ({"modules": {"not": "a list"}}, "expected a list"),
         ({"pooling": {**POOLING, "pooling_mode_cls_token": True}}, "cls_token"),
-        ({"pooling": {**POOLING, "pooling_mode_mean_tokens": False}}, "mean_tokens only"),
+        ({"pooling": {**POOLING, "pooling_mode_mean_tokens": False}}, "only pooling_mode_mean_tokens"),
         ({"pooling": {**POOLING, "word_embedding_dimension": 0}}, "word_embedding_dimension"),
         ({"pooling": ["x"]}, "expected a JSON object"),
         ({"transformer": {"max_seq_length": "256"}}, "max_seq_length"),
