@@ -4,7 +4,7 @@
 
 Runs in the image (no shell there: python3.11 reads this file from stdin) with
 the image's environment, so DOCINTEL_EMBEDDER picks the embedder (`local`:
-sentence-transformers on torch, `onnx`: ONNX Runtime) and DOCINTEL_MODEL_DIR
+torch, `onnx`: ONNX Runtime) and DOCINTEL_MODEL_DIR
 the model volume. No Redis: the embedding cache is off, every text is
 embedded. Figures:
 

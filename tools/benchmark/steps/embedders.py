@@ -1,6 +1,6 @@
 """Embedders: the images with a local model side by side, and their models' variants.
 
-ml runs sentence-transformers on torch, ml_onnx ONNX Runtime, and ml_onnx again
+ml runs its model on torch, ml_onnx on ONNX Runtime, and ml_onnx again
 the int8 variant of its model (VARIANTS).
 
 Each image runs (tools/benchmark/e2e.py) on the model cache the container
