@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 
@@ -213,3 +216,24 @@ def test_control_characters_only_file_is_422(client8: TestClient) -> None:
     response = upload(client8, b"\x00\x00\x01 \n", "nul.txt", "text/plain")
     assert response.status_code == 422
     assert client8.get("/v1/documents").json()["total"] == 0
+
+
+_PYPDF_PROBE = """
+import sys
+from docintel.extract import FileKind, extract_text
+from docintel.main import create_app
+from tests.support.pdf import make_pdf
+create_app()
+text = extract_text(content=make_pdf([["in the child"]]), kind=FileKind.PDF, pdf_cpu_seconds_per_mib=2.0)
+print(text, "pypdf" in sys.modules)
+"""
+
+
+def test_pypdf_stays_out_of_the_services_process() -> None:
+    """The forkserver's children parse PDFs; the service's own process never holds pypdf (memory)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    found = subprocess.run(
+        [sys.executable, "-c", _PYPDF_PROBE], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.split() == ["in", "the", "child", "False"]
