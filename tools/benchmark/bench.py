@@ -228,8 +228,8 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument(
         "--keep",
         action="store_true",
-        help="keep the bench output base (its server is shut down), the registry, the cache and "
-        "the vendored repositories",
+        help="keep the bench output base (its server is shut down), the registry, the cache, "
+        "the vendored repositories and the podman images the run loaded",
     )
     return parser
 

@@ -22,6 +22,24 @@ from types import TracebackType
 STORAGE_CONF = "CONTAINERS_STORAGE_CONF"
 
 
+def image_ids() -> set[str]:
+    """The IDs of the images in the store podman uses now (none without podman)."""
+    if shutil.which("podman") is None:
+        return set()
+    argv = ["podman", "images", "--quiet", "--no-trunc"]
+    listed = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return set(listed.stdout.split()) if listed.returncode == 0 else set()
+
+
+def remove_images(ids: list[str]) -> str | None:
+    """Removes the images ``ids`` from the store podman uses now; podman's complaint if it failed."""
+    argv = ["podman", "rmi", "--force", *ids]
+    removed = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if removed.returncode == 0:
+        return None
+    return removed.stderr.strip() or f"podman rmi exited {removed.returncode}"
+
+
 def mounts_under(directory: Path) -> list[str]:
     """Mount points at or under `directory`, deepest first (from /proc/self/mountinfo)."""
     prefix = str(directory.resolve())
