@@ -106,9 +106,7 @@ class OnnxEmbedder(VolumeModelEmbedder[_Model]):
         try:
             pipeline = read_pipeline(path)
         except PipelineError as exc:
-            raise EmbedderUnavailableError(
-                f"onnx model {self._model_name!r} in {path}: {exc}; use DOCINTEL_EMBEDDER=local (the ml image) for it"
-            ) from exc
+            raise EmbedderUnavailableError(f"onnx model {self._model_name!r} in {path}: {exc}") from exc
         threads = self._threads or available_cpus()
         try:
             tokenizer = open_tokenizer(tokenizers, path, pipeline)

@@ -29,6 +29,9 @@ _POOLING = "sentence_transformers.models.Pooling"
 _NORMALIZE = "sentence_transformers.models.Normalize"
 _MEAN = "pooling_mode_mean_tokens"
 TOKENIZER_FILE = "tokenizer.json"
+_WITH_SENTENCE_TRANSFORMERS = (
+    "the local embedder (DOCINTEL_EMBEDDER=local, the ml image) runs it with sentence-transformers"
+)
 
 TokenBatch = dict[str, npt.NDArray[np.int64]]
 """``input_ids``, ``attention_mask`` and ``token_type_ids``, each batch x sequence."""
@@ -60,7 +63,7 @@ def read_pipeline(model_dir: Path) -> SentencePipeline:
     if types not in ([_TRANSFORMER, _POOLING], [_TRANSFORMER, _POOLING, _NORMALIZE]):
         raise PipelineError(
             f"{model_dir / 'modules.json'} lists {types}; only Transformer -> Pooling [-> Normalize] runs "
-            "without sentence-transformers"
+            f"without sentence-transformers: {_WITH_SENTENCE_TRANSFORMERS}"
         )
     transformer_path = model_dir / str(modules[0].get("path", "")) / "sentence_bert_config.json"
     transformer = _object(transformer_path)
@@ -68,7 +71,10 @@ def read_pipeline(model_dir: Path) -> SentencePipeline:
     pooling = _object(pooling_path)
     modes = sorted(key for key, value in pooling.items() if key.startswith("pooling_mode_") and value is True)
     if modes != [_MEAN]:
-        raise PipelineError(f"{pooling_path}: pooling modes {modes}; only {_MEAN} runs without sentence-transformers")
+        raise PipelineError(
+            f"{pooling_path}: pooling modes {modes}; only {_MEAN} runs without sentence-transformers: "
+            + _WITH_SENTENCE_TRANSFORMERS
+        )
     return SentencePipeline(
         max_seq_length=_positive(transformer, "max_seq_length", transformer_path),
         lower_case=bool(transformer.get("do_lower_case", False)),
