@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from docintel.embeddings.sentence_pipeline import TokenBatch
+
 __all__ = ["BertConfig", "BertEncoder", "UnsupportedModelError", "read_config"]
 
 CONFIG_FILE = "config.json"
@@ -82,23 +84,23 @@ class BertEncoder:
         self._torch = torch
         self.config = config
         named = {name.removeprefix(_PREFIX): tensor for name, tensor in weights.items()}
-        missing = [name for name in _weight_names(config.layers) if name not in named]
+        needed = _weight_names(config.layers)
+        missing = [name for name in needed if name not in named]
         if missing:
             raise UnsupportedModelError(f"{WEIGHTS_FILE} lacks {len(missing)} BERT weights, {missing[0]} first")
-        self._weights = {name: named[name].float() for name in _weight_names(config.layers)}
+        self._weights = {name: named[name].float() for name in needed}
         positions = self._weights["embeddings.position_embeddings.weight"]
         self.max_positions = int(positions.shape[0])
 
     @classmethod
-    def open(cls, torch: Any, safetensors_torch: Any, model_dir: Path) -> BertEncoder:
-        """The encoder of ``model_dir``'s ``config.json`` and ``model.safetensors``."""
-        config = read_config(model_dir)
+    def open(cls, torch: Any, safetensors_torch: Any, model_dir: Path, config: BertConfig) -> BertEncoder:
+        """The encoder of shape ``config`` (:func:`read_config`) with ``model_dir``'s ``model.safetensors``."""
         path = model_dir / WEIGHTS_FILE
         if not path.is_file():
             raise UnsupportedModelError(f"{path} does not exist")
         return cls(torch, config, safetensors_torch.load_file(str(path), device="cpu"))
 
-    def hidden_states(self, inputs: dict[str, npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]:
+    def hidden_states(self, inputs: TokenBatch) -> npt.NDArray[np.float32]:
         """The last layer's token embeddings (batch x sequence x hidden) for a tokenized, padded batch."""
         torch, w, config = self._torch, self._weights, self.config
         functional = torch.nn.functional

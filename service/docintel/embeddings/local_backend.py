@@ -28,7 +28,7 @@ import numpy as np
 from docintel.core.cpus import available_cpus
 from docintel.embeddings import sentence_pipeline
 from docintel.embeddings.base import EmbeddingMatrix
-from docintel.embeddings.bert_encoder import BertEncoder, UnsupportedModelError
+from docintel.embeddings.bert_encoder import BertEncoder, UnsupportedModelError, read_config
 from docintel.embeddings.sentence_pipeline import PipelineError, SentencePipeline
 from docintel.embeddings.volume_model import VolumeModelEmbedder, import_runtime
 from docintel.errors import EmbedderUnavailableError, EmbeddingError
@@ -131,8 +131,6 @@ class LocalEmbedder(VolumeModelEmbedder[_Engine]):
         with self._run_lock:
             try:
                 return model.encode(batch)
-            except EmbeddingError:
-                raise
             except Exception as exc:  # torch's and sentence-transformers' own exception types
                 raise EmbeddingError(f"local model {self._model_name} failed on {len(batch)} texts: {exc}") from exc
 
@@ -160,22 +158,23 @@ class LocalEmbedder(VolumeModelEmbedder[_Engine]):
         pipeline = sentence_pipeline.read_pipeline(path)
         if not (path / sentence_pipeline.TOKENIZER_FILE).is_file():
             raise UnsupportedModelError(f"{path / sentence_pipeline.TOKENIZER_FILE} does not exist")
+        config = read_config(path)
+        if config.hidden != pipeline.dimension:  # decided before the weights are read
+            raise UnsupportedModelError(
+                f"its pooling gives {pipeline.dimension} dimensions, its encoder {config.hidden}"
+            )
         tokenizers, safetensors_torch = import_runtime(
             ["tokenizers", "safetensors.torch"],
             image_libraries=("tokenizers", "safetensors"),
             unavailable=ML_IMAGE_REQUIRED,
         )
         try:
-            encoder = BertEncoder.open(torch, safetensors_torch, path)
+            encoder = BertEncoder.open(torch, safetensors_torch, path, config)
             tokenizer = sentence_pipeline.open_tokenizer(tokenizers, path, pipeline)
         except UnsupportedModelError:
             raise
         except Exception as exc:
             raise EmbedderUnavailableError(f"opening local model {self._model_name!r} in {path} failed: {exc}") from exc
-        if encoder.config.hidden != pipeline.dimension:
-            raise UnsupportedModelError(
-                f"its pooling gives {pipeline.dimension} dimensions, its encoder {encoder.config.hidden}"
-            )
         if pipeline.max_seq_length > encoder.max_positions:
             raise UnsupportedModelError(
                 f"max_seq_length {pipeline.max_seq_length} is over the encoder's {encoder.max_positions} positions"
