@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 
@@ -13,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.pdf import make_pdf
+from tests.support.processes import run_python
 from tests.support.redis_server import RedisServer
 
 PDF = make_pdf(
@@ -231,9 +229,6 @@ print(text, "pypdf" in sys.modules)
 
 def test_pypdf_stays_out_of_the_services_process() -> None:
     """The forkserver's children parse PDFs; the service's own process never holds pypdf (memory)."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    found = subprocess.run(
-        [sys.executable, "-c", _PYPDF_PROBE], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    found = run_python(_PYPDF_PROBE, timeout=120)
     assert found.returncode == 0, found.stderr
     assert found.stdout.split() == ["in", "the", "child", "False"]

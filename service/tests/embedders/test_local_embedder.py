@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +19,7 @@ from docintel.core.cpus import available_cpus
 from docintel.embeddings.bert_encoder import BertEncoder, UnsupportedModelError, read_config
 from docintel.embeddings.local_backend import LocalEmbedder
 from tests.embedders.conftest import LOCAL_MODEL, ready_after_loading
+from tests.support.processes import run_python
 from tests.support.redis_server import RedisServer
 
 HEAVY_MODULES = ("sentence_transformers", "transformers", "scipy", "sklearn")
@@ -39,15 +37,7 @@ print(json.dumps({"describe": embedder.describe(), "norm": float((vector * vecto
 
 
 def test_the_torch_engine_runs_without_sentence_transformers(local_model_cache: Path) -> None:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    found = subprocess.run(
-        [sys.executable, "-c", _IMPORTS_PROBE, LOCAL_MODEL, str(local_model_cache), *HEAVY_MODULES],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    found = run_python(_IMPORTS_PROBE, LOCAL_MODEL, str(local_model_cache), *HEAVY_MODULES, timeout=300)
     assert found.returncode == 0, found.stderr
     answer = json.loads(found.stdout.splitlines()[-1])
     assert answer["describe"] == f"local model {LOCAL_MODEL} on torch, {available_cpus()} threads"
