@@ -6,7 +6,8 @@
 # Python on the way: the bytecode ships in the image (PYTHONVERBOSE=1 logs
 # "code object from <file>.py" for every module compiled from source). ml must
 # not import sentence-transformers, transformers, scipy or scikit-learn either:
-# its local embedder runs all-MiniLM-L6-v2 on torch alone. ml then starts again
+# its local embedder runs all-MiniLM-L6-v2 on torch alone, and the image leaves
+# them out (this fails if one comes back and is imported). ml then starts again
 # with its model cache volume read-only too.
 #
 # A CI step rather than a test in //...: tests run inside the build root, where
@@ -83,7 +84,7 @@ run_read_only "$prefix-base" "$images/base:latest" "torch|sentence_transformers"
 echo "--- ml: read-only root, the model fetched into the cache volume"
 cache="$work/models"
 mkdir -m 0777 "$cache"
-# The local embedder runs all-MiniLM-L6-v2 on torch alone (service/README.md).
+# The local embedder runs all-MiniLM-L6-v2 on torch, tokenizers and safetensors alone (service/README.md).
 ml_unimported="sentence_transformers|transformers|scipy|sklearn"
 run_read_only "$prefix-ml" "$images/ml:latest" "$ml_unimported" --models "$cache" --mirror "$mirror"
 

@@ -12,7 +12,10 @@ container's quota), and one of two engines opens them:
   :mod:`docintel.embeddings.sentence_pipeline`. Importing sentence-transformers
   would add 5 to 8 s to every start; tests/embedders/test_local_parity.py
   shows the vectors are sentence-transformers' own.
-- **sentence-transformers**, for every other model: the log says why.
+- **sentence-transformers**, for every other model, where it is installed: the
+  log says why. No image installs it (with transformers, scipy and
+  scikit-learn it would add 260 MB to ml); there such a model gets an error
+  saying which models run and how to run the others.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ __all__ = ["ML_IMAGE_REQUIRED", "LocalEmbedder"]
 logger = logging.getLogger(__name__)
 
 ML_IMAGE_REQUIRED = (
-    "the local embedder needs the ml image (torch and sentence-transformers are not installed); "
+    "the local embedder needs the ml image (torch, tokenizers or safetensors is not installed); "
     "use DOCINTEL_EMBEDDER=openai or run the docintel ml image"
 )
 
@@ -143,10 +146,17 @@ class LocalEmbedder(VolumeModelEmbedder[_Engine]):
         try:
             return self._open_on_torch(torch, path, threads)
         except (UnsupportedModelError, PipelineError) as exc:
-            logger.info("local model %s runs on sentence-transformers: %s", self._model_name, exc)
+            reason = str(exc)
         (sentence_transformers,) = import_runtime(
-            ["sentence_transformers"], image_libraries=("sentence_transformers",), unavailable=ML_IMAGE_REQUIRED
+            ["sentence_transformers"],
+            image_libraries=("sentence_transformers",),
+            unavailable=(
+                f"local model {self._model_name!r} cannot run on torch alone ({reason}), and sentence-transformers, "
+                "which would run it, is not installed (no docintel image has it): use a BERT model with mean "
+                "pooling, such as all-MiniLM-L6-v2, or an image that adds sentence-transformers to ml"
+            ),
         )
+        logger.info("local model %s runs on sentence-transformers: %s", self._model_name, reason)
         return _SentenceTransformersEngine(
             sentence_transformers.SentenceTransformer(str(path), device="cpu"),
             batch_size=self.batch_size,

@@ -30,7 +30,7 @@ _NORMALIZE = "sentence_transformers.models.Normalize"
 _MEAN = "pooling_mode_mean_tokens"
 TOKENIZER_FILE = "tokenizer.json"
 _WITH_SENTENCE_TRANSFORMERS = (
-    "the local embedder (DOCINTEL_EMBEDDER=local, the ml image) runs it with sentence-transformers"
+    "the local embedder (DOCINTEL_EMBEDDER=local) runs it with sentence-transformers where that is installed"
 )
 
 TokenBatch = dict[str, npt.NDArray[np.int64]]

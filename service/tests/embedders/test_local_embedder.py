@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 from docintel.core.cpus import available_cpus
 from docintel.embeddings.bert_encoder import BertEncoder, UnsupportedModelError, read_config
 from docintel.embeddings.local_backend import LocalEmbedder
+from docintel.errors import EmbedderUnavailableError
 from tests.embedders.conftest import LOCAL_MODEL, ready_after_loading
 from tests.support.processes import run_python
 from tests.support.redis_server import RedisServer
@@ -29,6 +31,7 @@ _IMPORTS_PROBE = """
 import json, sys
 from pathlib import Path
 from docintel.embeddings.local_backend import LocalEmbedder
+from docintel.errors import EmbedderUnavailableError
 embedder = LocalEmbedder(model_name=sys.argv[1], model_dir=Path(sys.argv[2]), batch_size=8)
 vector = embedder.embed(["which pet hunts rodents?"])[0]
 print(json.dumps({"describe": embedder.describe(), "norm": float((vector * vector).sum()),
@@ -45,13 +48,10 @@ def test_the_torch_engine_runs_without_sentence_transformers(local_model_cache: 
     assert answer["loaded"] == []
 
 
-def test_another_pipeline_falls_back_to_sentence_transformers(
-    minilm_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    """CLS pooling instead of mean. The manifest pins only real models, so this variant is handed to
-    the embedder as its verified directory (the one seam: ``_model_files``)."""
-    from sentence_transformers import SentenceTransformer
-
+def _cls_variant(minilm_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[LocalEmbedder, Path]:
+    """all-MiniLM-L6-v2 with CLS pooling instead of mean, and an embedder opening it. The manifest pins
+    only real models, so the variant is handed to the embedder as its verified directory (the one
+    seam: ``_model_files``)."""
     variant = tmp_path / "cls-pooling"
     shutil.copytree(minilm_dir, variant)
     pooling = variant / "1_Pooling" / "config.json"
@@ -60,6 +60,15 @@ def test_another_pipeline_falls_back_to_sentence_transformers(
     pooling.write_text(json.dumps(config))
     embedder = LocalEmbedder(model_name="cls-variant", model_dir=tmp_path / "unused", batch_size=8)
     monkeypatch.setattr(embedder, "_model_files", lambda: variant)
+    return embedder, variant
+
+
+def test_another_pipeline_falls_back_to_sentence_transformers(
+    minilm_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    embedder, variant = _cls_variant(minilm_dir, tmp_path, monkeypatch)
     texts = ["Cats purr.", "Tax brackets and deadlines."]
     with caplog.at_level(logging.INFO, logger="docintel.embeddings.local_backend"):
         vectors = embedder.embed(texts)
@@ -67,6 +76,26 @@ def test_another_pipeline_falls_back_to_sentence_transformers(
     assert "runs on sentence-transformers" in caplog.text and "pooling modes" in caplog.text
     expected = SentenceTransformer(str(variant), device="cpu").encode(texts, convert_to_numpy=True)
     assert np.abs(vectors - expected).max() <= 1e-6
+
+
+def test_another_pipeline_without_sentence_transformers(
+    minilm_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in the ml image, which does not install sentence-transformers: here a ``None`` in
+    ``sys.modules`` makes its import fail the way a missing package does (the package itself is
+    installed for the test above). The error names the model, why torch alone cannot run it and what to do."""
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    embedder, _ = _cls_variant(minilm_dir, tmp_path, monkeypatch)
+    with pytest.raises(EmbedderUnavailableError) as info:
+        embedder.embed(["Cats purr."])
+    message = str(info.value)
+    assert message.startswith("local model 'cls-variant' cannot run on torch alone (")
+    assert "pooling modes ['pooling_mode_cls_token']" in message
+    assert "sentence-transformers, which would run it, is not installed" in message
+    assert "use a BERT model with mean pooling, such as all-MiniLM-L6-v2" in message
+    with pytest.raises(EmbedderUnavailableError) as again:  # /readyz says the same, every time
+        embedder.check_ready(timeout=60)
+    assert str(again.value) == message
 
 
 def test_what_the_encoder_refuses(minilm_dir: Path, tmp_path: Path) -> None:
