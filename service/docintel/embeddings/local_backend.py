@@ -10,11 +10,11 @@ container's quota), and one of two engines opens them:
   ``tokenizer.json`` through ``tokenizers``, its encoder through
   :mod:`docintel.embeddings.bert_encoder`, its pooling through
   :mod:`docintel.embeddings.sentence_pipeline`. Importing sentence-transformers
-  would add 5 to 8 s to every start; tests/embedders/test_local_parity.py
+  would add 5 to 8 s to every start; tests/embedders/test_parity.py
   shows the vectors are sentence-transformers' own.
 - **sentence-transformers**, for every other model, where it is installed: the
   log says why. No image installs it (with transformers, scipy and
-  scikit-learn it would add 260 MB to ml); there such a model gets an error
+  scikit-learn it would add 314 MB to ml); there such a model gets an error
   saying which models run and how to run the others.
 """
 
