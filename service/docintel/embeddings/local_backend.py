@@ -6,7 +6,7 @@ sure the model files are present and verified under ``model_dir``
 container's CPUs (its default is every CPU of the host, whatever the
 container's quota), and one of two engines opens them:
 - **torch**, for a BERT sentence-transformers model with the usual pipeline
-  (Transformer -> mean Pooling [-> Normalize]; all-MiniLM-L6-v2 is one): its
+  (Transformer -> mean, CLS or max Pooling [-> Normalize]; all-MiniLM-L6-v2 is one): its
   ``tokenizer.json`` through ``tokenizers``, its encoder through
   :mod:`docintel.embeddings.bert_encoder`, its pooling through
   :mod:`docintel.embeddings.sentence_pipeline`. Importing sentence-transformers
@@ -152,8 +152,8 @@ class LocalEmbedder(VolumeModelEmbedder[_Engine]):
             image_libraries=("sentence_transformers",),
             unavailable=(
                 f"local model {self._model_name!r} cannot run on torch alone ({reason}), and sentence-transformers, "
-                "which would run it, is not installed (no docintel image has it): use a BERT model with mean "
-                "pooling, such as all-MiniLM-L6-v2, or an image that adds sentence-transformers to ml"
+                "which would run it, is not installed (no docintel image has it): use a BERT model with mean, CLS "
+                "or max pooling, such as all-MiniLM-L6-v2, or an image that adds sentence-transformers to ml"
             ),
         )
         logger.info("local model %s runs on sentence-transformers: %s", self._model_name, reason)

@@ -7,7 +7,8 @@ config) are present and verified under ``model_dir``
 ``tokenizer.json`` and ONNX Runtime opens ``model.onnx`` on the CPU. Around the
 graph runs the model's own pipeline (:mod:`docintel.embeddings.sentence_pipeline`):
 truncation at its ``max_seq_length``, padding to the longest text of each
-batch, masked mean pooling and L2 normalisation.
+batch, its pooling (the masked mean for all-MiniLM-L6-v2; CLS or max for
+others) and L2 normalisation.
 """
 
 from __future__ import annotations

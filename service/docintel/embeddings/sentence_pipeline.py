@@ -2,7 +2,8 @@
 
 ``modules.json`` lists the modules a sentence-transformers model applies in
 order; for all-MiniLM-L6-v2 they are Transformer (settings in
-``sentence_bert_config.json``) -> Pooling (``1_Pooling/config.json``) ->
+``sentence_bert_config.json``) -> Pooling (``1_Pooling/config.json``: the mean
+of the tokens; the CLS token or the maximum are the other modes this runs) ->
 Normalize. :func:`read_pipeline` reads those files, and :func:`pool` does the
 Pooling and Normalize steps on the Transformer's token embeddings with numpy,
 so an ONNX graph of the Transformer alone (or :mod:`docintel.embeddings.bert_encoder`)
@@ -17,17 +18,31 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PipelineError", "SentencePipeline", "TokenBatch", "open_tokenizer", "pool", "read_pipeline", "tokenize"]
+__all__ = [
+    "PipelineError",
+    "PoolingMode",
+    "SentencePipeline",
+    "TokenBatch",
+    "open_tokenizer",
+    "pool",
+    "read_pipeline",
+    "tokenize",
+]
 
 _TRANSFORMER = "sentence_transformers.models.Transformer"
 _POOLING = "sentence_transformers.models.Pooling"
 _NORMALIZE = "sentence_transformers.models.Normalize"
-_MEAN = "pooling_mode_mean_tokens"
+PoolingMode = Literal["mean", "cls", "max"]
+_POOLING_MODES: dict[str, PoolingMode] = {
+    "pooling_mode_mean_tokens": "mean",
+    "pooling_mode_cls_token": "cls",
+    "pooling_mode_max_tokens": "max",
+}
 TOKENIZER_FILE = "tokenizer.json"
 _WITH_SENTENCE_TRANSFORMERS = (
     "the local embedder (DOCINTEL_EMBEDDER=local) runs it with sentence-transformers where that is installed"
@@ -49,10 +64,12 @@ class SentencePipeline:
     lower_case: bool
     dimension: int
     normalize: bool
+    pooling: PoolingMode = "mean"
+    """``mean`` (of the tokens the mask keeps), ``cls`` (the first token's) or ``max`` (per coordinate)."""
 
 
 def read_pipeline(model_dir: Path) -> SentencePipeline:
-    """The pipeline of ``model_dir``: Transformer -> Pooling (mean tokens) [-> Normalize].
+    """The pipeline of ``model_dir``: Transformer -> Pooling (one of mean, CLS, max) [-> Normalize].
 
     Raises :class:`PipelineError` naming the file for anything else.
     """
@@ -70,16 +87,17 @@ def read_pipeline(model_dir: Path) -> SentencePipeline:
     pooling_path = model_dir / str(modules[1].get("path", "")) / "config.json"
     pooling = _object(pooling_path)
     modes = sorted(key for key, value in pooling.items() if key.startswith("pooling_mode_") and value is True)
-    if modes != [_MEAN]:
+    if len(modes) != 1 or modes[0] not in _POOLING_MODES:
         raise PipelineError(
-            f"{pooling_path}: pooling modes {modes}; only {_MEAN} runs without sentence-transformers: "
-            + _WITH_SENTENCE_TRANSFORMERS
+            f"{pooling_path}: pooling modes {modes}; only one of {', '.join(_POOLING_MODES)} runs without "
+            f"sentence-transformers: {_WITH_SENTENCE_TRANSFORMERS}"
         )
     return SentencePipeline(
         max_seq_length=_positive(transformer, "max_seq_length", transformer_path),
         lower_case=bool(transformer.get("do_lower_case", False)),
         dimension=_positive(pooling, "word_embedding_dimension", pooling_path),
         normalize=len(types) == 3,
+        pooling=_POOLING_MODES[modes[0]],
     )
 
 
@@ -106,14 +124,19 @@ def tokenize(tokenizer: Any, pipeline: SentencePipeline, batch: Sequence[str]) -
 def pool(
     pipeline: SentencePipeline, token_embeddings: npt.NDArray[np.float32], attention_mask: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.float32]:
-    """Sentence vectors: the mean of the token embeddings where the mask is 1, then L2-normalised if asked.
+    """Sentence vectors pooled as sentence-transformers does, then L2-normalised if asked.
 
-    ``token_embeddings`` is batch x sequence x hidden, ``attention_mask`` batch x sequence.
+    ``token_embeddings`` is batch x sequence x hidden, ``attention_mask`` batch x sequence (1 for
+    the tokens, 0 for padding). mean: of the tokens; cls: the first token; max: per coordinate, of the tokens.
     """
     mask = attention_mask.astype(np.float32)[:, :, None]
-    summed = (token_embeddings * mask).sum(axis=1)
-    counts = np.maximum(mask.sum(axis=1), 1e-9)
-    vectors: npt.NDArray[np.float32] = (summed / counts).astype(np.float32, copy=False)
+    if pipeline.pooling == "cls":
+        pooled = token_embeddings[:, 0]
+    elif pipeline.pooling == "max":
+        pooled = np.where(mask > 0, token_embeddings, np.float32(-1e9)).max(axis=1)
+    else:
+        pooled = (token_embeddings * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+    vectors: npt.NDArray[np.float32] = pooled.astype(np.float32, copy=False)
     if pipeline.normalize:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors = (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)

@@ -48,19 +48,37 @@ def test_the_torch_engine_runs_without_sentence_transformers(local_model_cache: 
     assert answer["loaded"] == []
 
 
-def _cls_variant(minilm_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[LocalEmbedder, Path]:
-    """all-MiniLM-L6-v2 with CLS pooling instead of mean, and an embedder opening it. The manifest pins
-    only real models, so the variant is handed to the embedder as its verified directory (the one
-    seam: ``_model_files``)."""
-    variant = tmp_path / "cls-pooling"
+def _pooling_variant(
+    mode: str, minilm_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[LocalEmbedder, Path]:
+    """all-MiniLM-L6-v2 pooled by ``pooling_mode_<mode>`` instead of the mean, and an embedder opening
+    it. The manifest pins only real models, so the variant is handed to the embedder as its verified
+    directory (the one seam: ``_model_files``)."""
+    variant = tmp_path / f"{mode}-pooling"
     shutil.copytree(minilm_dir, variant)
     pooling = variant / "1_Pooling" / "config.json"
     config = json.loads(pooling.read_text())
-    config.update(pooling_mode_mean_tokens=False, pooling_mode_cls_token=True)
+    config.update({"pooling_mode_mean_tokens": False, f"pooling_mode_{mode}": True})
     pooling.write_text(json.dumps(config))
-    embedder = LocalEmbedder(model_name="cls-variant", model_dir=tmp_path / "unused", batch_size=8)
+    embedder = LocalEmbedder(model_name=f"{mode}-variant", model_dir=tmp_path / "unused", batch_size=8)
     monkeypatch.setattr(embedder, "_model_files", lambda: variant)
     return embedder, variant
+
+
+_TEXTS = ["Cats purr.", "Tax brackets and deadlines for filing returns, and the penalties for filing late."]
+
+
+@pytest.mark.parametrize("mode", ["cls_token", "max_tokens"])
+def test_cls_and_max_pooling_run_on_torch(
+    mode: str, minilm_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    embedder, variant = _pooling_variant(mode, minilm_dir, tmp_path, monkeypatch)
+    vectors = embedder.embed(_TEXTS)  # two lengths: the shorter text is padded
+    assert embedder.describe() == f"local model {mode}-variant on torch, {available_cpus()} threads"
+    expected = SentenceTransformer(str(variant), device="cpu").encode(_TEXTS, convert_to_numpy=True)
+    assert np.abs(vectors - expected).max() <= 1e-6
 
 
 def test_another_pipeline_falls_back_to_sentence_transformers(
@@ -68,13 +86,14 @@ def test_another_pipeline_falls_back_to_sentence_transformers(
 ) -> None:
     from sentence_transformers import SentenceTransformer
 
-    embedder, variant = _cls_variant(minilm_dir, tmp_path, monkeypatch)
-    texts = ["Cats purr.", "Tax brackets and deadlines."]
+    embedder, variant = _pooling_variant("mean_sqrt_len_tokens", minilm_dir, tmp_path, monkeypatch)
     with caplog.at_level(logging.INFO, logger="docintel.embeddings.local_backend"):
-        vectors = embedder.embed(texts)
-    assert embedder.describe() == f"local model cls-variant on sentence-transformers, {available_cpus()} threads"
+        vectors = embedder.embed(_TEXTS)
+    assert embedder.describe() == (
+        f"local model mean_sqrt_len_tokens-variant on sentence-transformers, {available_cpus()} threads"
+    )
     assert "runs on sentence-transformers" in caplog.text and "pooling modes" in caplog.text
-    expected = SentenceTransformer(str(variant), device="cpu").encode(texts, convert_to_numpy=True)
+    expected = SentenceTransformer(str(variant), device="cpu").encode(_TEXTS, convert_to_numpy=True)
     assert np.abs(vectors - expected).max() <= 1e-6
 
 
@@ -85,14 +104,14 @@ def test_another_pipeline_without_sentence_transformers(
     ``sys.modules`` makes its import fail the way a missing package does (the package itself is
     installed for the test above). The error names the model, why torch alone cannot run it and what to do."""
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)
-    embedder, _ = _cls_variant(minilm_dir, tmp_path, monkeypatch)
+    embedder, _ = _pooling_variant("mean_sqrt_len_tokens", minilm_dir, tmp_path, monkeypatch)
     with pytest.raises(EmbedderUnavailableError) as info:
         embedder.embed(["Cats purr."])
     message = str(info.value)
-    assert message.startswith("local model 'cls-variant' cannot run on torch alone (")
-    assert "pooling modes ['pooling_mode_cls_token']" in message
+    assert message.startswith("local model 'mean_sqrt_len_tokens-variant' cannot run on torch alone (")
+    assert "pooling modes ['pooling_mode_mean_sqrt_len_tokens']" in message
     assert "sentence-transformers, which would run it, is not installed" in message
-    assert "use a BERT model with mean pooling, such as all-MiniLM-L6-v2" in message
+    assert "use a BERT model with mean, CLS or max pooling, such as all-MiniLM-L6-v2" in message
     with pytest.raises(EmbedderUnavailableError) as again:  # /readyz says the same, every time
         embedder.check_ready(timeout=60)
     assert str(again.value) == message

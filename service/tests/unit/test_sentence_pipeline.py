@@ -44,14 +44,24 @@ def test_without_normalize(tmp_path: Path) -> None:
     assert not read_pipeline(_model(tmp_path, modules=MODULES[:2])).normalize
 
 
+@pytest.mark.parametrize(("key", "mode"), [("pooling_mode_cls_token", "cls"), ("pooling_mode_max_tokens", "max")])
+def test_other_pooling_modes(tmp_path: Path, key: str, mode: str) -> None:
+    pooling = {**POOLING, "pooling_mode_mean_tokens": False, key: True}
+    assert read_pipeline(_model(tmp_path, pooling=pooling)).pooling == mode
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"modules": MODULES[::-1]}, "Transformer -> Pooling"),
         ({"modules": [*MODULES, {"type": "sentence_transformers.models.Dense", "path": "3_Dense"}]}, "Pooling"),
         ({"modules": {"not": "a list"}}, "expected a list"),
-        ({"pooling": {**POOLING, "pooling_mode_cls_token": True}}, "cls_token"),
-        ({"pooling": {**POOLING, "pooling_mode_mean_tokens": False}}, "only pooling_mode_mean_tokens"),
+        ({"pooling": {**POOLING, "pooling_mode_cls_token": True}}, r"\['pooling_mode_cls_token', 'pooling_mode_mean"),
+        ({"pooling": {**POOLING, "pooling_mode_mean_tokens": False}}, r"modes \[\]; only one of pooling_mode_mean"),
+        (
+            {"pooling": {**POOLING, "pooling_mode_mean_tokens": False, "pooling_mode_mean_sqrt_len_tokens": True}},
+            "mean_sqrt_len_tokens",
+        ),
         ({"pooling": {**POOLING, "word_embedding_dimension": 0}}, "word_embedding_dimension"),
         ({"pooling": ["x"]}, "expected a JSON object"),
         ({"transformer": {"max_seq_length": "256"}}, "max_seq_length"),
@@ -82,6 +92,21 @@ def test_pool_averages_unmasked_tokens_then_normalises() -> None:
     normalized = pool(SentencePipeline(max_seq_length=3, lower_case=False, dimension=2, normalize=True), tokens, mask)
     np.testing.assert_allclose(normalized, [[1.0, 0.0], [0.0, 1.0]])
     assert normalized.dtype == np.float32
+
+
+def test_pool_cls_takes_the_first_token_and_max_skips_padding() -> None:
+    tokens = np.array(
+        [
+            [[3.0, -5.0], [1.0, -1.0], [100.0, 100.0]],  # last position is padding
+            [[0.0, 2.0], [-1.0, 4.0], [7.0, 6.0]],
+        ],
+        dtype=np.float32,
+    )
+    mask = np.array([[1, 1, 0], [1, 1, 1]], dtype=np.int64)
+    cls = SentencePipeline(max_seq_length=3, lower_case=False, dimension=2, normalize=False, pooling="cls")
+    np.testing.assert_allclose(pool(cls, tokens, mask), [[3.0, -5.0], [0.0, 2.0]])
+    largest = SentencePipeline(max_seq_length=3, lower_case=False, dimension=2, normalize=False, pooling="max")
+    np.testing.assert_allclose(pool(largest, tokens, mask), [[3.0, -1.0], [7.0, 6.0]])
 
 
 def test_pool_of_an_all_zero_vector_stays_finite() -> None:
