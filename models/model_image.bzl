@@ -73,5 +73,8 @@ def model_image(name, model, files, repo_tag, description):
             ":" + name + "_image",
         ],
         main = "model_image_test.py",
-        deps = ["//tools/oci:layer_stream"],
+        deps = [
+            "//tools/oci:layer_stream",
+            "//tools/oci:oci_layout",
+        ],
     )

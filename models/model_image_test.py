@@ -2,10 +2,11 @@
 
     model_image_test.py IMAGE_LAYOUT MANIFEST.json MODEL_NAME
 
-Reads the layers straight from the OCI layout: every regular file must be
-`models/<name>/<revision>/<path>` of a manifest entry with its size and sha256,
-every manifest file must be there, and the directories must belong to the
-service's user so a volume seeded from the image stays writable for it.
+Reads the layers from the OCI layout (through tools/oci/oci_layout.py): every
+regular file must be `models/<name>/<revision>/<path>` of a manifest entry with
+its size and sha256, every manifest file must be there, and the directories
+must belong to the service's user so a volume seeded from the image stays
+writable for it.
 """
 
 from __future__ import annotations
@@ -19,12 +20,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from layer_stream import layer_tar
+from oci_layout import Layout
 
 SERVICE_UID = 65532
-
-
-def _blob(layout: Path, digest: str) -> Path:
-    return layout / "blobs" / "sha256" / digest.removeprefix("sha256:")
 
 
 def _sha256(stream: IO[bytes]) -> str:
@@ -34,13 +32,12 @@ def _sha256(stream: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
-def image_members(layout: Path) -> dict[str, tuple[tarfile.TarInfo, str | None]]:
+def image_members(path: Path) -> dict[str, tuple[tarfile.TarInfo, str | None]]:
     """Path -> (tar header, sha256 of a regular file's bytes) over all layers."""
-    index = json.loads((layout / "index.json").read_text())
-    manifest = json.loads(_blob(layout, index["manifests"][0]["digest"]).read_text())
+    layout = Layout(path)
     members: dict[str, tuple[tarfile.TarInfo, str | None]] = {}
-    for layer in manifest["layers"]:
-        with layer_tar(_blob(layout, layer["digest"]), layer["mediaType"], f"layer {layer['digest']}") as tar:
+    for layer in layout.layers():
+        with layer_tar(layout.blob(layer, "layer"), layer.media_type, f"layer {layer.digest}") as tar:
             for info in tar:
                 data = tar.extractfile(info) if info.isfile() else None
                 members[info.name.rstrip("/")] = (info, _sha256(data) if data else None)

@@ -57,6 +57,10 @@ def _metadata_spec(ctx, base, layout):
         "platform": image_platform(ctx),
     })
 
+def _over_base(files, base_files):
+    """A depset of the new layers' `files` over `base_files` (the base image's, None without a base), bottom first."""
+    return depset(files, transitive = [base_files] if base_files != None else [], order = "postorder")
+
 def _oci_image_impl(ctx):
     layout = ctx.actions.declare_directory(ctx.label.name)
     digest = ctx.actions.declare_file(ctx.label.name + ".digest")
@@ -87,11 +91,7 @@ def _oci_image_impl(ctx):
     )
 
     # The layout directory: every blob copied in.
-    layer_blobs = depset(
-        [layer.blob for layer in layers],
-        transitive = [base.layer_blobs] if base else [],
-        order = "postorder",
-    )
+    layer_blobs = _over_base([layer.blob for layer in layers], base.layer_blobs if base else None)
     args = ctx.actions.args()
     args.add("--manifest", manifest)
     args.add("--blobs", blobs)
@@ -104,11 +104,7 @@ def _oci_image_impl(ctx):
         mnemonic = "OciLayout",
         progress_message = "Writing image layout %{label}",
     )
-    listings = depset(
-        [layer.listing for layer in layers],
-        transitive = [base.listings] if base else [],
-        order = "postorder",
-    )
+    listings = _over_base([layer.listing for layer in layers], base.listings if base else None)
     return [
         DefaultInfo(files = depset([layout])),
         OutputGroupInfo(digest = depset([digest]), metadata = depset(metadata + [digest])),
