@@ -44,9 +44,6 @@ _POOLING_MODES: dict[str, PoolingMode] = {
     "pooling_mode_max_tokens": "max",
 }
 TOKENIZER_FILE = "tokenizer.json"
-_WITH_SENTENCE_TRANSFORMERS = (
-    "the local embedder (DOCINTEL_EMBEDDER=local) runs it with sentence-transformers where that is installed"
-)
 
 TokenBatch = dict[str, npt.NDArray[np.int64]]
 """``input_ids``, ``attention_mask`` and ``token_type_ids``, each batch x sequence."""
@@ -80,7 +77,7 @@ def read_pipeline(model_dir: Path) -> SentencePipeline:
     if types not in ([_TRANSFORMER, _POOLING], [_TRANSFORMER, _POOLING, _NORMALIZE]):
         raise PipelineError(
             f"{model_dir / 'modules.json'} lists {types}; only Transformer -> Pooling [-> Normalize] runs "
-            f"without sentence-transformers: {_WITH_SENTENCE_TRANSFORMERS}"
+            "without sentence-transformers"
         )
     transformer_path = model_dir / str(modules[0].get("path", "")) / "sentence_bert_config.json"
     transformer = _object(transformer_path)
@@ -90,7 +87,7 @@ def read_pipeline(model_dir: Path) -> SentencePipeline:
     if len(modes) != 1 or modes[0] not in _POOLING_MODES:
         raise PipelineError(
             f"{pooling_path}: pooling modes {modes}; only one of {', '.join(_POOLING_MODES)} runs without "
-            f"sentence-transformers: {_WITH_SENTENCE_TRANSFORMERS}"
+            "sentence-transformers"
         )
     return SentencePipeline(
         max_seq_length=_positive(transformer, "max_seq_length", transformer_path),
