@@ -1,15 +1,6 @@
 """model_image: one model's files as an image of their own, in the docintel model cache layout.
 
-Example (models/BUILD.bazel):
-
-    model_image(
-        name = "minilm",
-        model = "all-MiniLM-L6-v2",
-        files = minilm_files("models/all-MiniLM-L6-v2/main"),
-        repo_tag = "docintel/minilm:latest",
-        description = "all-MiniLM-L6-v2 in the docintel model cache layout (/models), files only",
-    )
-
+`model_image(name = "minilm", ...)` (models/BUILD.bazel has the three in use)
 creates the layer `minilm`, the image `minilm_image`, its
 podman loader `minilm_load`, and `minilm_image_test`, which checks that the
 image holds exactly the model's files of manifest.json, each with its size and

@@ -33,7 +33,7 @@ from docintel.embeddings import sentence_pipeline
 from docintel.embeddings.base import EmbeddingMatrix
 from docintel.embeddings.bert_encoder import BertEncoder, UnsupportedModelError, read_config
 from docintel.embeddings.sentence_pipeline import PipelineError, SentencePipeline
-from docintel.embeddings.volume_model import VolumeModelEmbedder, import_runtime
+from docintel.embeddings.volume_model import OpenedModel, VolumeModelEmbedder, import_runtime
 from docintel.errors import EmbedderUnavailableError, EmbeddingError
 
 __all__ = ["ML_IMAGE_REQUIRED", "LocalEmbedder"]
@@ -46,20 +46,12 @@ ML_IMAGE_REQUIRED = (
 )
 
 
-class _Engine(Protocol):
-    """An opened model: its dimension, and one batch of texts to vectors."""
+class _Engine(OpenedModel, Protocol):
+    """An opened model (its dimension and threads), what runs it, and one batch of texts to vectors."""
 
     @property
     def name(self) -> str:
         """What runs the model, for describe()."""
-
-    @property
-    def threads(self) -> int:
-        """The threads torch runs each batch on."""
-
-    @property
-    def dimension(self) -> int:
-        """The sentence-embedding dimension."""
 
     def encode(self, batch: Sequence[str]) -> EmbeddingMatrix:
         """One batch's vectors."""
@@ -113,20 +105,9 @@ class LocalEmbedder(VolumeModelEmbedder[_Engine]):
 
     backend = "local"
 
-    @property
-    def dimension(self) -> int:
-        """The loaded model's sentence-embedding dimension."""
-        return self._loaded().dimension
-
-    def _expected_dimension(self) -> int | None:
-        """Known once the model is loaded."""
-        return self._model.dimension if self._model is not None else None
-
-    def describe(self) -> str:
-        """The model's name and, once loaded, the engine running it and on how many threads."""
-        if self._model is None:
-            return f"local model {self._model_name}"
-        return f"local model {self._model_name} on {self._model.name}, {self._model.threads} threads"
+    def _runs_on(self, model: _Engine) -> str:
+        """The engine running it and on how many threads."""
+        return f" on {model.name}, {model.threads} threads"
 
     def _embed(self, batch: Sequence[str]) -> EmbeddingMatrix:
         """Encode one batch on the CPU."""

@@ -54,6 +54,11 @@ class _Model:
     input_names: frozenset[str]
     threads: int
 
+    @property
+    def dimension(self) -> int:
+        """The pooling config's dimension."""
+        return self.pipeline.dimension
+
 
 class OnnxEmbedder(VolumeModelEmbedder[_Model]):
     """An ONNX model run by ONNX Runtime on the CPU, loaded lazily from a verified local directory."""
@@ -67,20 +72,9 @@ class OnnxEmbedder(VolumeModelEmbedder[_Model]):
         super().__init__(model_name=model_name, model_dir=model_dir, **options)
         self._threads = threads
 
-    @property
-    def dimension(self) -> int:
-        """The model's sentence-embedding dimension (its pooling config's)."""
-        return self._loaded().pipeline.dimension
-
-    def _expected_dimension(self) -> int | None:
-        """Known once the model is loaded."""
-        return self._model.pipeline.dimension if self._model is not None else None
-
-    def describe(self) -> str:
-        """The model's name and, once loaded, the threads its session runs on."""
-        if self._model is None:
-            return f"onnx model {self._model_name}"
-        return f"onnx model {self._model_name}, {self._model.threads} threads"
+    def _runs_on(self, model: _Model) -> str:
+        """The threads its session runs on."""
+        return f", {model.threads} threads"
 
     def _embed(self, batch: Sequence[str]) -> EmbeddingMatrix:
         """Tokenize, run the graph and pool one batch, padded to its longest text."""

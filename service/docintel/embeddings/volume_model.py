@@ -18,15 +18,28 @@ from abc import abstractmethod
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Generic, TypeVar, Unpack
+from typing import Generic, Protocol, TypeVar, Unpack
 
 from docintel.core.heap import release_free_heap
 from docintel.embeddings.base import Embedder, EmbedderOptions
 from docintel.errors import EmbedderUnavailableError
 
-__all__ = ["VolumeModelEmbedder", "import_runtime"]
+__all__ = ["OpenedModel", "VolumeModelEmbedder", "import_runtime"]
 
-ModelT = TypeVar("ModelT")
+
+class OpenedModel(Protocol):
+    """What every opened model tells: its sentence-embedding dimension and the threads it runs on."""
+
+    @property
+    def dimension(self) -> int:
+        """The length of its vectors."""
+
+    @property
+    def threads(self) -> int:
+        """The CPUs one batch is spread over."""
+
+
+ModelT = TypeVar("ModelT", bound=OpenedModel)
 
 
 def import_runtime(names: Sequence[str], *, image_libraries: Collection[str], unavailable: str) -> list[ModuleType]:
@@ -52,6 +65,24 @@ class VolumeModelEmbedder(Embedder, Generic[ModelT]):
         self._model: ModelT | None = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        """The loaded model's sentence-embedding dimension (loading it if needed)."""
+        return self._loaded().dimension
+
+    def _expected_dimension(self) -> int | None:
+        """Known once the model is loaded."""
+        return self._model.dimension if self._model is not None else None
+
+    def describe(self) -> str:
+        """The model's name and, once loaded, what it runs on (:meth:`_runs_on`)."""
+        described = f"{self.backend} model {self._model_name}"
+        return described if self._model is None else described + self._runs_on(self._model)
+
+    @abstractmethod
+    def _runs_on(self, model: ModelT) -> str:
+        """What :meth:`describe` adds once ``model`` is loaded: its engine, threads."""
 
     @abstractmethod
     def _load(self) -> ModelT:

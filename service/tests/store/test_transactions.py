@@ -33,34 +33,36 @@ def test_nothing_to_write_returns_without_exec(
     assert client.dbsize() == 0
 
 
+class RacedRead:
+    """A read step whose watched key ``n`` another client changes on each of its first ``conflicts`` attempts.
+
+    Each attempt writes ``mine`` = its number if it gets to EXEC.
+    """
+
+    def __init__(self, other: redis.Redis, conflicts: int) -> None:
+        self.other, self.conflicts, self.attempts = other, conflicts, 0
+
+    def __call__(self, pipe: Pipeline) -> Attempt[int]:
+        self.attempts += 1
+        if self.attempts <= self.conflicts:
+            self.other.incr("n")
+        attempt = self.attempts
+        return Attempt(attempt, lambda p: p.set("mine", attempt))
+
+
 def test_conflicts_are_retried_then_409(redis_server: RedisServer, make_redis: Callable[..., redis.Redis]) -> None:
-    client, other = make_redis(redis_server), make_redis(redis_server)
-    attempts = 0
-
-    def read(pipe: Pipeline) -> Attempt[None]:
-        nonlocal attempts
-        attempts += 1
-        other.incr("n")  # another writer changes the watched key every time
-        return Attempt(None, lambda p: p.set("mine", 1))
-
+    client = make_redis(redis_server)
+    read = RacedRead(make_redis(redis_server), conflicts=5)
     with pytest.raises(ConflictError, match="busy; retry") as caught:
         transact(client, keys=["n"], read=read, conflict_message="busy; retry", max_attempts=5)
-    assert attempts == 5
+    assert read.attempts == 5
     assert (caught.value.status_code, caught.value.code, caught.value.retry_after) == (409, "write_conflict", 1)
     assert client.get("mine") is None
 
 
 def test_a_conflict_then_success(redis_server: RedisServer, make_redis: Callable[..., redis.Redis]) -> None:
-    client, other = make_redis(redis_server), make_redis(redis_server)
-    attempts = 0
-
-    def read(pipe: Pipeline) -> Attempt[int]:
-        nonlocal attempts
-        attempts += 1
-        if attempts == 1:
-            other.incr("n")
-        return Attempt(attempts, lambda p: p.set("mine", attempts))
-
+    client = make_redis(redis_server)
+    read = RacedRead(make_redis(redis_server), conflicts=1)
     assert transact(client, keys=["n"], read=read, conflict_message="retry") == 2
     assert client.get("mine") == b"2"
 
