@@ -1,4 +1,4 @@
-"""Unit tests of tools/bench's parsing, results and table (the benchmark itself runs with `tools/bench`)."""
+"""Unit tests of tools/bench itself: which steps run, a run that fails, the table from typed results."""
 
 from __future__ import annotations
 
@@ -13,12 +13,9 @@ from unittest import mock
 
 import bench
 import podman_store
-import registry
 import session
-import table
-from bazel_log import Processes, packages_loaded, parse_elapsed, parse_processes
-from commands import BenchError, Run, host
-from oci_layout import CONFIG_TYPE, MANIFEST_TYPE, TITLE, Descriptor, Layout, canonical_json
+from bazel_log import Processes
+from commands import BenchError
 from results import Build, Push, Results
 from steps import (
     cold_build,
@@ -35,130 +32,6 @@ from steps import (
     sizes,
     startup,
 )
-
-
-class ParseProcessesTest(unittest.TestCase):
-    def test_local_build(self) -> None:
-        log = (
-            "INFO: Elapsed time: 114.835s, Critical Path: 39.28s\n"
-            "INFO: 31 processes: 20 internal, 11 processwrapper-sandbox.\n"
-        )
-        info = parse_processes(log)
-        self.assertEqual(info, Processes(31, {"internal": 20, "processwrapper-sandbox": 11}))
-        assert info is not None
-        self.assertEqual((info.executed, info.local), (11, 11))
-        self.assertEqual(parse_elapsed(log), 114.835)
-
-    def test_remote_cache_hits_and_thousands(self) -> None:
-        info = parse_processes("INFO: 1,234 processes: 1,200 remote cache hit, 30 internal, 4 linux-sandbox.\n")
-        assert info is not None
-        self.assertEqual((info.total, info.executed, info.local, info.cache_hits), (1234, 1204, 4, 1200))
-        self.assertEqual(table.actions(info), "1234 actions, 4 run, 1200 cache hits")
-
-    def test_singular_and_last_line_wins(self) -> None:
-        info = parse_processes("INFO: 9 processes: 9 internal.\nINFO: 1 process: 1 internal.\n")
-        self.assertEqual(info, Processes(1, {"internal": 1}))
-        self.assertEqual(table.actions(info), "1 action, 0 run")
-
-    def test_packages_loaded(self) -> None:
-        log = (
-            "INFO: Analyzed 3 targets (159 packages loaded, 29774 targets configured).\n"
-            "INFO: Analyzed 3 targets (2 packages loaded, 655 targets configured).\n"
-        )
-        self.assertEqual(packages_loaded(log), 2)
-        self.assertEqual(packages_loaded("INFO: Analyzed target //a:b (1 package loaded)."), 1)
-        self.assertEqual(packages_loaded(""), 0)
-
-    def test_no_line(self) -> None:
-        self.assertIsNone(parse_processes("ERROR: build failed\n"))
-        self.assertEqual(table.actions(None), "? actions")
-
-
-class FormatTest(unittest.TestCase):
-    def test_units_and_ratio(self) -> None:
-        self.assertEqual(table.mb(50_500), "50.5 kB")
-        self.assertEqual(table.mb(1_440_700_000), "1,440.7 MB")
-        self.assertEqual(table.ratio(1440.7, 249.4), "5.8x")
-        self.assertEqual(table.ratio(1053.2, 0.055), "19,149x")
-        self.assertEqual(table.ratio(None, 1), "")
-        self.assertEqual(table.ratio(1, 0), "")
-        self.assertEqual(table.count_word(3), "three")
-        self.assertEqual(table.count_word(12), "12")
-
-    def test_median(self) -> None:
-        self.assertEqual(table.median_text(9.4, [9.1, 9.4, 10.2]), "9.4 s (median of 3: 9.1-10.2 s)")
-        self.assertEqual(table.median_text(9.4, [9.4]), "9.4 s")
-
-    def test_table_is_aligned(self) -> None:
-        rendered = table.render_table([table.Row("SIZES"), table.Row("ml, compressed", "225.0 MB", "678.3 MB", "3.0x")])
-        lines = rendered.splitlines()
-        self.assertEqual(len({len(line) for line in lines}), 1, rendered)
-        self.assertIn("| ml, compressed |", rendered.replace("  ", " ").replace("  ", " "))
-        self.assertTrue(lines[3].startswith("| SIZES "))
-
-
-def write_image(path: Path, layers: dict[str, bytes]) -> Path:
-    """A layout whose manifest lists `layers` (title -> bytes)."""
-    layout = Layout.create(path)
-    descriptors = []
-    for title, data in layers.items():
-        blob = layout.put("application/vnd.oci.image.layer.v1.tar+gzip", data)
-        descriptors.append(Descriptor(blob.media_type, blob.digest, blob.size, {TITLE: title}).to_json())
-    config = layout.put(CONFIG_TYPE, b"{}").to_json()
-    manifest = {"schemaVersion": 2, "mediaType": MANIFEST_TYPE, "config": config, "layers": descriptors}
-    layout.write_index([layout.put(MANIFEST_TYPE, canonical_json(manifest))])
-    return path
-
-
-class ChangeTest(unittest.TestCase):
-    def test_layer_digests_from_layouts_and_changes(self) -> None:
-        root = Path(self.enterContext(tempfile.TemporaryDirectory()))
-        base = write_image(root / "base", {"debian": b"d", "app": b"a1"})
-        ml = write_image(root / "ml", {"debian": b"d", "app": b"a1", "torch": b"t"})
-        before = one_line_change.layer_digests([base, ml])
-        self.assertEqual(sorted(before), ["app", "debian", "torch"])
-        write_image(root / "base", {"debian": b"d", "app": b"a2"})
-        write_image(root / "ml", {"debian": b"d", "app": b"a2", "torch": b"t"})
-        self.assertEqual(one_line_change.changed_layers(before, one_line_change.layer_digests([base, ml])), ("app",))
-        self.assertEqual(one_line_change.changed_layers(before, {"app": "x"}), ("app", "debian", "torch"))
-
-    def test_change_restored_on_error_and_never_doubled(self) -> None:
-        path = Path(self.enterContext(tempfile.TemporaryDirectory())) / "x.py"
-        path.write_text('"""doc"""\n')
-        line = one_line_change.CHANGE_LINE
-        with self.assertRaises(KeyboardInterrupt), one_line_change.OneLineChange(path):
-            self.assertEqual(path.read_text(), '"""doc"""\n' + line)
-            raise KeyboardInterrupt
-        self.assertEqual(path.read_text(), '"""doc"""\n')
-        path.write_text('"""doc"""\n' + line)  # left by a killed run
-        with one_line_change.OneLineChange(path):
-            self.assertEqual(path.read_text().count(line), 1)
-        self.assertEqual(path.read_text(), '"""doc"""\n')
-
-    def test_push_from_the_push_report(self) -> None:
-        blobs = [
-            {"digest": "sha256:" + "a" * 64, "size": 1000, "action": "uploaded"},
-            {"digest": "sha256:" + "b" * 64, "size": 20, "action": "uploaded"},
-            {"digest": "sha256:" + "c" * 64, "size": 5000, "action": "mounted"},
-            {"digest": "sha256:" + "d" * 64, "size": 7000, "action": "present"},
-        ]
-        self.assertEqual(push.push_from_report({"blobs": blobs}, 2.0, 1100), Push(2.0, 1020, 2, 1100, 2))
-
-
-class LoadOutputTest(unittest.TestCase):
-    def test_copied_layers_and_reported_seconds(self) -> None:
-        root = Path(self.enterContext(tempfile.TemporaryDirectory()))
-        layout = Layout(write_image(root / "ml", {"torch": b"t" * 10, "app": b"a" * 3}))
-        output = (
-            "oci_load: docintel/ml:latest into podman 4.3.1\n"
-            "  skipped torch   0.0 MB  (podman has it)\n"
-            "  copied  app     0.0 MB\n"
-            "oci_load: loaded docintel/ml:latest (image 0123456789ab) in 0.9 s: copied 1 layer (0.0 MB), skipped 1\n"
-        )
-        run = Run(2.5, "", root / "log", stdout=output)
-        self.assertEqual(load_change.parse_load(run, layout), load_change.Load(2.5, 0.9, ("app",), 3))
-        with self.assertRaisesRegex(BenchError, "no 'oci_load: loaded' line"):
-            load_change.parse_load(Run(1.0, "ERROR: no engine", root / "log"), layout)
 
 
 class StepSelectionTest(unittest.TestCase):
@@ -208,23 +81,6 @@ class MainTest(unittest.TestCase):
         self.assertIn("98.0 s, 31 actions, 11 run", out.getvalue())
         self.assertEqual(json.loads(report.read_text())["results"]["cold_build"]["build"]["seconds"], 98.0)
         self.assertIn("tools/bench: error: unexpected KeyError (above): 'images'", err.getvalue())
-
-
-class HostTest(unittest.TestCase):
-    def test_a_failed_helper_raises_with_its_stderr(self) -> None:
-        script = ["sh", "-c", "echo 'fix: free the port' >&2; exit 3"]
-        with self.assertRaisesRegex(BenchError, "failed \\(exit 3\\):\nfix: free the port"):
-            host(script, check=True)
-        self.assertEqual(host(script).returncode, 3)
-
-    def test_registry_blobs(self) -> None:
-        storage = Path(self.enterContext(tempfile.TemporaryDirectory()))
-        self.assertEqual(registry.registry_blobs(storage), 0)
-        for name in ("aa11", "bb22"):
-            blob = storage / "docker" / "registry" / "v2" / "blobs" / "sha256" / name[:2] / name
-            blob.mkdir(parents=True)
-            (blob / "data").write_bytes(b"x")
-        self.assertEqual(registry.registry_blobs(storage), 2)
 
 
 def build(seconds: float, total: int = 31, sandbox: int = 11, hits: int = 0, analysis: float | None = None) -> Build:
