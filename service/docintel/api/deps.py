@@ -98,15 +98,28 @@ def _media_type(request: Request) -> tuple[str, str] | None:
 
 
 def require_json(request: Request) -> None:
-    """Reject request bodies declared as something other than JSON with 415."""
+    """Reject with 415 a body declared as something other than JSON, or not declared at all.
+
+    FastAPI parses only a body whose Content-Type says JSON; without one the
+    client would get a 422 that does not say why.
+    """
     media = _media_type(request)
     if media is None:
+        if _has_body(request):
+            raise UnsupportedMediaTypeError(
+                "the request body has no Content-Type; send it with Content-Type: application/json"
+            )
         return
     maintype, subtype = media
     if maintype != "application" or not (subtype == "json" or subtype.endswith("+json")):
         raise UnsupportedMediaTypeError(
             f"expected an application/json body, got {request.headers.get('content-type')!r}"
         )
+
+
+def _has_body(request: Request) -> bool:
+    """Whether the request head announces a body (a non-zero Content-Length, or chunks)."""
+    return request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
 
 
 def require_multipart(request: Request) -> None:

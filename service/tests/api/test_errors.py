@@ -92,6 +92,15 @@ def test_wrong_content_type_is_415(client8: TestClient) -> None:
     assert_error(response, 415, "unsupported_media_type")
 
 
+def test_json_without_content_type_is_415_and_says_what_to_send(client8: TestClient) -> None:
+    response = client8.post("/v1/documents", content=b'{"title": "t", "text": "x"}')
+    assert "content-type" not in response.request.headers
+    assert_error(response, 415, "unsupported_media_type")
+    assert "Content-Type: application/json" in response.json()["error"]["message"]
+    assert client8.get("/v1/documents").json()["total"] == 0
+    assert_error(client8.post("/v1/search"), 422, "validation_error")  # no body at all: what is missing
+
+
 def test_json_subtypes_are_accepted(client8: TestClient) -> None:
     response = client8.post(
         "/v1/documents",
