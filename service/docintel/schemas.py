@@ -6,7 +6,7 @@ import json
 import math
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, JsonValue
 
@@ -99,7 +99,11 @@ NOT_BLANK_PATTERN = r"[^\s\x00-\x1f\x7f-\x9f]"
 """Contains a character that is neither whitespace (Python's and Unicode's) nor a control character."""
 _NOT_BLANK = re.compile(NOT_BLANK_PATTERN)
 
-NonBlankText = Annotated[str, Field(pattern=NOT_BLANK_PATTERN), AfterValidator(_not_blank)]
+_Text = TypeVar("_Text", bound=str)
+NonBlank = Annotated[_Text, Field(pattern=NOT_BLANK_PATTERN), AfterValidator(_not_blank)]
+"""A string with a visible character; ``NonBlank[Annotated[str, Field(max_length=N)]]`` bounds it
+too, its length checked first so that the error is pydantic's "at most N characters"."""
+NonBlankText = NonBlank[str]
 Metadata = Annotated[dict[str, JsonValue], AfterValidator(_valid_metadata)]
 DocumentId = Annotated[str, Field(pattern=DOCUMENT_ID_PATTERN, examples=["report-2024"])]
 
@@ -107,7 +111,7 @@ DocumentId = Annotated[str, Field(pattern=DOCUMENT_ID_PATTERN, examples=["report
 class DocumentCreate(BaseModel):
     """A document to ingest; ``id`` is generated when absent."""
 
-    title: Annotated[NonBlankText, Field(max_length=1000)]
+    title: NonBlank[Annotated[str, Field(max_length=1000)]]
     text: NonBlankText
     id: DocumentId | None = None
     metadata: Metadata = Field(default_factory=dict)
@@ -149,7 +153,7 @@ class DocumentPage(BaseModel):
 class SearchRequest(BaseModel):
     """A semantic search; ``filter`` requires metadata values to be equal (JSON equality)."""
 
-    query: Annotated[NonBlankText, Field(max_length=20_000)]
+    query: NonBlank[Annotated[str, Field(max_length=20_000)]]
     k: Annotated[int, Field(ge=1, le=100), BeforeValidator(_json_integer)] = 5
     filter: Metadata | None = None
 

@@ -153,6 +153,15 @@ def test_invalid_id_is_422(client8: TestClient) -> None:
         assert response.status_code == 422, bad
 
 
+def test_too_long_title_and_query_say_how_long_in_characters(client8: TestClient) -> None:
+    document = client8.post("/v1/documents", json={"title": "t" * 1001, "text": "x"})
+    search = client8.post("/v1/search", json={"query": "q" * 20_001})
+    for response, limit in ((document, 1000), (search, 20_000)):
+        assert response.status_code == 422
+        assert f"at most {limit} characters" in response.json()["error"]["message"]
+    assert client8.post("/v1/documents", json={"title": "t" * 1000, "text": "x"}).status_code == 201
+
+
 def test_embedding_cache_embeds_identical_text_once(client8: TestClient, stub: EmbeddingStub) -> None:
     text = long_text(6)
     client8.post("/v1/documents", json={"id": "a", "title": "a", "text": text})
