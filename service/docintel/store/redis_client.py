@@ -74,7 +74,8 @@ def unavailable_error(
         )
         refused.retry_after = None  # retrying with the same credentials cannot help
         return refused
-    return StoreUnavailableError(f"Redis is unavailable while {action}: {exc}; {next_step}")
+    reason = str(exc).rstrip(".")  # redis-py's texts end in a full stop
+    return StoreUnavailableError(f"Redis is unavailable while {action}: {reason}; {next_step}")
 
 
 @contextmanager
