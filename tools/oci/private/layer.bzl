@@ -146,7 +146,7 @@ def _oci_layer_impl(ctx):
     )
     return [
         DefaultInfo(files = depset([blob, descriptor])),
-        OutputGroupInfo(listing = depset([listing]), pruned = depset([pruned])),
+        OutputGroupInfo(blob = depset([blob]), listing = depset([listing]), pruned = depset([pruned])),
         OciLayerInfo(blob = blob, descriptor = descriptor, listing = listing, pruned = pruned, wheels = wheels),
     ]
 
