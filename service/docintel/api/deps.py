@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from docintel.api.context import AppContext
+from docintel.api.middleware.headers import announces_body
 from docintel.core.config import Settings
 from docintel.core.metrics import Metrics
 from docintel.errors import UnprocessableContentError, UnsupportedMediaTypeError
@@ -105,7 +106,7 @@ def require_json(request: Request) -> None:
     """
     media = _media_type(request)
     if media is None:
-        if _has_body(request):
+        if announces_body(request.scope):
             raise UnsupportedMediaTypeError(
                 "the request body has no Content-Type; send it with Content-Type: application/json"
             )
@@ -115,11 +116,6 @@ def require_json(request: Request) -> None:
         raise UnsupportedMediaTypeError(
             f"expected an application/json body, got {request.headers.get('content-type')!r}"
         )
-
-
-def _has_body(request: Request) -> bool:
-    """Whether the request head announces a body (a non-zero Content-Length, or chunks)."""
-    return request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
 
 
 def require_multipart(request: Request) -> None:

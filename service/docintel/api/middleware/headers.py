@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import Scope
 
-__all__ = ["content_length", "header"]
+__all__ = ["announces_body", "content_length", "header"]
 
 
 def header(scope: Scope, name: bytes) -> bytes | None:
@@ -22,3 +22,8 @@ def content_length(scope: Scope) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+def announces_body(scope: Scope) -> bool:
+    """Whether the request head announces a body: a non-zero Content-Length, or Transfer-Encoding (chunks)."""
+    return content_length(scope) not in (None, 0) or header(scope, b"transfer-encoding") is not None

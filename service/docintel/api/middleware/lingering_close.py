@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from starlette.types import Message, Receive, Scope, Send
 
-from docintel.api.middleware.headers import content_length, header
+from docintel.api.middleware.headers import announces_body, content_length
 from docintel.api.middleware.http import HttpMiddleware
 
 __all__ = ["LingeringCloseMiddleware"]
@@ -35,7 +35,7 @@ class LingeringCloseMiddleware(HttpMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Track whether the body was read; drain it before the last response message if not."""
         declared = content_length(scope)
-        body_read = declared in (None, 0) and header(scope, b"transfer-encoding") is None
+        body_read = not announces_body(scope)
         worth_draining = declared is None or declared <= self.max_bytes  # else it cannot end well anyway
 
         async def tracking_receive() -> Message:
