@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 import time
 import unittest
 
 import e2e
+import loopback_http
 
 
-class StandIn(http.server.BaseHTTPRequestHandler):
+class StandIn(loopback_http.QuietHandler):
     """Answers like the service: /readyz after `ready_after` seconds, ingests, a ranking for every search."""
 
     started = 0.0
@@ -38,25 +38,15 @@ class StandIn(http.server.BaseHTTPRequestHandler):
             self.answer(200, {"hits": hits})
 
     def answer(self, status: int, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *_: object) -> None:
-        pass
+        self.reply(status, json.dumps(body).encode())
 
 
 class E2ETest(unittest.TestCase):
     def setUp(self) -> None:
         StandIn.started, StandIn.ready_after, StandIn.ingested = time.monotonic(), 0.3, []
         StandIn.ranking = ("cats", "tax", "rust")
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        server = loopback_http.serve(self, http.server.ThreadingHTTPServer(loopback_http.ANY_PORT, StandIn))
+        self.url = "http://" + loopback_http.host(server)
 
     def test_waits_until_ready(self) -> None:
         took = e2e.wait_ready(self.url, timeout=10)

@@ -11,10 +11,10 @@ import hashlib
 import http.server
 import json
 import tempfile
-import threading
 import unittest
 from pathlib import Path
 
+import loopback_http
 import seed_image
 from oci_layout import MANIFEST_TYPE
 
@@ -72,25 +72,14 @@ class FetchLayoutTest(unittest.TestCase):
         accepts: list[str] = []
         self.accepts = accepts
 
-        class Registry(http.server.BaseHTTPRequestHandler):
+        class Registry(loopback_http.QuietHandler):
             def do_GET(self) -> None:
                 accepts.append(self.headers.get("Accept", ""))
                 body = routes.get(self.path)
-                self.send_response(200 if body is not None else 404)
-                self.send_header("Content-Length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
+                self.reply(200 if body is not None else 404, body or b"")
 
-            def log_message(self, *_: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.registry = f"127.0.0.1:{self.server.server_address[1]}"
-
-    def tearDown(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        server = loopback_http.serve(self, http.server.ThreadingHTTPServer(loopback_http.ANY_PORT, Registry))
+        self.registry = loopback_http.host(server)
 
     def test_layout_holds_manifest_config_and_layers(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:

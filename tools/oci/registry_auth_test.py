@@ -17,13 +17,13 @@ import socket
 import stat
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 import urllib.parse
 import warnings
 from pathlib import Path
 
+import loopback_http
 from oci_layout import Descriptor
 from push_testing import free_port
 from registry_auth import AuthError, Challenge, Credentials, RegistryAuth
@@ -154,7 +154,7 @@ class TokenService(http.server.ThreadingHTTPServer):
     """Issues RS256 tokens for USER:PASSWORD, with the scopes asked for; remembers the requests."""
 
     def __init__(self, key: Path, cert_der: bytes, service: str) -> None:
-        super().__init__(("127.0.0.1", 0), TokenHandler)
+        super().__init__(loopback_http.ANY_PORT, TokenHandler)
         self.key, self.cert_der, self.service = key, cert_der, service
         self.requests: list[dict[str, list[str]]] = []
 
@@ -177,7 +177,7 @@ class TokenService(http.server.ThreadingHTTPServer):
         return f"{signing_input}.{b64url(signature)}"
 
 
-class TokenHandler(http.server.BaseHTTPRequestHandler):
+class TokenHandler(loopback_http.QuietHandler):
     server: TokenService
 
     def do_GET(self) -> None:
@@ -185,18 +185,10 @@ class TokenHandler(http.server.BaseHTTPRequestHandler):
         self.server.requests.append(query)
         expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
         if self.headers.get("Authorization") != expected:
-            self.send_response(401)
-            self.end_headers()
+            self.reply(401)
             return
         body = json.dumps({"token": self.server.token(query.get("scope", [])), "expires_in": 300}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_: object) -> None:
-        pass
+        self.reply(200, body, {"Content-Type": "application/json"})
 
 
 class BearerTokenTest(unittest.TestCase):
@@ -212,10 +204,8 @@ class BearerTokenTest(unittest.TestCase):
         der = subprocess.run(
             ["openssl", "x509", "-in", str(cert), "-outform", "DER"], capture_output=True, check=True
         ).stdout
-        self.tokens = TokenService(key, der, "docintel-registry")
-        threading.Thread(target=self.tokens.serve_forever, daemon=True).start()
-        self.addCleanup(self.tokens.shutdown)
-        realm = f"http://127.0.0.1:{self.tokens.server_address[1]}/token"
+        self.tokens = loopback_http.serve(self, TokenService(key, der, "docintel-registry"))
+        realm = f"http://{loopback_http.host(self.tokens)}/token"
         token = f"realm: '{realm}', service: docintel-registry, issuer: docintel-test, rootcertbundle: {cert}"
         auth = f"{{token: {{{token}}}}}"
         self.registry = RegistryServer(tmp, auth)

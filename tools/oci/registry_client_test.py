@@ -8,29 +8,26 @@ does.
 from __future__ import annotations
 
 import http.server
-import threading
 import unittest
 
+import loopback_http
 from registry_auth import RegistryAuth
 from registry_client import Registry, RegistryError
 
 DIGEST = "sha256:" + "ab" * 32
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(loopback_http.QuietHandler):
     """Answers HEAD /v2/team/app/blobs/<digest> with the status the server holds."""
 
     server: Server
 
     def do_HEAD(self) -> None:
-        self.send_response(self.server.status)
-        if 300 <= self.server.status < 400:
-            self.send_header("Location", f"https://storage.example/blobs/{DIGEST}?signature=x")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *_: object) -> None:
-        pass
+        redirect = 300 <= self.server.status < 400
+        self.reply(
+            self.server.status,
+            headers={"Location": f"https://storage.example/blobs/{DIGEST}?signature=x"} if redirect else None,
+        )
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -39,11 +36,8 @@ class Server(http.server.ThreadingHTTPServer):
 
 class HasBlobTest(unittest.TestCase):
     def setUp(self) -> None:
-        self.server = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.addCleanup(self.server.server_close)
-        self.addCleanup(self.server.shutdown)
-        self.client = Registry(f"127.0.0.1:{self.server.server_address[1]}", RegistryAuth({}, "config.json"))
+        self.server = loopback_http.serve(self, Server(loopback_http.ANY_PORT, Handler))
+        self.client = Registry(loopback_http.host(self.server), RegistryAuth({}, "config.json"))
 
     def has_blob(self, status: int) -> bool:
         self.server.status = status

@@ -15,7 +15,7 @@ package's directory), the py_binary `sbom` that runs it, and the py_test
 
 load("@rules_python//python:defs.bzl", "py_binary", "py_library", "py_test")
 
-def py_module(name, module = None, deps = [], test_deps = [], test_size = "small", binary = False, visibility = None):
+def py_module(name, module = None, deps = [], test_deps = [], test_size = "small", binary = False, testonly = False, visibility = None):
     """A py_library of `<module>.py` and the py_test `<module>_test` of `<module>_test.py`.
 
     Args:
@@ -25,6 +25,7 @@ def py_module(name, module = None, deps = [], test_deps = [], test_size = "small
       test_deps: what the test imports besides the module.
       test_size: the test's size.
       binary: also declare the py_binary `<module>` running `<module>.py` (then `name` must differ from `module`).
+      testonly: the library is for tests only (and the binary, if any).
       visibility: the library's visibility, and the binary's.
     """
     module = module or name
@@ -32,6 +33,7 @@ def py_module(name, module = None, deps = [], test_deps = [], test_size = "small
         name = name,
         srcs = [module + ".py"],
         imports = ["."],
+        testonly = testonly,
         visibility = visibility,
         deps = deps,
     )
@@ -39,6 +41,7 @@ def py_module(name, module = None, deps = [], test_deps = [], test_size = "small
         py_binary(
             name = module,
             srcs = [module + ".py"],
+            testonly = testonly,
             visibility = visibility,
             deps = [":" + name],
         )
