@@ -17,13 +17,13 @@ import statistics
 from dataclasses import dataclass
 
 import e2e
-from commands import BenchError, say
+from commands import say
 from oci_layout import Layout
 from podman_store import EmptyStore
 from registry import free_port
 from results import Results
 from session import ALL_IMAGES, Bench, ImageEntry, container_step
-from steps.container_start import model_cache
+from steps.container_start import filled_model_cache
 from table import Row, mb, median_text, ratio, seconds
 
 COMPRESSIONS = ("gzip", "zstd")
@@ -77,9 +77,7 @@ def run(bench: Bench) -> Compressions:
 
 
 def _pulls(bench: Bench, entry: ImageEntry, registry: str) -> dict[str, tuple[PullStart, ...]]:
-    models = model_cache(bench, entry)
-    if not models.is_dir():
-        raise BenchError(f"no model cache for {entry.name}: the container start step fills {models}")
+    models = filled_model_cache(bench, entry)
     container = f"docintel-bench-{os.getpid()}-{entry.name}-pull"
     runs: dict[str, list[PullStart]] = {compression: [] for compression in COMPRESSIONS}
     for number in range(1, ROUNDS + 1):

@@ -42,6 +42,14 @@ def model_cache(bench: Bench, entry: ImageEntry) -> Path:
     return bench.work / "models" / entry.name
 
 
+def filled_model_cache(bench: Bench, entry: ImageEntry) -> Path:
+    """The model cache this step filled for `entry`, for the steps after it; BenchError if it has not run."""
+    models = model_cache(bench, entry)
+    if not models.is_dir():
+        raise BenchError(f"no model cache for {entry.name}: the container start step fills {models}")
+    return models
+
+
 def mounted_model(bench: Bench, model_load: str) -> Path:
     """`podman load` of a model image's tarball (already built), mounted until the run ends: its model directory."""
     tarball = bench.bazel.output(model_load, "/tarball.tar")

@@ -34,7 +34,7 @@ from commands import BenchError, say
 from registry import free_port
 from results import PerImage, Results
 from session import Bench, ImageEntry, container_step
-from steps.container_start import model_cache, mounted_model
+from steps.container_start import filled_model_cache, mounted_model
 from table import Row, ratio
 
 ROUNDS = 3
@@ -120,10 +120,7 @@ def run(bench: Bench) -> Embedders:
 
 
 def _start(bench: Bench, entry: ImageEntry, database: int) -> _Running:
-    models = model_cache(bench, entry)
-    if not models.is_dir():
-        raise BenchError(f"no model cache for {entry.name}: the container start step fills {models}")
-    return _run(bench, entry, entry.name, database, models=models)
+    return _run(bench, entry, entry.name, database, models=filled_model_cache(bench, entry))
 
 
 def _start_variant(bench: Bench, entry: ImageEntry, variant: Variant, database: int) -> _Running:

@@ -25,7 +25,7 @@ from commands import BenchError, say, stop
 from registry import free_port
 from results import PerImage, Results, per_image_rows
 from session import Bench, ImageEntry, container_step
-from steps.container_start import model_cache
+from steps.container_start import filled_model_cache
 from table import Row, median_text, ratio
 
 ROUNDS = 3
@@ -73,9 +73,7 @@ def run(bench: Bench) -> Startup:
 def _starts(bench: Bench, entry: ImageEntry, database: int, stub: str) -> Starts:
     bench.bazel.run("run", entry.load, name=f"{entry.name}-load")
     if entry.model:
-        models, env = model_cache(bench, entry), {}
-        if not models.is_dir():
-            raise BenchError(f"no model cache for {entry.name}: the container start step fills {models}")
+        models, env = filled_model_cache(bench, entry), {}
     else:
         models, env = bench.work / "models" / "none", {"DOCINTEL_OPENAI_BASE_URL": stub}
         models.mkdir(parents=True, exist_ok=True)
