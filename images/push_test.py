@@ -6,7 +6,7 @@ nothing, a missing --repository is a usage error, and the runner's runfiles
 hold each image's metadata, never its layers (tools/oci:push_tool_test covers the
 push tool's failures: the cache, wrong bytes, missing blobs, refusals).
 
-Usage (from BUILD.bazel): push_test.py PUSH_BASE PUSH_ALL LOCAL_REGISTRY DIGEST...
+Usage (from BUILD.bazel): push_test.py PUSH_BASE PUSH_ALL DIGEST...
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import unittest
 from pathlib import Path
 from typing import Any
 
-from push_testing import free_port
+from local_registry import LocalRegistry
 from registry_auth import RegistryAuth
 from registry_client import Registry
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 INDEX = "application/vnd.oci.image.index.v1+json"
-PUSH_BASE, PUSH_ALL, LOCAL_REGISTRY, *DIGEST_FILES = (os.path.abspath(arg) for arg in sys.argv[1:])
+PUSH_BASE, PUSH_ALL, *DIGEST_FILES = (os.path.abspath(arg) for arg in sys.argv[1:])
 del sys.argv[1:]
 DIGESTS = {Path(file).name.removesuffix(".digest"): Path(file).read_text().strip() for file in DIGEST_FILES}
 
@@ -34,6 +34,7 @@ DIGESTS = {Path(file).name.removesuffix(".digest"): Path(file).read_text().strip
 class ImagesPushTest(unittest.TestCase):
     _tmp: tempfile.TemporaryDirectory[str]
     tmp: Path
+    local_registry: LocalRegistry
     address: str
     registry: Registry
 
@@ -41,13 +42,13 @@ class ImagesPushTest(unittest.TestCase):
     def setUpClass(cls) -> None:
         cls._tmp = tempfile.TemporaryDirectory(dir=os.environ.get("TEST_TMPDIR"))
         cls.tmp = Path(cls._tmp.name)
-        cls.address = f"127.0.0.1:{free_port()}"
-        subprocess.run([LOCAL_REGISTRY, "start", str(cls.tmp / "registry"), cls.address.split(":")[1]], check=True)
+        cls.local_registry = LocalRegistry.start(cls.tmp / "registry")
+        cls.address = cls.local_registry.address
         cls.registry = Registry(cls.address, RegistryAuth({}, "none"))
 
     @classmethod
     def tearDownClass(cls) -> None:
-        subprocess.run([LOCAL_REGISTRY, "stop", str(cls.tmp / "registry")], check=False)
+        cls.local_registry.stop()
         cls._tmp.cleanup()
 
     def run_push(self, runner: str, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import podman_store
 from bazel import BAZEL, REPO, Bazel
-from cache_server import CacheServer
 from commands import BenchError, Commands, Run, host, say, stop
-from registry import Registry, free_port
+from local_registry import LocalRegistry, LocalRegistryError, free_port
+from nginx_cache import NginxCache, NginxCacheError
 from table import mb
 
 # Host command -> the Debian package that has it.
@@ -113,9 +113,9 @@ class Bench:
         self.images: list[ImageEntry] = []
         self.commands = Commands(self.work / "logs", REPO)
         self.bazel = Bazel(Path(), self.commands)
-        self._registry: Registry | None = None
+        self._registry: LocalRegistry | None = None
         self._redis_url: str | None = None
-        self._cache: CacheServer | None = None
+        self._cache: NginxCache | None = None
 
     def preflight(self) -> None:
         """Raises unless the host has what the options need."""
@@ -194,10 +194,13 @@ class Bench:
             self._redis_url = f"redis://127.0.0.1:{port}"
         return self._redis_url
 
-    def registry(self) -> Registry:
+    def registry(self) -> LocalRegistry:
         """The bench's loopback registry, started on first use."""
         if self._registry is None:
-            self._registry = Registry(self.work / "registry")
+            try:
+                self._registry = LocalRegistry.start(self.work / "registry", metrics=True)
+            except LocalRegistryError as error:
+                raise BenchError(f"the bench's registry did not start:\n{error}") from None
             self.cleanups.append(self._registry.stop)
             say(f"    registry on {self._registry.address} (storage {self._registry.storage})")
         return self._registry
@@ -207,10 +210,13 @@ class Bench:
         """Where the steps vendor the external repositories (Bazel 8's repository contents cache stands in)."""
         return self.work / "vendor"
 
-    def remote_cache(self) -> CacheServer:
+    def remote_cache(self) -> NginxCache:
         """The bench's loopback HTTP remote cache, started (empty) on first use."""
         if self._cache is None:
-            self._cache = CacheServer(self.work / "cache")
+            try:
+                self._cache = NginxCache.start(self.work / "cache", free_port())
+            except NginxCacheError as error:
+                raise BenchError(f"the bench's remote cache did not start:\n{error}") from None
             self.cleanups.append(self._cache.stop)
         return self._cache
 

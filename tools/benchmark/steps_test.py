@@ -6,7 +6,6 @@ import tempfile
 import unittest
 from pathlib import Path
 
-import registry
 from commands import BenchError, Run, host
 from oci_layout import CONFIG_TYPE, MANIFEST_TYPE, TITLE, Descriptor, Layout, canonical_json
 from results import Push
@@ -83,15 +82,6 @@ class HostTest(unittest.TestCase):
         with self.assertRaisesRegex(BenchError, "failed \\(exit 3\\):\nfix: free the port"):
             host(script, check=True)
         self.assertEqual(host(script).returncode, 3)
-
-    def test_registry_blobs(self) -> None:
-        storage = Path(self.enterContext(tempfile.TemporaryDirectory()))
-        self.assertEqual(registry.registry_blobs(storage), 0)
-        for name in ("aa11", "bb22"):
-            blob = storage / "docker" / "registry" / "v2" / "blobs" / "sha256" / name[:2] / name
-            blob.mkdir(parents=True)
-            (blob / "data").write_bytes(b"x")
-        self.assertEqual(registry.registry_blobs(storage), 2)
 
 
 if __name__ == "__main__":

@@ -3,14 +3,15 @@
 # docker-registry (the CNCF distribution registry), plain HTTP, its storage in
 # DIR/storage, its log in DIR/registry.log.
 #
-# Usage: local_registry.sh start DIR PORT [--read-only] [--metrics PORT2]
+# Usage: local_registry.sh start DIR PORT [--read-only] [--metrics PORT2] [--auth YAML]
 #          runs it in the background; returns once it accepts connections;
 #          --metrics serves its Prometheus metrics (bytes received per
-#          request kind) at http://127.0.0.1:PORT2/metrics
+#          request kind) at http://127.0.0.1:PORT2/metrics; --auth is the
+#          config's auth section as a YAML flow mapping ({htpasswd: {...}})
 #        local_registry.sh stop DIR
 set -euo pipefail
 
-usage="usage: local_registry.sh start DIR PORT [--read-only] [--metrics PORT2] | stop DIR"
+usage="usage: local_registry.sh start DIR PORT [--read-only] [--metrics PORT2] [--auth YAML] | stop DIR"
 
 case "${1:-}" in
   start)
@@ -18,6 +19,7 @@ case "${1:-}" in
     port=${3:?$usage}
     read_only=false
     debug=""
+    auth=""
     shift 3
     while [ $# -gt 0 ]; do
       case "$1" in
@@ -25,6 +27,10 @@ case "${1:-}" in
         --metrics)
           [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
           debug=", debug: {addr: 127.0.0.1:$2, prometheus: {enabled: true, path: /metrics}}"
+          shift 2 ;;
+        --auth)
+          [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
+          auth="auth: $2"
           shift 2 ;;
         *) echo "$usage" >&2; exit 2 ;;
       esac
@@ -41,6 +47,7 @@ storage:
   filesystem: {rootdirectory: $dir/storage}
   maintenance: {readonly: {enabled: $read_only}}
 http: {addr: 127.0.0.1:$port$debug}
+$auth
 YAML
     docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
     echo $! >"$dir/registry.pid"

@@ -1,12 +1,9 @@
-"""Real servers and small images for the push tests: a docker-registry, an nginx remote cache, image.py's metadata.
+"""Real servers and small images for the push tests: an nginx remote cache, image.py's metadata.
 
-    registry = LocalRegistry.start(tmp)              # tools/oci/local_registry.sh, with metrics
-    cache = NginxCache.start(tmp)                    # tools/cache/nginx_cache.sh, on the pinned nginx
+    cache = start_cache(tmp)                         # tools/cache/nginx_cache.sh, on the pinned nginx
     images = SmallImages.build(tmp, {"base": [...], "top": [...]})
 
-The registry is Debian's docker-registry (the build root has it); nginx is
-@nginx, run through its pinned C library's loader. Both listen on free
-loopback ports and are stopped by the test's cleanup.
+The registry the tests push to is local_registry.LocalRegistry.
 """
 
 from __future__ import annotations
@@ -14,19 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import stat
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import image
 from debian_tool import library_path, tool_command
+from local_registry import free_port
+from nginx_cache import NginxCache
 from oci_layout import INDEX_TYPE, MANIFEST_TYPE, canonical_json
-from registry_auth import RegistryAuth
-from registry_client import Registry
-from transfer import registry_received
 
 LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
 
@@ -36,81 +30,16 @@ def env_path(name: str) -> str:
     return os.path.abspath(os.environ[name])
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class LocalRegistry:
-    """A docker-registry on loopback; `metrics` is its Prometheus endpoint."""
-
-    directory: Path
-    address: str
-    metrics: str
-
-    @classmethod
-    def start(cls, directory: Path, *, read_only: bool = False, port: int | None = None) -> LocalRegistry:
-        """Starts one (on `port`, or a free one); stop() stops it."""
-        port, metrics_port = port or free_port(), free_port()
-        command = [env_path("PUSH_TEST_LOCAL_REGISTRY"), "start", str(directory), str(port)]
-        command += ["--metrics", str(metrics_port)] + (["--read-only"] if read_only else [])
-        subprocess.run(command, check=True)
-        return cls(directory, f"127.0.0.1:{port}", f"http://127.0.0.1:{metrics_port}/metrics")
-
-    def stop(self) -> None:
-        """Stops it."""
-        subprocess.run([env_path("PUSH_TEST_LOCAL_REGISTRY"), "stop", str(self.directory)], check=False)
-
-    def client(self) -> Registry:
-        """A client of it, with no credentials."""
-        return Registry(self.address, RegistryAuth({}, "none"))
-
-    def received(self) -> int:
-        """Bytes it has received so far (its request-size metric: headers and bodies), as CI counts them."""
-        return registry_received(self.metrics)
-
-
-@dataclass
-class NginxCache:
-    """nginx as Bazel's HTTP remote cache (tools/cache/nginx_cache.sh), with its access log."""
-
-    directory: Path
-    url: str
-
-    @classmethod
-    def start(cls, directory: Path) -> NginxCache:
-        """Starts it on a free port; stop() stops it."""
-        wrapper = directory.parent / "nginx"
-        libraries = library_path(os.environ["PUSH_TEST_NGINX_LIBS"].split())
-        command = tool_command(
-            env_path("PUSH_TEST_NGINX"), [], loader=env_path("PUSH_TEST_NGINX_LOADER"), libraries=libraries
-        )
-        wrapper.write_text("#!/bin/sh\nexec " + " ".join(command) + ' "$@"\n')
-        wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
-        script = env_path("PUSH_TEST_NGINX_CACHE")
-        env = {**os.environ, "NGINX_BIN": str(wrapper)}
-        result = subprocess.run(
-            [script, "start", str(directory), str(free_port())], check=True, env=env, capture_output=True, text=True
-        )
-        return cls(directory, result.stdout.strip())
-
-    def stop(self) -> None:
-        """Stops it."""
-        subprocess.run([env_path("PUSH_TEST_NGINX_CACHE"), "stop", str(self.directory)], check=False)
-
-    def put(self, digest: str, data: bytes) -> None:
-        """Stores a blob as Bazel does: under cas/<sha256 hex>."""
-        path = self.directory / "data" / "cas" / digest.removeprefix("sha256:")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-
-    def gets(self) -> list[str]:
-        """The URIs of the GETs it served (200), in order."""
-        log = (self.directory / "access.log").read_text().splitlines()
-        return [line.split()[1] for line in log if line.startswith("GET ") and line.split()[2] == "200"]
+def start_cache(directory: Path) -> NginxCache:
+    """The remote cache on a free port, run by the pinned nginx (@nginx, through its C library's loader)."""
+    wrapper = directory.parent / "nginx"
+    libraries = library_path(os.environ["PUSH_TEST_NGINX_LIBS"].split())
+    command = tool_command(
+        env_path("PUSH_TEST_NGINX"), [], loader=env_path("PUSH_TEST_NGINX_LOADER"), libraries=libraries
+    )
+    wrapper.write_text("#!/bin/sh\nexec " + " ".join(command) + ' "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+    return NginxCache.start(directory, free_port(), nginx=wrapper)
 
 
 @dataclass

@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import push
-from push_testing import LocalRegistry, NginxCache, SmallImages
+from local_registry import LocalRegistry
+from push_testing import SmallImages, start_cache
+from registry_auth import RegistryAuth
+from registry_client import Registry
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 INDEX = "application/vnd.oci.image.index.v1+json"
@@ -31,7 +34,7 @@ class PushTest(unittest.TestCase):
         self.addCleanup(self._tmp.cleanup)
         self.tmp = Path(self._tmp.name)
         self.registry = self.start_registry()
-        self.cache = NginxCache.start(self.tmp / "cache")
+        self.cache = start_cache(self.tmp / "cache")
         self.addCleanup(self.cache.stop)
         self.images = SmallImages.build(self.tmp / "execroot", IMAGES)
         self.repository = f"{self.registry.address}/docintel"
@@ -39,7 +42,7 @@ class PushTest(unittest.TestCase):
         os.environ.pop(push.CACHE_ENV, None)
 
     def start_registry(self, *, read_only: bool = False, port: int | None = None) -> LocalRegistry:
-        registry = LocalRegistry.start(self.tmp / "registry", read_only=read_only, port=port)
+        registry = LocalRegistry.start(self.tmp / "registry", port=port, metrics=True, read_only=read_only)
         self.addCleanup(registry.stop)
         return registry
 
@@ -59,11 +62,14 @@ class PushTest(unittest.TestCase):
         text = output.getvalue()
         return status, text, json.loads(report.read_text()) if report.exists() else {}
 
+    def client(self) -> Registry:
+        return Registry(self.registry.address, RegistryAuth({}, "none"))
+
     def tag_digest(self, name: str, tag: str = "latest") -> str | None:
-        return self.registry.client().manifest_digest(f"docintel/{name}", tag, MANIFEST)
+        return self.client().manifest_digest(f"docintel/{name}", tag, MANIFEST)
 
     def has_blob(self, name: str, layer: str) -> bool:
-        return self.registry.client().has_blob(f"docintel/{name}", self.images.layers[layer][0])
+        return self.client().has_blob(f"docintel/{name}", self.images.layers[layer][0])
 
     def move_to_cache(self, *layers: str) -> None:
         for layer in layers:
@@ -139,17 +145,17 @@ class PushTest(unittest.TestCase):
             pushed,
             [("//images:base", "multi", False), ("//images:top", "multi", False), ("//images:multi", "multi", True)],
         )
-        self.assertEqual(self.registry.client().manifest_digest("docintel/multi", "latest", INDEX), index)
+        self.assertEqual(self.client().manifest_digest("docintel/multi", "latest", INDEX), index)
         for name in ("base", "top"):
             digest = self.images.digests[name]
-            self.assertEqual(self.registry.client().manifest_digest("docintel/multi", digest, MANIFEST), digest)
+            self.assertEqual(self.client().manifest_digest("docintel/multi", digest, MANIFEST), digest)
 
     def test_an_index_that_does_not_list_its_images_is_refused(self) -> None:
         spec, _ = self.images.index_spec("multi", ["base", "top"], listed=["base"])
         status, log, _ = self.push(spec=spec)
         self.assertEqual(status, 1, log)
         self.assertIn("does not list the images the push names; rebuild //images:multi", log)
-        self.assertIsNone(self.registry.client().manifest_digest("docintel/multi", "latest", INDEX))
+        self.assertIsNone(self.client().manifest_digest("docintel/multi", "latest", INDEX))
 
     # --- failures: nothing wrong gets in, no tag moves ---------------------------
 

@@ -13,7 +13,6 @@ import hashlib
 import http.server
 import json
 import os
-import socket
 import stat
 import subprocess
 import tempfile
@@ -24,8 +23,8 @@ import warnings
 from pathlib import Path
 
 import loopback_http
+from local_registry import LocalRegistry
 from oci_layout import Descriptor
-from push_testing import free_port
 from registry_auth import AuthError, Challenge, Credentials, RegistryAuth
 from registry_client import Registry, RegistryError
 
@@ -92,35 +91,6 @@ class ConfigTest(unittest.TestCase):
                 RegistryAuth.from_docker_config(config)
 
 
-class RegistryServer:
-    """docker-registry with an auth section, on a free port."""
-
-    def __init__(self, directory: Path, auth: str) -> None:
-        self.port = free_port()
-        config = directory / "config.yml"
-        config.write_text(
-            f"version: 0.1\nlog: {{level: warn}}\nstorage: {{filesystem: {{rootdirectory: {directory}/storage}}}}\n"
-            f"http: {{addr: 127.0.0.1:{self.port}}}\nauth: {auth}\n"
-        )
-        self.log = (directory / "registry.log").open("w")
-        self.process = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=self.log, stderr=self.log)
-        for _ in range(100):
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError(f"docker-registry did not start: {(directory / 'registry.log').read_text()}")
-
-    @property
-    def host(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-        self.log.close()
-
-
 class BasicAuthTest(unittest.TestCase):
     def setUp(self) -> None:
         tmp = Path(self.enterContext(tempfile.TemporaryDirectory(dir=os.environ.get("TEST_TMPDIR"))))
@@ -130,22 +100,24 @@ class BasicAuthTest(unittest.TestCase):
 
             hashed = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH))
         (tmp / "htpasswd").write_text(f"{USER}:{hashed}\n")
-        self.registry = RegistryServer(tmp, f"{{htpasswd: {{realm: docintel-test, path: {tmp}/htpasswd}}}}")
+        self.registry = LocalRegistry.start(
+            tmp / "registry", auth=f"{{htpasswd: {{realm: docintel-test, path: {tmp}/htpasswd}}}}"
+        )
         self.addCleanup(self.registry.stop)
 
     def test_login_from_the_docker_config_pushes(self) -> None:
-        client = Registry(self.registry.host, login_config(self.registry.host))
+        client = Registry(self.registry.address, login_config(self.registry.address))
         data = b"layer bytes" * 100
         client.upload("team/app", blob(data), iter([data]))
         self.assertTrue(client.has_blob("team/app", blob(data).digest))
 
     def test_no_login_says_how_to_log_in(self) -> None:
-        client = Registry(self.registry.host, RegistryAuth({}, "/root/.docker/config.json"))
-        with self.assertRaisesRegex(RegistryError, rf"{self.registry.host} wants a login; run `docker login"):
+        client = Registry(self.registry.address, RegistryAuth({}, "/root/.docker/config.json"))
+        with self.assertRaisesRegex(RegistryError, rf"{self.registry.address} wants a login; run `docker login"):
             client.has_blob("team/app", blob(b"x").digest)
 
     def test_wrong_password_is_denied(self) -> None:
-        client = Registry(self.registry.host, login_config(self.registry.host, password="wrong"))
+        client = Registry(self.registry.address, login_config(self.registry.address, password="wrong"))
         with self.assertRaisesRegex(RegistryError, r"denied HEAD .* \(401\); log in with `docker login"):
             client.has_blob("team/app", blob(b"x").digest)
 
@@ -208,11 +180,11 @@ class BearerTokenTest(unittest.TestCase):
         realm = f"http://{loopback_http.host(self.tokens)}/token"
         token = f"realm: '{realm}', service: docintel-registry, issuer: docintel-test, rootcertbundle: {cert}"
         auth = f"{{token: {{{token}}}}}"
-        self.registry = RegistryServer(tmp, auth)
+        self.registry = LocalRegistry.start(tmp / "registry", auth=auth)
         self.addCleanup(self.registry.stop)
 
     def test_token_flow_with_a_cross_repository_mount(self) -> None:
-        client = Registry(self.registry.host, login_config(self.registry.host))
+        client = Registry(self.registry.address, login_config(self.registry.address))
         data = b"shared layer" * 1000
         client.upload("team/base", blob(data), iter([data]))
         self.assertIsNone(client.mount("team/ml", blob(data).digest, source="team/base"), "not mounted")
@@ -223,7 +195,7 @@ class BearerTokenTest(unittest.TestCase):
         self.assertEqual({request["service"][0] for request in self.tokens.requests}, {"docintel-registry"})
 
     def test_a_refused_login_says_so(self) -> None:
-        client = Registry(self.registry.host, login_config(self.registry.host, password="wrong"))
+        client = Registry(self.registry.address, login_config(self.registry.address, password="wrong"))
         with self.assertRaisesRegex(RegistryError, r"refused your login in config.json .* \(401\); run `docker login"):
             client.has_blob("team/base", blob(b"x").digest)
 

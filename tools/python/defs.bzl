@@ -15,13 +15,14 @@ package's directory), the py_binary `sbom` that runs it, and the py_test
 
 load("@rules_python//python:defs.bzl", "py_binary", "py_library", "py_test")
 
-def py_module(name, module = None, deps = [], test_deps = [], test_size = "small", binary = False, testonly = False, visibility = None):
+def py_module(name, module = None, deps = [], data = [], test_deps = [], test_size = "small", binary = False, testonly = False, visibility = None):
     """A py_library of `<module>.py` and the py_test `<module>_test` of `<module>_test.py`.
 
     Args:
       name: the library target.
       module: the module's file name without `.py` (default: `name`).
       deps: what the module imports.
+      data: files the module reads at run time (beside it in the runfiles).
       test_deps: what the test imports besides the module.
       test_size: the test's size.
       binary: also declare the py_binary `<module>` running `<module>.py` (then `name` must differ from `module`).
@@ -32,6 +33,7 @@ def py_module(name, module = None, deps = [], test_deps = [], test_size = "small
     py_library(
         name = name,
         srcs = [module + ".py"],
+        data = data,
         imports = ["."],
         testonly = testonly,
         visibility = visibility,

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import e2e
 from commands import say
+from local_registry import free_port
 from oci_layout import Layout
 from podman_store import EmptyStore
-from registry import free_port
 from results import Results
 from session import ALL_IMAGES, Bench, ImageEntry, container_step
 from steps.container_start import filled_model_cache

@@ -31,7 +31,7 @@ from pathlib import Path
 import e2e
 from bazel import REPO
 from commands import BenchError, say
-from registry import free_port
+from local_registry import free_port
 from results import PerImage, Results
 from session import Bench, ImageEntry, container_step
 from steps.container_start import filled_model_cache, mounted_model

@@ -1,0 +1,64 @@
+"""The HTTP remote cache (nginx_cache.sh beside this file) as tools/bench and the push tests run it.
+
+cache = NginxCache.start(tmp / "cache", free_port())
+... bazel build --remote_cache=cache.url ...
+cache.gets(), cache.stored_bytes()
+cache.stop()
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from transfer import tree_bytes
+
+SCRIPT = Path(__file__).with_name("nginx_cache.sh")
+
+
+class NginxCacheError(Exception):
+    """The cache did not start; the message holds nginx_cache.sh's own (what to install, nginx's error)."""
+
+
+@dataclass(frozen=True)
+class NginxCache:
+    """A running cache: its directory (data/ holds the entries, access.log the requests) and its URL."""
+
+    directory: Path
+    url: str
+
+    @classmethod
+    def start(cls, directory: Path, port: int, *, nginx: Path | None = None) -> NginxCache:
+        """Starts one on loopback `port`, running `nginx` (default: the host's); stop() stops it."""
+        env = os.environ | ({"NGINX_BIN": str(nginx)} if nginx else {})
+        command = [str(SCRIPT), "start", str(directory), str(port)]
+        started = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if started.returncode != 0:
+            raise NginxCacheError((started.stderr.strip() or started.stdout.strip())[-2000:])
+        return cls(directory, started.stdout.strip())
+
+    def stop(self) -> None:
+        """Stops it (its entries stay)."""
+        subprocess.run([str(SCRIPT), "stop", str(self.directory)], capture_output=True, check=False)
+
+    @property
+    def log(self) -> Path:
+        """Its access log: a line per request with the bytes it moved (transfer.py reads it)."""
+        return self.directory / "access.log"
+
+    def stored_bytes(self) -> int:
+        """Bytes its entries take."""
+        return tree_bytes(self.directory / "data")
+
+    def put(self, digest: str, data: bytes) -> None:
+        """Stores a blob as Bazel does: under cas/<sha256 hex>."""
+        path = self.directory / "data" / "cas" / digest.removeprefix("sha256:")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    def gets(self) -> list[str]:
+        """The URIs of the GETs it served (200), in order."""
+        lines = self.log.read_text().splitlines()
+        return [line.split()[1] for line in lines if line.startswith("GET ") and line.split()[2] == "200"]
