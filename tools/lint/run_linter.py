@@ -4,6 +4,7 @@
     run_linter.py mypy --config pyproject.toml -- FILE...
     run_linter.py buildifier --tool BUILDIFIER -- FILE...
     run_linter.py shellcheck --tool SHELLCHECK --loader LD_SO --libraries LIB... -- FILE...
+    run_linter.py structure --config pyproject.toml -- FILE...   (structure.py: import cycles, long files)
     run_linter.py LINTER --fix ...   (ruff and buildifier: rewrite the files)
 
 The linter's own report comes first, then a summary: how many findings, which
@@ -85,6 +86,13 @@ LINTERS = {
         "`shellcheck FILE` prints the ShellCheck wiki's page on each SC code; silence one only "
         "with `# shellcheck disable=SCxxxx` and the reason.",
     ),
+    "structure": Linter(
+        "structure",
+        (re.compile(r"^(?P<path>[^:\s]+):\d+: (?P<rule>import-cycle|file-too-long): "),),
+        "break an import cycle by moving what both modules need into a module of its own (a data model, "
+        "a base class) that neither imports back; split a long file by concept. No suppression: this "
+        "gate has none.",
+    ),
 }
 
 
@@ -99,6 +107,8 @@ def commands(args: argparse.Namespace, scratch: Path) -> list[list[str]]:
         return [[args.tool, "check", *options, *files], [args.tool, "format", *options, "--check", *files]]
     if args.linter == "mypy":
         return [[sys.executable, "-m", "mypy", "--config-file", args.config, "--cache-dir", str(scratch), *files]]
+    if args.linter == "structure":
+        return [[sys.executable, "-m", "structure", "--config", args.config, *files]]
     if args.linter == "buildifier":
         if args.fix:
             return [[args.tool, "-mode=fix", "-lint=fix", *files]]
@@ -151,16 +161,16 @@ def main(argv: list[str]) -> int:
     """Parses the command line and runs the linter."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("linter", choices=sorted(LINTERS))
-    parser.add_argument("--tool", help="the linter's executable (mypy runs from this interpreter)")
-    parser.add_argument("--config", help="the configuration file (ruff, mypy)")
+    parser.add_argument("--tool", help="the linter's executable (mypy and structure run from this interpreter)")
+    parser.add_argument("--config", help="the configuration file (ruff, mypy, structure)")
     parser.add_argument("--loader", help="for a pinned Debian tool: its C library's loader")
     parser.add_argument("--libraries", nargs="+", default=[], help="for a pinned Debian tool: its libraries")
     parser.add_argument("--fix", action="store_true", help="rewrite the files instead of checking them")
     parser.add_argument("files", nargs="+", type=Path)
     args = parser.parse_args(argv)
-    if args.linter != "mypy" and not args.tool:
+    if args.linter not in ("mypy", "structure") and not args.tool:
         parser.error(f"{args.linter} needs --tool")
-    if args.linter in ("ruff", "mypy") and not args.config:
+    if args.linter in ("ruff", "mypy", "structure") and not args.config:
         parser.error(f"{args.linter} needs --config")
     if bool(args.loader) != bool(args.libraries):
         parser.error("--loader and --libraries go together")

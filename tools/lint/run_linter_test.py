@@ -87,6 +87,41 @@ class RunLinterTest(unittest.TestCase):
     def test_shellcheck_passes_a_clean_script(self) -> None:
         self.assert_clean(SHELLCHECK, "good.sh", '#!/usr/bin/env bash\necho "$1"\n')
 
+    def structure(self, files: dict[str, str]) -> tuple[int, str]:
+        """The structure gate over `files` (path -> text) under an import root `src`."""
+        config = self.write("pyproject.toml", '[tool.mypy]\nmypy_path = ["$MYPY_CONFIG_FILE_DIR/src"]\n')
+        paths = []
+        for name, text in files.items():
+            path = self.dir / "src" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            paths.append(str(path))
+        return self.lint("structure", "--config", config, "--", *paths)
+
+    def test_structure_names_an_import_cycle_hidden_in_a_function_or_type_checking(self) -> None:
+        hidden = {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "from pkg import b\n",
+            "pkg/b.py": "def f():\n    from . import c\n",
+            "pkg/c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .a import X\n",
+        }
+        code, out = self.structure(hidden)
+        self.assertEqual(code, 1)
+        src = self.dir / "src" / "pkg"
+        self.assertIn(f"{src}/a.py:1: import-cycle: {src}/a.py -> {src}/b.py -> {src}/c.py -> {src}/a.py", out)
+        self.assertIn("structure: 1 finding(s) in 1 file(s)", out)
+
+    def test_structure_passes_imports_that_go_one_way(self) -> None:
+        one_way = {"pkg/__init__.py": "", "pkg/a.py": "import pkg.b\nimport json\n", "pkg/b.py": "from . import c\n"}
+        code, out = self.structure({**one_way, "pkg/c.py": "X = 1\n"})
+        self.assertEqual(code, 0, out)
+
+    def test_structure_names_a_file_over_400_lines(self) -> None:
+        code, out = self.structure({"long.py": "X = 1\n" * 401, "short.py": "X = 1\n" * 400})
+        self.assertEqual(code, 1)
+        self.assertIn(f"{self.dir}/src/long.py:401: file-too-long: 401 lines, 400 at most", out)
+        self.assertNotIn("short.py", out)
+
     def test_a_failure_without_findings_still_fails(self) -> None:
         code, out = self.lint(*BUILDIFIER, "--", str(self.dir / "missing.bzl"))
         self.assertEqual(code, 1)
