@@ -13,6 +13,7 @@ it was sent.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 from dataclasses import dataclass
@@ -21,17 +22,26 @@ from pathlib import Path
 from transfer import registry_received, tree_bytes
 
 SCRIPT = Path(__file__).with_name("local_registry.sh")
+_ATTEMPTS = 3
+"""Starts on fresh ports when another process took a free port first."""
 
 
 class LocalRegistryError(Exception):
     """The registry did not start; the message holds local_registry.sh's own (its log, what to install)."""
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` different loopback ports nothing listens on now."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for each in sockets:
+            each.bind(("127.0.0.1", 0))
+        return [int(each.getsockname()[1]) for each in sockets]
+
+
 def free_port() -> int:
     """A loopback port nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
 
 
 @dataclass(frozen=True)
@@ -52,20 +62,26 @@ class LocalRegistry:
         read_only: bool = False,
         auth: str | None = None,
     ) -> LocalRegistry:
-        """Starts one on `port` (or a free one); `auth` is its config's auth section (YAML). stop() stops it."""
-        port = port or free_port()
-        command = [str(SCRIPT), "start", str(directory), str(port)] + (["--read-only"] if read_only else [])
-        metrics_url = ""
-        if metrics:
-            metrics_port = free_port()
-            command += ["--metrics", str(metrics_port)]
-            metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
-        if auth is not None:
-            command += ["--auth", auth]
-        started = subprocess.run(command, capture_output=True, text=True, check=False)
-        if started.returncode != 0:
-            raise LocalRegistryError((started.stderr.strip() or started.stdout.strip())[-2000:])
-        return cls(directory, f"127.0.0.1:{port}", metrics_url)
+        """Starts one on `port` (or a free one); `auth` is its config's auth section (YAML). stop() stops it.
+
+        Free ports are taken again, up to three times, if another process
+        bound one between choosing it and the registry's start.
+        """
+        output = ""
+        for _ in range(_ATTEMPTS):
+            chosen, metrics_port = free_ports(2)
+            address = f"127.0.0.1:{port or chosen}"
+            command = [str(SCRIPT), "start", str(directory), address.rsplit(":", 1)[1]]
+            command += ["--read-only"] if read_only else []
+            command += ["--metrics", str(metrics_port)] if metrics else []
+            command += ["--auth", auth] if auth is not None else []
+            started = subprocess.run(command, capture_output=True, text=True, check=False)
+            if started.returncode == 0:
+                return cls(directory, address, f"http://127.0.0.1:{metrics_port}/metrics" if metrics else "")
+            output = (started.stderr.strip() or started.stdout.strip())[-2000:]
+            if "address already in use" not in output:
+                break
+        raise LocalRegistryError(output)
 
     def stop(self) -> None:
         """Stops it (its storage stays)."""

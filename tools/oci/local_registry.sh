@@ -13,6 +13,18 @@ set -euo pipefail
 
 usage="usage: local_registry.sh start DIR PORT [--read-only] [--metrics PORT2] [--auth YAML] | stop DIR"
 
+# Whether a registry answers its API on 127.0.0.1:$1: a connection alone could
+# be another program that holds the port.
+registry_answers() {
+  local reply
+  # shellcheck disable=SC2016 # $1 is the inner script's argument, expanded there
+  reply=$(timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "GET /v2/ HTTP/1.0\r\n\r\n" >&3 && cat <&3' _ "$1" 2>/dev/null) || true
+  case "$reply" in
+    *[Dd]ocker-[Dd]istribution-[Aa]pi-[Vv]ersion*) return 0 ;;
+  esac
+  return 1
+}
+
 case "${1:-}" in
   start)
     dir=${2:?$usage}
@@ -52,8 +64,8 @@ YAML
     docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
     echo $! >"$dir/registry.pid"
     for _ in $(seq 100); do
-      (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null && exit 0
       kill -0 "$(cat "$dir/registry.pid")" 2>/dev/null || break
+      registry_answers "$port" && exit 0
       sleep 0.1
     done
     cat "$dir/registry.log" >&2

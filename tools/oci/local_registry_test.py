@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import tempfile
 import unittest
 import urllib.error
@@ -51,6 +52,14 @@ class LocalRegistryTest(unittest.TestCase):
         self.assertEqual(registry.blobs(), 0)
         with self.assertRaisesRegex(LocalRegistryError, "started without metrics"):
             registry.received()
+
+    def test_a_port_another_program_holds_is_an_error_not_a_registry(self) -> None:
+        with socket.socket() as holder:
+            holder.bind(("127.0.0.1", 0))
+            holder.listen()
+            port = holder.getsockname()[1]
+            with self.assertRaisesRegex(LocalRegistryError, r"(?s)address already in use.*did not start"):
+                LocalRegistry.start(self.tmp / "registry", port=port)
 
     def test_a_registry_that_cannot_start_says_why(self) -> None:
         with self.assertRaisesRegex(LocalRegistryError, r"(?s)nonsense.*did not start"):
