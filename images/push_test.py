@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from local_registry import LocalRegistry
+from oci_layout import INDEX_TYPE, MANIFEST_TYPE
 from registry_auth import RegistryAuth
 from registry_client import Registry
 
-MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-INDEX = "application/vnd.oci.image.index.v1+json"
 PUSH_BASE, PUSH_ALL, *DIGEST_FILES = (os.path.abspath(arg) for arg in sys.argv[1:])
 del sys.argv[1:]
 DIGESTS = {Path(file).name.removesuffix(".digest"): Path(file).read_text().strip() for file in DIGEST_FILES}
@@ -58,7 +57,7 @@ class ImagesPushTest(unittest.TestCase):
         return result, json.loads(report.read_text()) if report.exists() else {}
 
     def tag(self, repository: str, tag: str) -> str | None:
-        return self.registry.manifest_digest(repository, tag, f"{MANIFEST}, {INDEX}")
+        return self.registry.manifest_digest(repository, tag, f"{MANIFEST_TYPE}, {INDEX_TYPE}")
 
     def test_push_one_image_then_again(self) -> None:
         result, report = self.run_push(PUSH_BASE, "--repository", f"{self.address}/one/base", "--tag", "first")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import loopback_http
 import seed_image
-from oci_layout import MANIFEST_TYPE
+from oci_layout import CONFIG_TYPE, GZIP_LAYER_TYPE, MANIFEST_TYPE
 
 
 def digest(data: bytes) -> str:
@@ -51,13 +51,13 @@ class FetchLayoutTest(unittest.TestCase):
             "schemaVersion": 2,
             "mediaType": MANIFEST_TYPE,
             "config": {
-                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "mediaType": CONFIG_TYPE,
                 "digest": digest(self.config),
                 "size": len(self.config),
             },
             "layers": [
                 {
-                    "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "mediaType": GZIP_LAYER_TYPE,
                     "digest": digest(self.layer),
                     "size": len(self.layer),
                 }

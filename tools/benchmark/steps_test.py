@@ -7,7 +7,7 @@ import unittest
 from pathlib import Path
 
 from commands import BenchError, Run, host
-from oci_layout import CONFIG_TYPE, MANIFEST_TYPE, TITLE, Descriptor, Layout, canonical_json
+from oci_layout import CONFIG_TYPE, GZIP_LAYER_TYPE, MANIFEST_TYPE, TITLE, Descriptor, Layout, canonical_json
 from results import Push
 from steps import load_change, one_line_change, push
 
@@ -17,7 +17,7 @@ def write_image(path: Path, layers: dict[str, bytes]) -> Path:
     layout = Layout.create(path)
     descriptors = []
     for title, data in layers.items():
-        blob = layout.put("application/vnd.oci.image.layer.v1.tar+gzip", data)
+        blob = layout.put(GZIP_LAYER_TYPE, data)
         descriptors.append(Descriptor(blob.media_type, blob.digest, blob.size, {TITLE: title}).to_json())
     config = layout.put(CONFIG_TYPE, b"{}").to_json()
     manifest = {"schemaVersion": 2, "mediaType": MANIFEST_TYPE, "config": config, "layers": descriptors}

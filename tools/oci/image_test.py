@@ -11,9 +11,8 @@ from pathlib import Path
 import image
 import image_layout
 from image_metadata import ImageMetadata
-from oci_layout import Layout, LayoutError
+from oci_layout import GZIP_LAYER_TYPE, Layout, LayoutError
 
-LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
 # The digest the layout-writing image.py of commit 620b463 gave for TopImage's
 # inputs: splitting metadata from layout must not move a digest.
 GOLDEN_TOP_DIGEST = "sha256:02b57e0d097966d0a6339700779ae7b0cda5ae9b4dfaf2b12f6e1cd9f73ac76e"
@@ -25,7 +24,7 @@ def _layer(directory: Path, name: str, data: bytes) -> dict[str, str]:
     blob.write_bytes(data)
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     descriptor = {
-        "mediaType": LAYER_TYPE,
+        "mediaType": GZIP_LAYER_TYPE,
         "digest": digest,
         "size": len(data),
         "diffID": "sha256:" + hashlib.sha256(b"diff " + data).hexdigest(),

@@ -12,8 +12,8 @@ import unittest
 from pathlib import Path
 
 from layer_stream import LayerStreamError, compression_of, decompressed, layer_tar
+from oci_layout import GZIP_LAYER_TYPE, LAYER_TYPE, ZSTD_LAYER_TYPE
 
-OCI = "application/vnd.oci.image.layer.v1.tar"
 DOCKER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
 
@@ -39,25 +39,25 @@ def names(media_type: str, blob: bytes) -> list[str]:
 class DecompressedTest(unittest.TestCase):
     def test_media_types(self) -> None:
         self.assertEqual(
-            [compression_of(t) for t in (OCI, OCI + "+gzip", OCI + "+zstd", DOCKER_GZIP, "")],
+            [compression_of(t) for t in (LAYER_TYPE, GZIP_LAYER_TYPE, ZSTD_LAYER_TYPE, DOCKER_GZIP, "")],
             ["tar", "gzip", "zstd", "gzip", "tar"],
         )
 
     def test_gzip_and_plain(self) -> None:
-        self.assertEqual(names(OCI + "+gzip", gzip.compress(a_tar())), ["app/main.py"])
+        self.assertEqual(names(GZIP_LAYER_TYPE, gzip.compress(a_tar())), ["app/main.py"])
         self.assertEqual(names(DOCKER_GZIP, gzip.compress(a_tar())), ["app/main.py"])
-        self.assertEqual(names(OCI, a_tar()), ["app/main.py"])
+        self.assertEqual(names(LAYER_TYPE, a_tar()), ["app/main.py"])
 
     @unittest.skipUnless(shutil.which("zstd"), "no zstd program on PATH (the build root has one)")
     def test_zstd(self) -> None:
         blob = subprocess.run(["zstd", "-c"], input=a_tar(), capture_output=True, check=True).stdout
-        self.assertEqual(names(OCI + "+zstd", blob), ["app/main.py"])
+        self.assertEqual(names(ZSTD_LAYER_TYPE, blob), ["app/main.py"])
 
     @unittest.skipUnless(shutil.which("zstd"), "no zstd program on PATH (the build root has one)")
     def test_a_reader_that_stops_early_still_drains_the_source(self) -> None:
         blob = subprocess.run(["zstd", "-c"], input=a_tar(), capture_output=True, check=True).stdout
         source = io.BytesIO(blob)
-        with decompressed(source, OCI + "+zstd", "layer x") as stream:
+        with decompressed(source, ZSTD_LAYER_TYPE, "layer x") as stream:
             stream.read(10)
         self.assertEqual(source.tell(), len(blob))
 
@@ -65,12 +65,12 @@ class DecompressedTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as temp:
             blob = Path(temp) / "blob"
             blob.write_bytes(gzip.compress(a_tar()))
-            with layer_tar(blob, OCI + "+gzip", "layer x") as tar:
+            with layer_tar(blob, GZIP_LAYER_TYPE, "layer x") as tar:
                 self.assertEqual([member.name for member in tar], ["app/main.py"])
 
     def test_an_unknown_compression_is_named(self) -> None:
         with self.assertRaisesRegex(LayerStreamError, r"layer x has media type '.*\+bzip2'; only tar, tar\+gzip"):
-            names(OCI + "+bzip2", b"")
+            names(LAYER_TYPE + "+bzip2", b"")
 
 
 if __name__ == "__main__":

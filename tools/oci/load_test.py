@@ -30,9 +30,7 @@ import image
 import image_layout
 import load
 from load_plan import Layer, plan, report, shared_prefix, summary
-from oci_layout import Layout
-
-GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
+from oci_layout import GZIP_LAYER_TYPE, Layout
 
 
 def _layer(directory: Path, name: str, content: bytes) -> dict[str, str]:
@@ -46,7 +44,7 @@ def _layer(directory: Path, name: str, content: bytes) -> dict[str, str]:
     blob = gzip.compress(tar_bytes, mtime=0)
     (directory / f"{name}.tar.gz").write_bytes(blob)
     descriptor = {
-        "mediaType": GZIP,
+        "mediaType": GZIP_LAYER_TYPE,
         "digest": "sha256:" + hashlib.sha256(blob).hexdigest(),
         "size": len(blob),
         "diffID": "sha256:" + hashlib.sha256(tar_bytes).hexdigest(),

@@ -35,6 +35,10 @@ from typing import Any
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
 CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
 INDEX_TYPE = "application/vnd.oci.image.index.v1+json"
+LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar"
+"""An uncompressed layer; the compressed ones add their suffix."""
+GZIP_LAYER_TYPE = LAYER_TYPE + "+gzip"
+ZSTD_LAYER_TYPE = LAYER_TYPE + "+zstd"
 INDEX_TYPES = frozenset({INDEX_TYPE, "application/vnd.docker.distribution.manifest.list.v2+json"})
 TITLE = "org.opencontainers.image.title"
 LAYOUT_VERSION = {"imageLayoutVersion": "1.0.0"}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from oci_layout import (
     CONFIG_TYPE,
+    GZIP_LAYER_TYPE,
     INDEX_TYPE,
     MANIFEST_TYPE,
     TITLE,
@@ -19,15 +20,13 @@ from oci_layout import (
     canonical_json,
 )
 
-LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
-
 
 def write_image(path: Path, layers: dict[str, bytes]) -> tuple[Layout, Descriptor]:
     """A layout with one image whose layers are `layers` (title -> bytes); its manifest descriptor."""
     layout = Layout.create(path)
     descriptors = []
     for title, data in layers.items():
-        blob = layout.put(LAYER_TYPE, data)
+        blob = layout.put(GZIP_LAYER_TYPE, data)
         descriptors.append(Descriptor(blob.media_type, blob.digest, blob.size, {TITLE: title}))
     config = layout.put(CONFIG_TYPE, canonical_json({"rootfs": {"type": "layers", "diff_ids": []}}))
     manifest = {

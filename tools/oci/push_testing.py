@@ -20,9 +20,7 @@ import image
 from debian_tool import library_path, tool_command
 from local_registry import free_port
 from nginx_cache import NginxCache
-from oci_layout import INDEX_TYPE, MANIFEST_TYPE, canonical_json
-
-LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
+from oci_layout import GZIP_LAYER_TYPE, INDEX_TYPE, MANIFEST_TYPE, canonical_json
 
 
 def env_path(name: str) -> str:
@@ -64,7 +62,7 @@ class SmallImages:
                 digest = "sha256:" + hashlib.sha256(data).hexdigest()
                 layers[layer] = (digest, data)
                 (out / f"{layer}.tar.gz").write_bytes(data)
-                descriptor = {"mediaType": LAYER_TYPE, "digest": digest, "size": len(data), "name": layer}
+                descriptor = {"mediaType": GZIP_LAYER_TYPE, "digest": digest, "size": len(data), "name": layer}
                 descriptor["diffID"] = "sha256:" + hashlib.sha256(b"diff" + data).hexdigest()
                 (out / f"{layer}.json").write_text(json.dumps(descriptor))
                 entries.append(

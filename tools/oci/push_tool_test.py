@@ -19,12 +19,11 @@ from typing import Any
 
 import push
 from local_registry import LocalRegistry
+from oci_layout import INDEX_TYPE, MANIFEST_TYPE
 from push_testing import SmallImages, start_cache
 from registry_auth import RegistryAuth
 from registry_client import Registry
 
-MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-INDEX = "application/vnd.oci.image.index.v1+json"
 IMAGES = {"base": (None, ["os", "app"]), "top": ("base", ["extra"])}
 
 
@@ -66,7 +65,7 @@ class PushTest(unittest.TestCase):
         return Registry(self.registry.address, RegistryAuth({}, "none"))
 
     def tag_digest(self, name: str, tag: str = "latest") -> str | None:
-        return self.client().manifest_digest(f"docintel/{name}", tag, MANIFEST)
+        return self.client().manifest_digest(f"docintel/{name}", tag, MANIFEST_TYPE)
 
     def has_blob(self, name: str, layer: str) -> bool:
         return self.client().has_blob(f"docintel/{name}", self.images.layers[layer][0])
@@ -145,17 +144,17 @@ class PushTest(unittest.TestCase):
             pushed,
             [("//images:base", "multi", False), ("//images:top", "multi", False), ("//images:multi", "multi", True)],
         )
-        self.assertEqual(self.client().manifest_digest("docintel/multi", "latest", INDEX), index)
+        self.assertEqual(self.client().manifest_digest("docintel/multi", "latest", INDEX_TYPE), index)
         for name in ("base", "top"):
             digest = self.images.digests[name]
-            self.assertEqual(self.client().manifest_digest("docintel/multi", digest, MANIFEST), digest)
+            self.assertEqual(self.client().manifest_digest("docintel/multi", digest, MANIFEST_TYPE), digest)
 
     def test_an_index_that_does_not_list_its_images_is_refused(self) -> None:
         spec, _ = self.images.index_spec("multi", ["base", "top"], listed=["base"])
         status, log, _ = self.push(spec=spec)
         self.assertEqual(status, 1, log)
         self.assertIn("does not list the images the push names; rebuild //images:multi", log)
-        self.assertIsNone(self.client().manifest_digest("docintel/multi", "latest", INDEX))
+        self.assertIsNone(self.client().manifest_digest("docintel/multi", "latest", INDEX_TYPE))
 
     # --- failures: nothing wrong gets in, no tag moves ---------------------------
 

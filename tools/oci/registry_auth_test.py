@@ -24,16 +24,15 @@ from pathlib import Path
 
 import loopback_http
 from local_registry import LocalRegistry
-from oci_layout import Descriptor
+from oci_layout import GZIP_LAYER_TYPE, Descriptor
 from registry_auth import AuthError, Challenge, Credentials, RegistryAuth
 from registry_client import Registry, RegistryError
 
-LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
 USER, PASSWORD = "ci", "pa55word"
 
 
 def blob(data: bytes) -> Descriptor:
-    return Descriptor(LAYER, "sha256:" + hashlib.sha256(data).hexdigest(), len(data))
+    return Descriptor(GZIP_LAYER_TYPE, "sha256:" + hashlib.sha256(data).hexdigest(), len(data))
 
 
 def b64url(data: bytes) -> str:

@@ -9,7 +9,8 @@ from pathlib import Path
 from unittest import mock
 
 import size_layers
-from size_testdata import SITE, TAR, ZSTD, ZSTD_MISSING, Blob, layer, noise, write_layout
+from oci_layout import LAYER_TYPE, ZSTD_LAYER_TYPE
+from size_testdata import SITE, ZSTD_MISSING, Blob, layer, noise, write_layout
 
 
 class LayerTest(unittest.TestCase):
@@ -22,7 +23,7 @@ class LayerTest(unittest.TestCase):
             return size_layers.measure(image.layers[0])
 
     def test_plain_tar_and_missing_title(self) -> None:
-        blob = layer(None, {"opt/tool/bin/run": b"x" * 10}, TAR)
+        blob = layer(None, {"opt/tool/bin/run": b"x" * 10}, LAYER_TYPE)
         with tempfile.TemporaryDirectory() as temp:
             image = size_layers.read_images("x", write_layout(Path(temp), [blob]))[0]
         self.assertEqual(image.layers[0].name, blob.digest[7:19])
@@ -30,14 +31,14 @@ class LayerTest(unittest.TestCase):
 
     @unittest.skipUnless(shutil.which("zstd"), ZSTD_MISSING)
     def test_zstd_layer(self) -> None:
-        blob = layer("torch", {f"{SITE}/torch/x.so": noise(5_000, 10), "usr/share/doc/a/b": b"c"}, ZSTD)
+        blob = layer("torch", {f"{SITE}/torch/x.so": noise(5_000, 10), "usr/share/doc/a/b": b"c"}, ZSTD_LAYER_TYPE)
         packages = {"torch": 5_000, "usr/share/doc/": 1}
         self.assertEqual(self.measure(blob), size_layers.Contents(len(blob.tar), packages))
 
     @unittest.skipUnless(shutil.which("zstd"), ZSTD_MISSING)
     def test_corrupt_zstd_layer_names_the_blob(self) -> None:
-        good = layer("torch", {"a/b/c": noise(5_000, 11)}, ZSTD)
-        bad = Blob("torch", good.data[:20] + bytes(len(good.data) - 20), ZSTD, good.tar)
+        good = layer("torch", {"a/b/c": noise(5_000, 11)}, ZSTD_LAYER_TYPE)
+        bad = Blob("torch", good.data[:20] + bytes(len(good.data) - 20), ZSTD_LAYER_TYPE, good.tar)
         with tempfile.TemporaryDirectory() as temp:
             directory = write_layout(Path(temp), [good])
             (directory / "blobs" / "sha256" / good.digest[7:]).write_bytes(bad.data)
@@ -46,7 +47,7 @@ class LayerTest(unittest.TestCase):
                 size_layers.measure(image.layers[0])
 
     def test_zstd_binary_missing(self) -> None:
-        blob = Blob("z", b"\x28\xb5\x2f\xfd", ZSTD, b"")
+        blob = Blob("z", b"\x28\xb5\x2f\xfd", ZSTD_LAYER_TYPE, b"")
         with tempfile.TemporaryDirectory() as temp:
             image = size_layers.read_images("x", write_layout(Path(temp), [blob]))[0]
             missing = self.assertRaisesRegex(size_layers.InputError, "no zstd binary is on PATH")

@@ -15,7 +15,8 @@ from unittest import mock
 
 import size_layers
 import size_report
-from size_testdata import APP, DEBIAN, GZIP, TORCH, Fixture, layer, write_index, write_layout
+from oci_layout import GZIP_LAYER_TYPE
+from size_testdata import APP, DEBIAN, TORCH, Fixture, layer, write_index, write_layout
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -149,7 +150,7 @@ class OutputTest(Fixture):
         layers = data["images"]["ml"]["layers"]
         self.assertEqual([x["name"] for x in layers], ["debian", "torch", "app"])
         torch = layers[1]
-        self.assertEqual((torch["digest"], torch["media_type"]), (TORCH.digest, GZIP))
+        self.assertEqual((torch["digest"], torch["media_type"]), (TORCH.digest, GZIP_LAYER_TYPE))
         self.assertEqual((torch["compressed"], torch["uncompressed"]), (len(TORCH.data), len(TORCH.tar)))
         self.assertEqual(torch["limits"], {"compressed": None, "uncompressed": 50_000})
         self.assertTrue(torch["over"])

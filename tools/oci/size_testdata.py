@@ -17,11 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import size_report
-from oci_layout import CONFIG_TYPE, INDEX_TYPE, MANIFEST_TYPE, TITLE, Descriptor, Layout
+from oci_layout import (
+    CONFIG_TYPE,
+    GZIP_LAYER_TYPE,
+    INDEX_TYPE,
+    MANIFEST_TYPE,
+    TITLE,
+    ZSTD_LAYER_TYPE,
+    Descriptor,
+    Layout,
+)
 
-GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
-ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
-TAR = "application/vnd.oci.image.layer.v1.tar"
 SITE = "usr/local/lib/python3.11/site-packages"
 SVG = "{http://www.w3.org/2000/svg}"
 ZSTD_MISSING = "no zstd binary on PATH, so no zstd layer can be written or read"
@@ -58,12 +64,12 @@ class Blob:
         return "sha256:" + hashlib.sha256(self.data).hexdigest()
 
 
-def layer(title: str | None, files: dict[str, bytes], media_type: str = GZIP) -> Blob:
+def layer(title: str | None, files: dict[str, bytes], media_type: str = GZIP_LAYER_TYPE) -> Blob:
     """A layer blob compressed as `media_type` says (gzip, zstd or plain tar)."""
     tar = tar_bytes(files)
-    if media_type == GZIP:
+    if media_type == GZIP_LAYER_TYPE:
         data = gzip.compress(tar, mtime=0)
-    elif media_type == ZSTD:
+    elif media_type == ZSTD_LAYER_TYPE:
         zstd = [shutil.which("zstd") or "zstd", "-q", "-c"]  # fixed arguments, input on stdin
         data = subprocess.run(zstd, input=tar, capture_output=True, check=True).stdout
     else:
