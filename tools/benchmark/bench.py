@@ -90,6 +90,7 @@ from pathlib import Path
 
 import e2e
 import seed_image
+from chart import Bar, render_svg
 from commands import BenchError, say
 from results import Results
 from session import Bench, Options, Step
@@ -143,6 +144,12 @@ TABLE: tuple[Callable[[Results], list[Row]], ...] = (
     embedders.rows,
     load_change.rows,
     compression.rows,
+)
+# The picture's bars (--svg): ours against the seed's approach.
+CHART: tuple[Callable[[Results], list[Bar]], ...] = (
+    sizes.bars,
+    push.bars,
+    one_line_change.bars,
 )
 SEED_NOTE = """\
 seed approach = ONE image from tools/benchmark/seed/Dockerfile, built with podman build on our Debian
@@ -203,7 +210,8 @@ def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tools/bench",
         description=details.partition("\n\n")[2],
-        usage="tools/bench [--skip-seed] [--skip-container] [--only STEP[,STEP...]] [--json FILE] [--keep]",
+        usage="tools/bench [--skip-seed] [--skip-container] [--only STEP[,STEP...]] [--json FILE] [--svg FILE] "
+        "[--keep]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=summary,
     )
@@ -226,6 +234,12 @@ def arguments() -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every number to FILE as JSON")
     parser.add_argument(
+        "--svg",
+        type=Path,
+        metavar="FILE",
+        help="also draw ours against the seed's approach (sizes, pushes, rebuild) to FILE as SVG (needs the seed)",
+    )
+    parser.add_argument(
         "--keep",
         action="store_true",
         help="keep the bench output base (its server is shut down), the registry, the cache, "
@@ -236,10 +250,18 @@ def arguments() -> argparse.ArgumentParser:
 
 def options(argv: list[str]) -> Options:
     """The parsed command line."""
-    args = arguments().parse_args(argv)
+    parser = arguments()
+    args = parser.parse_args(argv)
+    if args.svg and args.skip_seed:
+        parser.error("--svg draws ours against the seed's approach, which --skip-seed leaves out; drop one of them")
     only = tuple(key for key in args.only.split(",") if key)
     return Options(
-        skip_seed=args.skip_seed, skip_container=args.skip_container, keep=args.keep, json=args.json, only=only
+        skip_seed=args.skip_seed,
+        skip_container=args.skip_container,
+        keep=args.keep,
+        json=args.json,
+        svg=args.svg,
+        only=only,
     )
 
 
@@ -299,7 +321,20 @@ def main(argv: list[str]) -> int:
         }
         bench.options.json.write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n")
         print(f"numbers written to {bench.options.json}")
+    if bench.options.svg:
+        write_chart(bench.options.svg, results, began)
     return status
+
+
+def write_chart(path: Path, results: Results, began: str) -> None:
+    """The picture of CHART's bars, if the run measured any (the seed's image is what they compare to)."""
+    bars = [bar for section in CHART for bar in section(results)]
+    if not bars:
+        print(f"tools/bench: no picture: {path} needs the seed's figures (a run without --skip-seed)", file=sys.stderr)
+        return
+    title = f"docintel images against the seed's one-image approach (tools/bench, {began[:10]})"
+    path.write_text(render_svg(bars, title))
+    print(f"picture written to {path}")
 
 
 if __name__ == "__main__":

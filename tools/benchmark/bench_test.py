@@ -149,6 +149,30 @@ class TableTest(unittest.TestCase):
         results.add("push_from_cache", lazy)
         return results
 
+    def test_chart_bars_from_the_results(self) -> None:
+        bars = [(bar.label, round(bar.gain, 1)) for section in bench.CHART for bar in section(self.results())]
+        self.assertEqual(
+            bars,
+            [
+                ("image base, compressed", 74.3),
+                ("image ml, compressed", 74.3),
+                ("all two images (distinct layers)", 74.3),
+                ("first push, bytes uploaded", 4.3),
+                ("one-line change: rebuild", 79.2),
+                ("one-line change: bytes pushed", 19149.1),
+            ],
+        )
+
+    def test_no_picture_without_the_seed(self) -> None:
+        path = Path(self.enterContext(tempfile.TemporaryDirectory())) / "bench.svg"
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            bench.write_chart(path, Results(), "2026-11-30T08:00:00")
+        self.assertFalse(path.exists())
+        self.assertIn("needs the seed's figures", err.getvalue())
+        with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+            bench.options(["--svg", str(path), "--skip-seed"])
+
     def test_rows_in_order(self) -> None:
         labels = [row.label for row in bench.table_rows(self.results())]
         self.assertEqual(

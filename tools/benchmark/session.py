@@ -45,6 +45,7 @@ class Options:
     skip_container: bool = False
     keep: bool = False
     json: Path | None = None
+    svg: Path | None = None
     # Step keys to run (with the steps they need and the cold build); empty: all.
     only: tuple[str, ...] = ()
 

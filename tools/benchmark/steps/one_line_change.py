@@ -12,6 +12,7 @@ from pathlib import Path
 
 import seed_image
 from bazel import REPO
+from chart import Bar
 from commands import say
 from oci_layout import Layout
 from results import Build, Push, Results
@@ -133,6 +134,18 @@ def push_rows(results: Results) -> list[Row]:
     if change is None:
         return []
     return [push_row("push after the one-line change", change.push, change.seed.push if change.seed else None)]
+
+
+def bars(results: Results) -> list[Bar]:
+    """The rebuild and the push after the change, ours against the seed's."""
+    change = results.get(Change)
+    if change is None or change.seed is None:
+        return []
+    seed = change.seed
+    return [
+        Bar("one-line change: rebuild", change.build.seconds, seed.seconds, "s"),
+        Bar("one-line change: bytes pushed", change.push.uploaded_bytes, seed.push.uploaded_bytes, "bytes"),
+    ]
 
 
 # The push after the change counts what the first pushes (ours, the seed's) left out of the registry.

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from chart import Bar
 from commands import say
 from results import Push, Results
 from session import Bench, Step
@@ -61,6 +62,14 @@ def push_row(label: str, ours: Push, theirs: Push | None) -> Row:
     if theirs is None:
         return Row(label, ours.text())
     return Row(label, ours.text(), theirs.text(), ratio(theirs.uploaded_bytes, ours.uploaded_bytes))
+
+
+def bars(results: Results) -> list[Bar]:
+    """Bytes of the first push, ours (all images) against the seed's image."""
+    first, seed = results.get(FirstPush), results.get(SeedBuild)
+    if first is None or seed is None:
+        return []
+    return [Bar("first push, bytes uploaded", first.ours.uploaded_bytes, seed.push.uploaded_bytes, "bytes")]
 
 
 STEP = Step("push", "first push of every image to a loopback registry", run)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import seed_image
+from chart import Bar
 from commands import BenchError, say
 from results import Results
 from session import Bench, Step
@@ -126,6 +127,17 @@ def rows(results: Results) -> list[Row]:
         ours_text = ours_lines[index] if index < len(ours_lines) else ""
         lines.append(Row(label, ours_text, seed_lines[index] if index < len(seed_lines) else ""))
     return lines
+
+
+def bars(results: Results) -> list[Bar]:
+    """Each image, compressed, against the seed's image, then all of ours (distinct layers) against it."""
+    sizes = results.get(Sizes)
+    if sizes is None or sizes.seed is None:
+        return []
+    theirs = sizes.seed.images["seed"].compressed
+    ours = [(f"image {name}, compressed", size) for name, size in sizes.ours.images.items()]
+    ours.append((f"all {count_word(len(sizes.ours.images))} images (distinct layers)", sizes.ours.distinct()))
+    return [Bar(label, size.compressed, theirs, "bytes") for label, size in ours]
 
 
 STEP = Step("sizes", "image and layer sizes (//images:size_report --json)", run, needs=("seed_build",))

@@ -1,0 +1,74 @@
+"""The bench's picture: per measure, how many times smaller or faster ours is than the seed's approach (SVG).
+
+Each bar is the ratio seed / ours on a logarithmic axis from 1x to 10,000x,
+so a 3x and a 3,000x gain both stay readable; its label gives both figures.
+A measure where ours is the larger or slower one is drawn in another colour,
+with its ratio below 1x written out.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from table import mb, ratio
+
+DECADES = 4
+"""The axis runs from 1x to 10**DECADES x."""
+_LABEL_WIDTH, _AXIS_WIDTH, _TEXT_WIDTH = 320, 330, 270
+_ROW_HEIGHT, _TOP, _BOTTOM = 30, 58, 34
+_BETTER, _WORSE, _GRID, _INK = "#2f6db3", "#c0504d", "#d9d9d9", "#222222"
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One measure: ours and the seed's, in bytes or seconds (`unit`: "bytes" or "s")."""
+
+    label: str
+    ours: float
+    seed: float
+    unit: str
+
+    @property
+    def gain(self) -> float:
+        """Seed / ours: how many times smaller or faster ours is."""
+        return self.seed / self.ours
+
+    def figures(self) -> str:
+        """`26.7x: 43.2 MB against 1,152.5 MB`."""
+        show = mb if self.unit == "bytes" else (lambda value: f"{value:,.1f} s")
+        return f"{ratio(self.seed, self.ours)}: {show(self.ours)} against {show(self.seed)}"
+
+
+def render_svg(bars: Sequence[Bar], title: str) -> str:
+    """The chart as a standalone SVG document."""
+    width = _LABEL_WIDTH + _AXIS_WIDTH + _TEXT_WIDTH
+    height = _TOP + _ROW_HEIGHT * len(bars) + _BOTTOM
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">',
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<text x="12" y="24" font-size="15" font-weight="bold" fill="{_INK}">{html.escape(title)}</text>',
+        '<text x="12" y="44" fill="#555555">times smaller or faster than the seed\'s approach '
+        "(log scale; blue: ours better, red: ours worse)</text>",
+    ]
+    bottom = _TOP + _ROW_HEIGHT * len(bars)
+    for decade in range(DECADES + 1):
+        x = _LABEL_WIDTH + _AXIS_WIDTH * decade / DECADES
+        parts.append(f'<line x1="{x:.1f}" y1="{_TOP - 4}" x2="{x:.1f}" y2="{bottom}" stroke="{_GRID}"/>')
+        parts.append(f'<text x="{x:.1f}" y="{bottom + 18}" text-anchor="middle" fill="#555555">{10**decade:,}x</text>')
+    for row, bar in enumerate(bars):
+        y = _TOP + _ROW_HEIGHT * row
+        length = _AXIS_WIDTH * min(abs(math.log10(bar.gain)), DECADES) / DECADES
+        colour = _BETTER if bar.gain >= 1 else _WORSE
+        label = html.escape(bar.label)
+        parts += [
+            f'<text x="{_LABEL_WIDTH - 10}" y="{y + 19}" text-anchor="end" fill="{_INK}">{label}</text>',
+            f'<rect x="{_LABEL_WIDTH}" y="{y + 6}" width="{max(length, 1.5):.1f}" height="18" fill="{colour}"/>',
+            f'<text x="{_LABEL_WIDTH + max(length, 1.5) + 6:.1f}" y="{y + 19}" fill="{_INK}">'
+            f"{html.escape(bar.figures())}</text>",
+        ]
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
