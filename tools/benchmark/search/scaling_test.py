@@ -6,7 +6,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from scaling_corpus import BLOCK, Corpus, exact_top
 from scaling_plot import Point, markdown_rows, read_table, render_svg
@@ -56,7 +55,3 @@ def test_the_plot_is_svg_with_a_series_per_index() -> None:
     titles = [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}title")]
     assert "Q8 p99: 5.00 ms at 100,000 chunks" in titles
     assert any("BIN<&>" in (t.text or "") for t in root.iter("{http://www.w3.org/2000/svg}text"))
-
-
-if __name__ == "__main__":
-    raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))
