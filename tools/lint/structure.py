@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_LINES = 400
-"""Longer files hold more than one concept (issue 11; ../shared/STYLE.md)."""
+"""A longer file holds more than one concept: split it by concept."""
 
 
 @dataclass(frozen=True)
