@@ -90,7 +90,7 @@ from pathlib import Path
 
 import e2e
 import seed_image
-from chart import Bar, render_svg
+from chart import Chart
 from commands import BenchError, say
 from results import Results
 from session import Bench, Options, Step
@@ -145,11 +145,15 @@ TABLE: tuple[Callable[[Results], list[Row]], ...] = (
     load_change.rows,
     compression.rows,
 )
-# The picture's bars (--svg): ours against the seed's approach.
-CHART: tuple[Callable[[Results], list[Bar]], ...] = (
-    sizes.bars,
-    push.bars,
-    one_line_change.bars,
+# The pictures (--svg DIR), each of the bars its steps give.
+CHARTS = (
+    Chart(
+        "seed",
+        "docintel images against the seed's one-image approach",
+        "the seed's approach",
+        (sizes.bars, push.bars, one_line_change.bars),
+    ),
+    Chart("embedders", "ml_onnx (ONNX Runtime) against ml (torch), same model", "ml", (embedders.bars,)),
 )
 SEED_NOTE = """\
 seed approach = ONE image from tools/benchmark/seed/Dockerfile, built with podman build on our Debian
@@ -210,8 +214,7 @@ def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tools/bench",
         description=details.partition("\n\n")[2],
-        usage="tools/bench [--skip-seed] [--skip-container] [--only STEP[,STEP...]] [--json FILE] [--svg FILE] "
-        "[--keep]",
+        usage="tools/bench [--skip-seed] [--skip-container] [--only STEP[,STEP...]] [--json FILE] [--svg DIR] [--keep]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=summary,
     )
@@ -236,8 +239,9 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument(
         "--svg",
         type=Path,
-        metavar="FILE",
-        help="also draw ours against the seed's approach (sizes, pushes, rebuild) to FILE as SVG (needs the seed)",
+        metavar="DIR",
+        help="also draw the pictures the figures allow into DIR: seed.svg (ours against the seed's approach: "
+        "sizes, pushes, rebuild) and embedders.svg (ml_onnx against ml: time, latency, memory)",
     )
     parser.add_argument(
         "--keep",
@@ -250,10 +254,7 @@ def arguments() -> argparse.ArgumentParser:
 
 def options(argv: list[str]) -> Options:
     """The parsed command line."""
-    parser = arguments()
-    args = parser.parse_args(argv)
-    if args.svg and args.skip_seed:
-        parser.error("--svg draws ours against the seed's approach, which --skip-seed leaves out; drop one of them")
+    args = arguments().parse_args(argv)
     only = tuple(key for key in args.only.split(",") if key)
     return Options(
         skip_seed=args.skip_seed,
@@ -322,19 +323,20 @@ def main(argv: list[str]) -> int:
         bench.options.json.write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n")
         print(f"numbers written to {bench.options.json}")
     if bench.options.svg:
-        write_chart(bench.options.svg, results, began)
+        write_charts(bench.options.svg, results, began[:10])
     return status
 
 
-def write_chart(path: Path, results: Results, began: str) -> None:
-    """The picture of CHART's bars, if the run measured any (the seed's image is what they compare to)."""
-    bars = [bar for section in CHART for bar in section(results)]
-    if not bars:
-        print(f"tools/bench: no picture: {path} needs the seed's figures (a run without --skip-seed)", file=sys.stderr)
-        return
-    title = f"docintel images against the seed's one-image approach (tools/bench, {began[:10]})"
-    path.write_text(render_svg(bars, title))
-    print(f"picture written to {path}")
+def write_charts(directory: Path, results: Results, date: str) -> None:
+    """Each of CHARTS whose figures this run measured, as DIR/<name>.svg; says which it left out."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for chart in CHARTS:
+        picture = chart.draw(results, date)
+        if picture is None:
+            print(f"no picture {chart.name}.svg: this run measured nothing of it ({chart.title})")
+            continue
+        (directory / f"{chart.name}.svg").write_text(picture)
+        print(f"picture written to {directory / chart.name}.svg")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import bench
 import podman_store
 import session
 from bazel_log import Processes
+from chart import Bar, Chart
 from commands import BenchError
 from results import Build, Push, Results
 from steps import (
@@ -94,6 +95,10 @@ def layer(name: str, compressed: int, uncompressed: int) -> sizes.LayerSize:
     return sizes.LayerSize(name, "sha256:" + name, compressed, uncompressed)
 
 
+def chart_bars(chart: Chart, results: Results) -> list[Bar]:
+    return [bar for section in chart.sections for bar in section(results)]
+
+
 class TableTest(unittest.TestCase):
     """The table from typed results: the rows (and their order) README's figures come from."""
 
@@ -150,9 +155,11 @@ class TableTest(unittest.TestCase):
         return results
 
     def test_chart_bars_from_the_results(self) -> None:
-        bars = [(bar.label, round(bar.gain, 1)) for section in bench.CHART for bar in section(self.results())]
+        seed, embedders = (
+            [(bar.label, round(bar.gain, 1)) for bar in chart_bars(chart, self.results())] for chart in bench.CHARTS
+        )
         self.assertEqual(
-            bars,
+            seed,
             [
                 ("image base, compressed", 74.3),
                 ("image ml, compressed", 74.3),
@@ -162,16 +169,27 @@ class TableTest(unittest.TestCase):
                 ("one-line change: bytes pushed", 19149.1),
             ],
         )
+        self.assertEqual(
+            embedders,
+            [
+                ("ml_onnx: embed 1,000 texts", 2.0),
+                ("ml_onnx: single-query latency p50", 5.2),
+                ("ml_onnx: memory once ready", 2.0),
+                ("ml_onnx: memory after an ingest", 1.5),
+                ("ml_onnx: model load", 19.0),
+            ],
+        )
 
-    def test_no_picture_without_the_seed(self) -> None:
-        path = Path(self.enterContext(tempfile.TemporaryDirectory())) / "bench.svg"
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err):
-            bench.write_chart(path, Results(), "2026-11-30T08:00:00")
-        self.assertFalse(path.exists())
-        self.assertIn("needs the seed's figures", err.getvalue())
-        with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
-            bench.options(["--svg", str(path), "--skip-seed"])
+    def test_pictures_only_of_what_was_measured(self) -> None:
+        directory = Path(self.enterContext(tempfile.TemporaryDirectory())) / "pictures"
+        results = Results()
+        ml = embedders.Embedding(11.7, 182.0, 452.0, 7.6, 128.0, 497e6, 619e6)
+        results.add("embedders", embedders.Embedders({"ml": ml, "ml_onnx": ml}))
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            bench.write_charts(directory, results, "2026-11-30")
+        self.assertEqual(sorted(path.name for path in directory.iterdir()), ["embedders.svg"])
+        self.assertIn("no picture seed.svg: this run measured nothing of it", out.getvalue())
 
     def test_rows_in_order(self) -> None:
         labels = [row.label for row in bench.table_rows(self.results())]

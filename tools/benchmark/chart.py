@@ -1,18 +1,20 @@
-"""The bench's picture: per measure, how many times smaller or faster ours is than the seed's approach (SVG).
+"""The bench's pictures: per measure, how many times smaller or faster ours is than what it is compared with (SVG).
 
-Each bar is the ratio seed / ours on a logarithmic axis from 1x to 10,000x,
-so a 3x and a 3,000x gain both stay readable; its label gives both figures.
-A measure where ours is the larger or slower one is drawn in another colour,
-with its ratio below 1x written out.
+Each bar is the ratio theirs / ours of a measure where less is better (bytes,
+seconds) on a logarithmic axis from 1x to 10,000x, so a 3x and a 3,000x gain
+both stay readable; its label gives both figures. A measure where ours is
+the larger or slower one is drawn in another colour, with its ratio below 1x
+written out.
 """
 
 from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from results import Results
 from table import mb, ratio
 
 DECADES = 4
@@ -24,25 +26,42 @@ _BETTER, _WORSE, _GRID, _INK = "#2f6db3", "#c0504d", "#d9d9d9", "#222222"
 
 @dataclass(frozen=True)
 class Bar:
-    """One measure: ours and the seed's, in bytes or seconds (`unit`: "bytes" or "s")."""
+    """One measure where less is better: ours and theirs, in `unit` ("bytes", "s" or "ms")."""
 
     label: str
     ours: float
-    seed: float
+    theirs: float
     unit: str
 
     @property
     def gain(self) -> float:
-        """Seed / ours: how many times smaller or faster ours is."""
-        return self.seed / self.ours
+        """Theirs / ours: how many times smaller or faster ours is."""
+        return self.theirs / self.ours
 
     def figures(self) -> str:
         """`26.7x: 43.2 MB against 1,152.5 MB`."""
-        show = mb if self.unit == "bytes" else (lambda value: f"{value:,.1f} s")
-        return f"{ratio(self.seed, self.ours)}: {show(self.ours)} against {show(self.seed)}"
+        return f"{ratio(self.theirs, self.ours)}: {self._show(self.ours)} against {self._show(self.theirs)}"
+
+    def _show(self, value: float) -> str:
+        return mb(value) if self.unit == "bytes" else f"{value:,.{2 if value < 1 else 1}f} {self.unit}"
 
 
-def render_svg(bars: Sequence[Bar], title: str) -> str:
+@dataclass(frozen=True)
+class Chart:
+    """One picture: its file name, its title, what ours is compared with, and the steps' bars in order."""
+
+    name: str
+    title: str
+    against: str
+    sections: tuple[Callable[[Results], list[Bar]], ...]
+
+    def draw(self, results: Results, date: str) -> str | None:
+        """The picture of what `results` hold, or None if they hold none of its measures."""
+        bars = [bar for section in self.sections for bar in section(results)]
+        return render_svg(bars, f"{self.title} (tools/bench, {date})", self.against) if bars else None
+
+
+def render_svg(bars: Sequence[Bar], title: str, against: str) -> str:
     """The chart as a standalone SVG document."""
     width = _LABEL_WIDTH + _AXIS_WIDTH + _TEXT_WIDTH
     height = _TOP + _ROW_HEIGHT * len(bars) + _BOTTOM
@@ -51,7 +70,7 @@ def render_svg(bars: Sequence[Bar], title: str) -> str:
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
         f'<text x="12" y="24" font-size="15" font-weight="bold" fill="{_INK}">{html.escape(title)}</text>',
-        '<text x="12" y="44" fill="#555555">times smaller or faster than the seed\'s approach '
+        f'<text x="12" y="44" fill="#555555">times smaller or faster than {html.escape(against)} '
         "(log scale; blue: ours better, red: ours worse)</text>",
     ]
     bottom = _TOP + _ROW_HEIGHT * len(bars)

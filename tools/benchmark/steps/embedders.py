@@ -30,6 +30,7 @@ from pathlib import Path
 
 import e2e
 from bazel import REPO
+from chart import Bar
 from commands import BenchError, say
 from local_registry import free_port
 from results import PerImage, Results
@@ -212,6 +213,24 @@ def rows(results: Results) -> list[Row]:
                 ratio(reference.rss_ready_bytes, figures.rss_ready_bytes) if versus else "",
             ),
             Row(f"{name}: model load in a fresh process", f"{figures.load_seconds:.2f} s"),
+        ]
+    return lines
+
+
+def bars(results: Results) -> list[Bar]:
+    """Each image (and variant) after the first against the first (ml): time, latency, memory, model load."""
+    embedders = results.get(Embedders)
+    if embedders is None or len(embedders.images) < 2:
+        return []
+    (_, reference), *others = embedders.images.items()
+    lines = []
+    for name, figures in others:
+        lines += [
+            Bar(f"{name}: embed 1,000 texts", 1000 / figures.texts_per_second, 1000 / reference.texts_per_second, "s"),
+            Bar(f"{name}: single-query latency p50", figures.query_p50_ms, reference.query_p50_ms, "ms"),
+            Bar(f"{name}: memory once ready", figures.rss_ready_bytes, reference.rss_ready_bytes, "bytes"),
+            Bar(f"{name}: memory after an ingest", figures.rss_in_use_bytes, reference.rss_in_use_bytes, "bytes"),
+            Bar(f"{name}: model load", figures.load_seconds, reference.load_seconds, "s"),
         ]
     return lines
 
