@@ -15,7 +15,6 @@ import bench
 import podman_store
 import session
 from bazel_log import Processes
-from chart import Bar, Chart
 from commands import BenchError
 from results import Build, Push, Results
 from steps import (
@@ -95,10 +94,6 @@ def layer(name: str, compressed: int, uncompressed: int) -> sizes.LayerSize:
     return sizes.LayerSize(name, "sha256:" + name, compressed, uncompressed)
 
 
-def chart_bars(chart: Chart, results: Results) -> list[Bar]:
-    return [bar for section in chart.sections for bar in section(results)]
-
-
 class TableTest(unittest.TestCase):
     """The table from typed results: the rows (and their order) README's figures come from."""
 
@@ -156,7 +151,7 @@ class TableTest(unittest.TestCase):
 
     def test_chart_bars_from_the_results(self) -> None:
         seed, embedders = (
-            [(bar.label, round(bar.gain, 1)) for bar in chart_bars(chart, self.results())] for chart in bench.CHARTS
+            [(bar.label, round(bar.gain, 1)) for bar in chart.bars(self.results())] for chart in bench.CHARTS
         )
         self.assertEqual(
             seed,

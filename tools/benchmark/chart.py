@@ -55,9 +55,13 @@ class Chart:
     against: str
     sections: tuple[Callable[[Results], list[Bar]], ...]
 
+    def bars(self, results: Results) -> list[Bar]:
+        """The bars its steps give for `results`, in order."""
+        return [bar for section in self.sections for bar in section(results)]
+
     def draw(self, results: Results, date: str) -> str | None:
         """The picture of what `results` hold, or None if they hold none of its measures."""
-        bars = [bar for section in self.sections for bar in section(results)]
+        bars = self.bars(results)
         return render_svg(bars, f"{self.title} (tools/bench, {date})", self.against) if bars else None
 
 
@@ -80,14 +84,13 @@ def render_svg(bars: Sequence[Bar], title: str, against: str) -> str:
         parts.append(f'<text x="{x:.1f}" y="{bottom + 18}" text-anchor="middle" fill="#555555">{10**decade:,}x</text>')
     for row, bar in enumerate(bars):
         y = _TOP + _ROW_HEIGHT * row
-        length = _AXIS_WIDTH * min(abs(math.log10(bar.gain)), DECADES) / DECADES
+        length = max(_AXIS_WIDTH * min(abs(math.log10(bar.gain)), DECADES) / DECADES, 1.5)  # a 1x bar still shows
         colour = _BETTER if bar.gain >= 1 else _WORSE
         label = html.escape(bar.label)
         parts += [
             f'<text x="{_LABEL_WIDTH - 10}" y="{y + 19}" text-anchor="end" fill="{_INK}">{label}</text>',
-            f'<rect x="{_LABEL_WIDTH}" y="{y + 6}" width="{max(length, 1.5):.1f}" height="18" fill="{colour}"/>',
-            f'<text x="{_LABEL_WIDTH + max(length, 1.5) + 6:.1f}" y="{y + 19}" fill="{_INK}">'
-            f"{html.escape(bar.figures())}</text>",
+            f'<rect x="{_LABEL_WIDTH}" y="{y + 6}" width="{length:.1f}" height="18" fill="{colour}"/>',
+            f'<text x="{_LABEL_WIDTH + length + 6:.1f}" y="{y + 19}" fill="{_INK}">{html.escape(bar.figures())}</text>',
         ]
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
