@@ -54,7 +54,7 @@ def import_roots(config: Path) -> list[Path]:
     settings = tomllib.loads(config.read_text())
     paths = settings.get("tool", {}).get("mypy", {}).get("mypy_path", [])
     roots = [config.parent / str(path).replace("$MYPY_CONFIG_FILE_DIR/", "") for path in paths]
-    return sorted((Path(root) for root in roots), key=lambda root: -len(root.parts))
+    return sorted(roots, key=lambda root: -len(root.parts))
 
 
 def module_of(path: Path, roots: list[Path]) -> Module:
@@ -79,15 +79,15 @@ def imports(tree: ast.Module) -> Iterator[Import]:
 class ModuleGraph:
     """Which of the given files imports which."""
 
-    def __init__(self, files: list[Path], roots: list[Path]) -> None:
-        """Names every file as a module and reads its imports."""
-        self.modules = [module_of(path, roots) for path in files]
+    def __init__(self, sources: dict[Path, str], roots: list[Path]) -> None:
+        """Names every file (path -> its text) as a module and reads its imports."""
+        self.modules = [module_of(path, roots) for path in sources]
         self._by_root: dict[Path, dict[str, Module]] = {}
         for module in self.modules:
             self._by_root.setdefault(module.root, {})[module.name] = module
         self.edges: dict[Path, dict[Path, int]] = {}
         for module in self.modules:
-            tree = ast.parse(module.path.read_text(), str(module.path))
+            tree = ast.parse(sources[module.path], str(module.path))
             targets = self.edges.setdefault(module.path, {})
             for statement in imports(tree):
                 for target in self._resolve(module, statement):
@@ -178,12 +178,13 @@ class ModuleGraph:
 
 def findings(files: list[Path], roots: list[Path], max_lines: int = MAX_LINES) -> list[str]:
     """The gate's findings, one line each."""
+    sources = {path: path.read_text() for path in files}
     found = []
-    for path in files:
-        lines = len(path.read_text().splitlines())
+    for path, text in sources.items():
+        lines = len(text.splitlines())
         if lines > max_lines:
             found.append(f"{path}:{max_lines + 1}: file-too-long: {lines} lines, {max_lines} at most")
-    graph = ModuleGraph(files, roots)
+    graph = ModuleGraph(sources, roots)
     for cycle in graph.cycles():
         chain = " -> ".join(str(path) for path in cycle)
         found.append(f"{cycle[0]}:{graph.edges[cycle[0]][cycle[1]]}: import-cycle: {chain}")
