@@ -70,14 +70,15 @@ class LocalRegistry:
         output = ""
         for _ in range(_ATTEMPTS):
             chosen, metrics_port = free_ports(2)
-            address = f"127.0.0.1:{port or chosen}"
-            command = [str(SCRIPT), "start", str(directory), address.rsplit(":", 1)[1]]
+            registry_port = port or chosen
+            command = [str(SCRIPT), "start", str(directory), str(registry_port)]
             command += ["--read-only"] if read_only else []
             command += ["--metrics", str(metrics_port)] if metrics else []
             command += ["--auth", auth] if auth is not None else []
             started = subprocess.run(command, capture_output=True, text=True, check=False)
             if started.returncode == 0:
-                return cls(directory, address, f"http://127.0.0.1:{metrics_port}/metrics" if metrics else "")
+                metrics_url = f"http://127.0.0.1:{metrics_port}/metrics" if metrics else ""
+                return cls(directory, f"127.0.0.1:{registry_port}", metrics_url)
             output = (started.stderr.strip() or started.stdout.strip())[-2000:]
             if "address already in use" not in output:
                 break
