@@ -13,7 +13,6 @@ and verifying the model from the model image as a mirror, and reports every modu
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from image_root import UnpackedImageTest, image_config, unpack
+from loopback_ports import free_port
 
 # Never to be found in the image, nor imported by the embedder: the point of this image.
 FORBIDDEN = ("torch", "transformers", "sentence_transformers", "scipy", "sklearn", "sympy", "mpmath")
@@ -47,12 +47,6 @@ print(json.dumps({"embedder": settings.embedder, "ready": embedder.check_ready(t
 CATS = "Cats are small domesticated felines. A cat purrs, sleeps most of the day and chases mice."
 TAX = "Income tax law sets brackets, deductions and the deadlines for filing returns."
 QUERY = "which pet hunts rodents?"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _dot(a: list[float], b: list[float]) -> float:
@@ -123,7 +117,7 @@ class MlOnnxImageTest(UnpackedImageTest):
         redis_socket = self.root / "tmp" / "redis.sock"
         options = ["--port", "0", "--unixsocket", str(redis_socket), "--unixsocketperm", "777", "--save", ""]
         redis = subprocess.Popen([str(self.redis_server), *options], cwd=self.root / "tmp", stdout=subprocess.DEVNULL)
-        port = _free_port()
+        port = free_port()
         # The model is already in /models, the image's DOCINTEL_MODEL_DIR; no mirror.
         env = {"PORT": str(port), "DOCINTEL_REDIS_URL": "unix:///tmp/redis.sock"}
         service = self.run_in_image(

@@ -19,7 +19,8 @@ from pathlib import Path
 import podman_store
 from bazel import BAZEL, REPO, Bazel
 from commands import BenchError, Commands, Run, host, say, stop
-from local_registry import LocalRegistry, LocalRegistryError, free_port
+from local_registry import LocalRegistry, LocalRegistryError
+from loopback_ports import free_port
 from nginx_cache import NginxCache, NginxCacheError
 from table import mb
 
@@ -215,7 +216,7 @@ class Bench:
         """The bench's loopback HTTP remote cache, started (empty) on first use."""
         if self._cache is None:
             try:
-                self._cache = NginxCache.start(self.work / "cache", free_port())
+                self._cache = NginxCache.start(self.work / "cache")
             except NginxCacheError as error:
                 raise BenchError(f"the bench's remote cache did not start:\n{error}") from None
             self.cleanups.append(self._cache.stop)

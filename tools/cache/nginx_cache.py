@@ -1,6 +1,6 @@
 """The HTTP remote cache (nginx_cache.sh beside this file) as tools/bench and the push tests run it.
 
-cache = NginxCache.start(tmp / "cache", free_port())
+cache = NginxCache.start(tmp / "cache")
 ... bazel build --remote_cache=cache.url ...
 cache.gets(), cache.stored_bytes()
 cache.stop()
@@ -13,6 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from loopback_ports import PortTakenError, run_start_script, start_on_free_ports
 from transfer import tree_bytes
 
 SCRIPT = Path(__file__).with_name("nginx_cache.sh")
@@ -30,14 +31,22 @@ class NginxCache:
     url: str
 
     @classmethod
-    def start(cls, directory: Path, port: int, *, nginx: Path | None = None) -> NginxCache:
-        """Starts one on loopback `port`, running `nginx` (default: the host's); stop() stops it."""
+    def start(cls, directory: Path, *, port: int | None = None, nginx: Path | None = None) -> NginxCache:
+        """Starts one on loopback `port` (or a free one), running `nginx` (default: the host's); stop() stops it.
+
+        A port it chooses itself is chosen again, up to three times, if
+        another process bound it between choosing it and nginx's start.
+        """
         env = os.environ | ({"NGINX_BIN": str(nginx)} if nginx else {})
-        command = [str(SCRIPT), "start", str(directory), str(port)]
-        started = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        if started.returncode != 0:
-            raise NginxCacheError((started.stderr.strip() or started.stdout.strip())[-2000:])
-        return cls(directory, started.stdout.strip())
+
+        def start_on(ports: list[int]) -> NginxCache:
+            command = [str(SCRIPT), "start", str(directory), str(port or ports[0])]
+            return cls(directory, run_start_script(command, NginxCacheError, env=env))
+
+        try:
+            return start_on_free_ports(1, start_on, attempts=1 if port else 3)
+        except PortTakenError as error:
+            raise NginxCacheError(str(error)) from None
 
     def stop(self) -> None:
         """Stops it (its entries stay)."""

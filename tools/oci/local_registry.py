@@ -13,35 +13,18 @@ it was sent.
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from loopback_ports import PortTakenError, run_start_script, start_on_free_ports
 from transfer import registry_received, tree_bytes
 
 SCRIPT = Path(__file__).with_name("local_registry.sh")
-_ATTEMPTS = 3
-"""Starts on fresh ports when another process took a free port first."""
 
 
 class LocalRegistryError(Exception):
     """The registry did not start; the message holds local_registry.sh's own (its log, what to install)."""
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` different loopback ports nothing listens on now."""
-    with contextlib.ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for each in sockets:
-            each.bind(("127.0.0.1", 0))
-        return [int(each.getsockname()[1]) for each in sockets]
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on now."""
-    return free_ports(1)[0]
 
 
 @dataclass(frozen=True)
@@ -64,25 +47,24 @@ class LocalRegistry:
     ) -> LocalRegistry:
         """Starts one on `port` (or a free one); `auth` is its config's auth section (YAML). stop() stops it.
 
-        Free ports are taken again, up to three times, if another process
-        bound one between choosing it and the registry's start.
+        Ports it chooses itself are chosen again, up to three times, if another
+        process bound one between choosing it and the registry's start.
         """
-        output = ""
-        for _ in range(_ATTEMPTS):
-            chosen, metrics_port = free_ports(2)
-            registry_port = port or chosen
+
+        def start_on(ports: list[int]) -> LocalRegistry:
+            registry_port, metrics_port = port or ports[0], ports[1]
             command = [str(SCRIPT), "start", str(directory), str(registry_port)]
             command += ["--read-only"] if read_only else []
             command += ["--metrics", str(metrics_port)] if metrics else []
             command += ["--auth", auth] if auth is not None else []
-            started = subprocess.run(command, capture_output=True, text=True, check=False)
-            if started.returncode == 0:
-                metrics_url = f"http://127.0.0.1:{metrics_port}/metrics" if metrics else ""
-                return cls(directory, f"127.0.0.1:{registry_port}", metrics_url)
-            output = (started.stderr.strip() or started.stdout.strip())[-2000:]
-            if "address already in use" not in output:
-                break
-        raise LocalRegistryError(output)
+            run_start_script(command, LocalRegistryError)
+            metrics_url = f"http://127.0.0.1:{metrics_port}/metrics" if metrics else ""
+            return cls(directory, f"127.0.0.1:{registry_port}", metrics_url)
+
+        try:
+            return start_on_free_ports(2, start_on, attempts=1 if port else 3)
+        except PortTakenError as error:
+            raise LocalRegistryError(str(error)) from None
 
     def stop(self) -> None:
         """Stops it (its storage stays)."""

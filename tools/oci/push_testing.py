@@ -18,7 +18,6 @@ from typing import Any
 
 import image
 from debian_tool import library_path, tool_command
-from local_registry import free_port
 from nginx_cache import NginxCache
 from oci_layout import GZIP_LAYER_TYPE, INDEX_TYPE, MANIFEST_TYPE, canonical_json
 
@@ -37,7 +36,7 @@ def start_cache(directory: Path) -> NginxCache:
     )
     wrapper.write_text("#!/bin/sh\nexec " + " ".join(command) + ' "$@"\n')
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
-    return NginxCache.start(directory, free_port(), nginx=wrapper)
+    return NginxCache.start(directory, nginx=wrapper)
 
 
 @dataclass

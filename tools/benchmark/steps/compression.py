@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import e2e
 from commands import say
-from local_registry import free_port
+from loopback_ports import free_port
 from oci_layout import Layout
 from podman_store import EmptyStore
 from results import Results

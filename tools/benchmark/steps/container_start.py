@@ -15,7 +15,7 @@ from pathlib import Path
 
 import e2e
 from commands import BenchError, say
-from local_registry import free_port
+from loopback_ports import free_port
 from results import PerImage, Results, per_image_rows
 from session import Bench, ImageEntry, Step, runs_containers
 from table import Row, seconds

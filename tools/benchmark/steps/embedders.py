@@ -32,7 +32,7 @@ import e2e
 from bazel import REPO
 from chart import Bar
 from commands import BenchError, say
-from local_registry import free_port
+from loopback_ports import free_port
 from results import PerImage, Results
 from session import Bench, ImageEntry, container_step
 from steps.container_start import filled_model_cache, mounted_model

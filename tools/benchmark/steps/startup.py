@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import e2e
 from bazel import REPO
 from commands import BenchError, say, stop
-from local_registry import free_port
+from loopback_ports import free_port
 from results import PerImage, Results, per_image_rows
 from session import Bench, ImageEntry, container_step
 from steps.container_start import filled_model_cache
