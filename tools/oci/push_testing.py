@@ -1,42 +1,21 @@
-"""Real servers and small images for the push tests: an nginx remote cache, image.py's metadata.
+"""Small images for the push tests, written by image.py as an execution root holds them.
 
-    cache = start_cache(tmp)                         # tools/cache/nginx_cache.sh, on the pinned nginx
     images = SmallImages.build(tmp, {"base": [...], "top": [...]})
 
-The registry the tests push to is local_registry.LocalRegistry.
+The registry the tests push to is local_registry.LocalRegistry; the remote
+cache, pinned_nginx.start_cache (tools/cache).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import image
-from debian_tool import library_path, tool_command
-from nginx_cache import NginxCache
 from oci_layout import GZIP_LAYER_TYPE, INDEX_TYPE, MANIFEST_TYPE, canonical_json
-
-
-def env_path(name: str) -> str:
-    """An absolute path from the environment BUILD.bazel sets (runfiles paths are relative)."""
-    return os.path.abspath(os.environ[name])
-
-
-def start_cache(directory: Path) -> NginxCache:
-    """The remote cache on a free port, run by the pinned nginx (@nginx, through its C library's loader)."""
-    wrapper = directory.parent / "nginx"
-    libraries = library_path(os.environ["PUSH_TEST_NGINX_LIBS"].split())
-    command = tool_command(
-        env_path("PUSH_TEST_NGINX"), [], loader=env_path("PUSH_TEST_NGINX_LOADER"), libraries=libraries
-    )
-    wrapper.write_text("#!/bin/sh\nexec " + " ".join(command) + ' "$@"\n')
-    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
-    return NginxCache.start(directory, nginx=wrapper)
 
 
 @dataclass

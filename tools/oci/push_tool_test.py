@@ -20,7 +20,8 @@ from typing import Any
 import push
 from local_registry import LocalRegistry
 from oci_layout import INDEX_TYPE, MANIFEST_TYPE
-from push_testing import SmallImages, start_cache
+from pinned_nginx import start_cache
+from push_testing import SmallImages
 from registry_auth import RegistryAuth
 from registry_client import Registry
 

@@ -15,7 +15,7 @@ package's directory), the py_binary `sbom` that runs it, and the py_test
 
 load("@rules_python//python:defs.bzl", "py_binary", "py_library", "py_test")
 
-def py_module(name, module = None, deps = [], data = [], test_deps = [], test_size = "small", binary = False, testonly = False, visibility = None):
+def py_module(name, module = None, deps = [], data = [], test_deps = [], test_data = [], test_env = {}, test_size = "small", binary = False, testonly = False, visibility = None):
     """A py_library of `<module>.py` and the py_test `<module>_test` of `<module>_test.py`.
 
     Args:
@@ -24,6 +24,8 @@ def py_module(name, module = None, deps = [], data = [], test_deps = [], test_si
       deps: what the module imports.
       data: files the module reads at run time (beside it in the runfiles).
       test_deps: what the test imports besides the module.
+      test_data: files the test reads besides the module's (e.g. a pinned server).
+      test_env: the test's environment (`$(rootpath ...)` of its data, for instance).
       test_size: the test's size.
       binary: also declare the py_binary `<module>` running `<module>.py` (then `name` must differ from `module`).
       testonly: the library is for tests only (and the binary, if any).
@@ -51,5 +53,7 @@ def py_module(name, module = None, deps = [], data = [], test_deps = [], test_si
         name = module + "_test",
         size = test_size,
         srcs = [module + "_test.py"],
+        data = test_data,
+        env = test_env,
         deps = [":" + name] + test_deps,
     )
