@@ -1,6 +1,6 @@
 """Measures the image's own embedder inside its container; prints one JSON object.
 
-    podman exec -i CONTAINER /usr/bin/python3.11 - BATCHES QUERIES < measure_embedder.py
+    podman exec -i CONTAINER /usr/bin/python3.11 - TEXTS QUERIES < measure_embedder.py
 
 Runs in the image (no shell there: python3.11 reads this file from stdin) with
 the image's environment, so DOCINTEL_EMBEDDER picks the embedder (`local`:
@@ -9,9 +9,13 @@ the model volume. No Redis: the embedding cache is off, every text is
 embedded. Figures:
 
 - load: the first call, model files verified and loaded;
-- throughput: BATCHES batches of 32 distinct texts of about 128 tokens, after
-  one warm-up batch: texts per second;
-- latency: QUERIES distinct one-line queries embedded one at a time: p50, p90.
+- throughput: TEXTS distinct texts of about 128 tokens in one call, which the
+  embedder splits into batches of the service's own batch size
+  (DOCINTEL_EMBEDDING_BATCH_SIZE or the embedder's default), after one
+  warm-up batch (no cache: its texts are embedded again): texts per second;
+- latency: QUERIES distinct one-line queries embedded one at a time: p50, p90;
+- peak memory: the process's VmHWM at the end (the model loaded, the largest
+  batch run).
 
 The texts come from a seeded generator, the same in every image.
 """
@@ -26,7 +30,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-BATCH = 32
 WORDS_PER_TEXT = 124  # about 128 tokens with this vocabulary (the output says how many exactly)
 _WORDS = (
     "the a of and to in is was for on with as by at from that this it be are were which have has had not but "
@@ -53,12 +56,12 @@ def make_embedder() -> tuple[Any, str]:
         from docintel.embeddings.onnx_backend import OnnxEmbedder
 
         model = settings.onnx_model
-        embedder: Any = OnnxEmbedder(model_name=model, model_dir=settings.model_dir, batch_size=BATCH)
+        embedder: Any = OnnxEmbedder(model_name=model, model_dir=settings.model_dir, batch_size=settings.batch_size)
     elif settings.embedder == "local":
         from docintel.embeddings.local_backend import LocalEmbedder
 
         model = settings.local_model
-        embedder = LocalEmbedder(model_name=model, model_dir=settings.model_dir, batch_size=BATCH)
+        embedder = LocalEmbedder(model_name=model, model_dir=settings.model_dir, batch_size=settings.batch_size)
     else:
         raise SystemExit(f"DOCINTEL_EMBEDDER={settings.embedder}: not a local embedder")
     return embedder, str(settings.model_dir / model / "main")
@@ -74,21 +77,28 @@ def token_counts(model_dir: str, items: Sequence[str]) -> list[int]:
     return [len(encoding.ids) for encoding in tokenizer.encode_batch(list(items))]
 
 
+def peak_resident_bytes() -> int:
+    """The peak resident memory of this process so far (VmHWM)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def main(argv: Sequence[str]) -> None:
     """Measure and print the JSON figures."""
-    batches, queries = int(argv[0]), int(argv[1])
+    count, queries = int(argv[0]), int(argv[1])
     rng = random.Random(2026)
-    corpus = texts(BATCH * (batches + 1), rng, WORDS_PER_TEXT)
+    measured = texts(count, rng, WORDS_PER_TEXT)
     questions = [f"question {index}: " + " ".join(rng.choice(VOCABULARY) for _ in range(8)) for index in range(queries)]
     embedder, model_dir = make_embedder()
     started = time.perf_counter()
     embedder.embed(["warm up"])
     load = time.perf_counter() - started
-    embedder.embed(corpus[:BATCH])
-    measured = corpus[BATCH:]
+    embedder.embed(measured[: embedder.batch_size])
     started = time.perf_counter()
-    for start in range(0, len(measured), BATCH):
-        embedder.embed(measured[start : start + BATCH])
+    embedder.embed(measured)
     seconds = time.perf_counter() - started
     latencies = []
     for question in questions:
@@ -96,6 +106,7 @@ def main(argv: Sequence[str]) -> None:
         embedder.embed([question])
         latencies.append(time.perf_counter() - started)
     latencies.sort()
+    peak = peak_resident_bytes()
     tokens = token_counts(model_dir, measured)
     print(
         json.dumps(
@@ -103,6 +114,8 @@ def main(argv: Sequence[str]) -> None:
                 "backend": embedder.backend,
                 "ready": embedder.check_ready(timeout=60.0),
                 "load_seconds": load,
+                "batch_size": embedder.batch_size,
+                "peak_rss_bytes": peak,
                 "texts": len(measured),
                 "tokens_per_text": statistics.mean(tokens),
                 "texts_per_second": len(measured) / seconds,

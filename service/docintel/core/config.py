@@ -12,7 +12,13 @@ from typing import Literal, Self
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = ["API_BATCH_SIZE", "LOCAL_BATCH_SIZE", "Settings"]
+
+API_BATCH_SIZE = 64
+"""Texts per call to an embeddings API: fewer round trips."""
+LOCAL_BATCH_SIZE = 8
+"""Texts per call to a local model: on CPU, small batches embed as fast or faster (less padding), and the
+memory the model's activations hold grows with the batch (service/README.md, "Embedding batch size")."""
 
 
 class Settings(BaseSettings):
@@ -71,7 +77,8 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     embedding_model: str = "text-embedding-3-small"
     embedding_dimension: int | None = Field(default=None, ge=1, le=65536)
-    embedding_batch_size: int = Field(default=64, ge=1, le=2048)
+    # Texts per embedding call; unset: the embedder's own default (:attr:`Settings.batch_size`).
+    embedding_batch_size: int | None = Field(default=None, ge=1, le=2048)
     embedding_timeout: float = Field(default=30.0, gt=0)
     embedding_max_retries: int = Field(default=2, ge=0, le=20)
     embedding_retry_backoff: float = Field(default=0.5, ge=0)
@@ -93,7 +100,9 @@ class Settings(BaseSettings):
     # Longest wait for a client's request head, or for the next part of its body.
     client_timeout: float = Field(default=10.0, gt=0)
 
-    @field_validator("api_key", "openai_api_key", "vector_quantization", "vector_m", mode="before")
+    @field_validator(
+        "api_key", "openai_api_key", "vector_quantization", "vector_m", "embedding_batch_size", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         """Treat an empty variable (``DOCINTEL_API_KEY=``) as unset."""
@@ -113,6 +122,13 @@ class Settings(BaseSettings):
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError("DOCINTEL_CHUNK_OVERLAP must be smaller than DOCINTEL_CHUNK_SIZE")
         return self
+
+    @property
+    def batch_size(self) -> int:
+        """Texts per embedding call: ``DOCINTEL_EMBEDDING_BATCH_SIZE``, else the embedder's default."""
+        if self.embedding_batch_size is not None:
+            return self.embedding_batch_size
+        return API_BATCH_SIZE if self.embedder == "openai" else LOCAL_BATCH_SIZE
 
     @property
     def embedding_cache_model(self) -> str:

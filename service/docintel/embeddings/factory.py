@@ -29,7 +29,7 @@ def create_embedding_cache(settings: Settings, *, client: redis.Redis, keys: Key
 
 def create_embedder(settings: Settings, *, cache: EmbeddingCache | None, metrics: Metrics | None = None) -> Embedder:
     """The configured embedder, with ``cache``."""
-    options = EmbedderOptions(batch_size=settings.embedding_batch_size, cache=cache, metrics=metrics)
+    options = EmbedderOptions(batch_size=settings.batch_size, cache=cache, metrics=metrics)
     if settings.embedder == "local":
         return LocalEmbedder(model_name=settings.local_model, model_dir=settings.model_dir, **options)
     if settings.embedder == "onnx":

@@ -54,11 +54,23 @@ def test_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.api_key.get_secret_value() == "k"
     assert settings.embedder == "local"
     assert (settings.chunk_size, settings.chunk_overlap) == (300, 30)
-    assert settings.embedding_batch_size == 7
+    assert settings.batch_size == 7
     assert settings.embedding_timeout == 1.5
     assert settings.max_upload_bytes == 1000
     assert settings.model_dir == Path("/tmp/m")
     assert settings.embedding_cache_model == "local/l"
+
+
+@pytest.mark.parametrize(("embedder", "batch_size"), [("openai", 64), ("local", 8), ("onnx", 8)])
+def test_the_batch_size_defaults_to_the_embedder_s_own(
+    monkeypatch: pytest.MonkeyPatch, embedder: str, batch_size: int
+) -> None:
+    monkeypatch.setenv("DOCINTEL_EMBEDDER", embedder)
+    assert Settings().batch_size == batch_size
+    monkeypatch.setenv("DOCINTEL_EMBEDDING_BATCH_SIZE", "")
+    assert Settings().batch_size == batch_size
+    monkeypatch.setenv("DOCINTEL_EMBEDDING_BATCH_SIZE", "16")
+    assert Settings().batch_size == 16
 
 
 def test_empty_api_key_means_no_auth(monkeypatch: pytest.MonkeyPatch) -> None:

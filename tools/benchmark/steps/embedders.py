@@ -8,11 +8,12 @@ start step filled and a loopback redis-server. Measured, the images taking
 turns for ROUNDS rounds so that a busy machine weighs on each alike:
 
 - measure_embedder.py inside the container (`podman exec`, the image's own
-  python3.11 and embedder, no Redis): throughput on batches of 32 texts of
-  about 128 tokens, single-query latency p50 and p90, the model's load time;
+  python3.11 and embedder, no Redis): throughput on texts of about 128 tokens
+  in batches of the service's own size (8 by default for a local model),
+  single-query latency p50 and p90, the model's load time;
   the best round of each figure counts (the least disturbed);
 - the service's resident memory (VmRSS of the container's PID 1) once ready,
-  and again after it ingested one document of 32 chunks (one batch).
+  and again after it ingested one document of 32 chunks.
 
 A variant starts on a model cache of its own, filled on its first start from
 its model image (mounted as the mirror). Start times and sizes are the startup
@@ -39,7 +40,7 @@ from steps.container_start import filled_model_cache, mounted_model
 from table import Row, ratio
 
 ROUNDS = 3
-BATCHES = 8
+TEXTS = 256
 QUERIES = 50
 MEASURE = REPO / "tools" / "benchmark" / "measure_embedder.py"
 MB = 1e6
@@ -59,6 +60,7 @@ class Embedding:
     tokens_per_text: float
     rss_ready_bytes: float
     rss_in_use_bytes: float
+    batch_size: int
 
 
 class Embedders(PerImage[Embedding]):
@@ -154,7 +156,7 @@ def _run(
 
 def _measure(container: str) -> dict[str, float]:
     """measure_embedder.py's figures, run in the container by the image's python3.11."""
-    argv = ["podman", "exec", "-i", container, "/usr/bin/python3.11", "-", str(BATCHES), str(QUERIES)]
+    argv = ["podman", "exec", "-i", container, "/usr/bin/python3.11", "-", str(TEXTS), str(QUERIES)]
     with MEASURE.open() as script:
         done = subprocess.run(argv, stdin=script, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -181,6 +183,7 @@ def _best(rounds: list[dict[str, float]], ready: float, in_use: float) -> Embedd
         tokens_per_text=rounds[0]["tokens_per_text"],
         rss_ready_bytes=ready,
         rss_in_use_bytes=in_use,
+        batch_size=int(rounds[0]["batch_size"]),
     )
 
 
@@ -195,7 +198,8 @@ def rows(results: Results) -> list[Row]:
         versus = f"vs {reference_name}" if name != reference_name else ""
         lines += [
             Row(
-                f"{name}: embedding throughput, batches of 32 texts of {figures.tokens_per_text:.0f} tokens",
+                f"{name}: embedding throughput, texts of {figures.tokens_per_text:.0f} tokens in batches of "
+                f"{figures.batch_size}",
                 f"{figures.texts_per_second:.1f} texts/s",
                 versus,
                 ratio(figures.texts_per_second, reference.texts_per_second) if versus else "",

@@ -1,0 +1,150 @@
+"""Embedding throughput and peak memory against the batch size: one fresh container per size and round.
+
+    tools/bazel run //images:ml_onnx_load && tools/bazel run //models:minilm_onnx_load
+    python3 tools/benchmark/batch_sweep.py docintel/ml_onnx:latest docintel/minilm-onnx:latest --sizes 1,2,4,8,16,32,64
+
+Each run is measure_embedder.py in a new container of IMAGE (no network, the
+files of MODEL_IMAGE read-only at /models) with DOCINTEL_EMBEDDING_BATCH_SIZE
+set: texts per second on TEXTS texts of about 128 tokens, single-query
+latency, and the process's peak resident memory (VmHWM: the model loaded and
+the largest batch run). Of the rounds, the best throughput and latency and the
+lowest peak count. The service's batch size for a local model comes from this
+sweep (service/README.md, "Embedding batch size"). The host's python3 runs
+it, standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import e2e
+
+MEASURE = Path(__file__).with_name("measure_embedder.py")
+QUERIES = 50
+MB = 1e6
+
+
+@dataclass(frozen=True)
+class Point:
+    """One batch size's figures, the best of its rounds."""
+
+    batch_size: int
+    texts_per_second: float
+    query_p50_ms: float
+    peak_bytes: float
+
+
+def batch_sizes(text: str) -> list[int]:
+    """An argparse type: comma-separated batch sizes of at least 1, e.g. ``4,8,16``."""
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers of at least 1, not {text!r}")
+    return sizes
+
+
+def measure(image: str, models: Path, batch_size: int, texts: int, env: Sequence[str] = ()) -> dict[str, float]:
+    """measure_embedder.py's figures from a new container of `image` embedding in batches of `batch_size`.
+
+    `env` holds more NAME=VALUE settings of the container (another model, for instance).
+    """
+    command = ["podman", "run", "--rm", "-i", "--network", "none", "--read-only", "--tmpfs", "/tmp"]  # noqa: S108
+    command += ["-v", f"{models}:/models:ro", "-e", f"DOCINTEL_EMBEDDING_BATCH_SIZE={batch_size}"]
+    command += [f"--env={setting}" for setting in env]
+    command += ["--entrypoint", "/usr/bin/python3.11", image, "-", str(texts), str(QUERIES)]
+    with MEASURE.open() as script:
+        done = subprocess.run(command, stdin=script, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise e2e.E2EError(
+            f"measure_embedder.py failed in {image} at batch size {batch_size} (is the image loaded? "
+            f"e.g. tools/bazel run //images:ml_onnx_load):\n{(done.stdout + done.stderr)[-2000:]}"
+        )
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def best(batch_size: int, rounds: Sequence[dict[str, float]]) -> Point:
+    """The best of a batch size's rounds: the least disturbed."""
+    return Point(
+        batch_size,
+        max(r["texts_per_second"] for r in rounds),
+        min(r["query_p50_ms"] for r in rounds),
+        min(r["peak_rss_bytes"] for r in rounds),
+    )
+
+
+def render(points: Sequence[Point]) -> str:
+    """A Markdown table, throughput and memory beside the largest batch's."""
+    largest = max(points, key=lambda point: point.batch_size)
+    lines = [
+        "| batch size | texts/s | vs largest | peak memory | vs largest | single-query p50 |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for point in points:
+        speed = point.texts_per_second / largest.texts_per_second
+        memory = (point.peak_bytes - largest.peak_bytes) / MB
+        lines.append(
+            f"| {point.batch_size} | {point.texts_per_second:.1f} | {speed:.2f}x | {point.peak_bytes / MB:.0f} MB "
+            f"| {memory:+.0f} MB | {point.query_p50_ms:.1f} ms |"
+        )
+    return "\n".join(lines)
+
+
+def _arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("image", help="the image to measure, loaded into podman (e.g. docintel/ml_onnx:latest)")
+    parser.add_argument("model_image", help="its model image, loaded into podman (e.g. docintel/minilm-onnx:latest)")
+    parser.add_argument("--sizes", type=batch_sizes, default=[1, 2, 4, 8, 16, 32, 64], help="default 1,2,...,64")
+    parser.add_argument("--rounds", type=int, default=2, help="runs per batch size (default 2)")
+    parser.add_argument("--texts", type=int, default=256, help="texts embedded per run (default 256)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting of the containers, e.g. DOCINTEL_ONNX_MODEL=all-MiniLM-L6-v2-onnx-int8 (repeatable)",
+    )
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    """Sweeps the batch sizes and prints the table; 1 with the reason when a run fails."""
+    parser = _arguments()
+    args = parser.parse_args(argv)
+    if args.rounds < 1 or args.texts < 1:
+        parser.error("--rounds and --texts take whole numbers of at least 1")
+    if shutil.which("podman") is None:
+        print("batch_sweep: podman is not installed; fix: apt-get install -y podman", file=sys.stderr)
+        return 1
+    try:
+        models = e2e.mount_model(args.model_image)
+        try:
+            points = []
+            for size in args.sizes:
+                rounds = []
+                for round_number in range(1, args.rounds + 1):
+                    print(f"batch size {size}, round {round_number} of {args.rounds} ...", file=sys.stderr)
+                    rounds.append(measure(args.image, models, size, args.texts, args.env))
+                points.append(best(size, rounds))
+        finally:
+            e2e.unmount_model(args.model_image)
+    except e2e.E2EError as error:
+        print(f"batch_sweep: {error}", file=sys.stderr)
+        return 1
+    settings = "".join(f", {setting}" for setting in args.env)
+    print(f"{args.image}{settings}: {args.texts} texts of about 128 tokens, best of {args.rounds} rounds")
+    print(render(points))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
