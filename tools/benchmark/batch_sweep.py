@@ -99,6 +99,15 @@ def render(points: Sequence[Point]) -> str:
     return "\n".join(lines)
 
 
+def measure_rounds(args: argparse.Namespace, models: Path, batch_size: int) -> list[dict[str, float]]:
+    """`args.rounds` runs of measure_embedder.py at `batch_size`, each in a fresh container; progress on stderr."""
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        print(f"batch size {batch_size}, round {number} of {args.rounds} ...", file=sys.stderr)
+        rounds.append(measure(args.image, models, batch_size, args.texts, args.env))
+    return rounds
+
+
 def _arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("image", help="the image to measure, loaded into podman (e.g. docintel/ml_onnx:latest)")
@@ -127,21 +136,21 @@ def main(argv: list[str]) -> int:
         return 1
     try:
         models = e2e.mount_model(args.model_image)
-        try:
-            points = []
-            for size in args.sizes:
-                rounds = []
-                for round_number in range(1, args.rounds + 1):
-                    print(f"batch size {size}, round {round_number} of {args.rounds} ...", file=sys.stderr)
-                    rounds.append(measure(args.image, models, size, args.texts, args.env))
-                points.append(best(size, rounds))
-        finally:
-            e2e.unmount_model(args.model_image)
+    except e2e.E2EError as error:
+        print(
+            f"batch_sweep: {error}; load the model image first, e.g. tools/bazel run //models:minilm_onnx_load",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        points = [best(size, measure_rounds(args, models, size)) for size in args.sizes]
     except e2e.E2EError as error:
         print(f"batch_sweep: {error}", file=sys.stderr)
         return 1
+    finally:
+        e2e.unmount_model(args.model_image)
     settings = "".join(f", {setting}" for setting in args.env)
-    print(f"{args.image}{settings}: {args.texts} texts of about 128 tokens, best of {args.rounds} rounds")
+    print(f"{args.image}{settings}: {args.texts} texts of about 128 tokens, best of {args.rounds} round(s)")
     print(render(points))
     return 0
 
