@@ -37,7 +37,7 @@ one module each in tools/benchmark/steps/:
                   three times without any (its pycs hidden)
   8. embedders    the images with a local model (ml, ml_onnx) side by side,
                   taking turns: measure_embedder.py in each container
-                  (throughput in the service's batches, single-query latency,
+                  (throughput in batches of 32 and in the service's, single-query latency,
                   model load) and the service's memory once ready and after
                   a 32-chunk ingest
   9. one line     a comment appended to service/docintel/__init__.py (always

@@ -1,6 +1,6 @@
 """Measures the image's own embedder inside its container; prints one JSON object.
 
-    podman exec -i CONTAINER /usr/bin/python3.11 - TEXTS QUERIES < measure_embedder.py
+    podman exec -i CONTAINER /usr/bin/python3.11 - TEXTS QUERIES [BATCH] < measure_embedder.py
 
 Runs in the image (no shell there: python3.11 reads this file from stdin) with
 the image's environment, so DOCINTEL_EMBEDDER picks the embedder (`local`:
@@ -10,9 +10,9 @@ embedded. Figures:
 
 - load: the first call, model files verified and loaded;
 - throughput: TEXTS distinct texts of about 128 tokens in one call, which the
-  embedder splits into batches of the service's own batch size
-  (DOCINTEL_EMBEDDING_BATCH_SIZE or the embedder's default), after one
-  warm-up batch (no cache: its texts are embedded again): texts per second;
+  embedder splits into batches of BATCH texts (default: the service's own
+  batch size, DOCINTEL_EMBEDDING_BATCH_SIZE or the embedder's default), after
+  one warm-up batch (no cache: its texts are embedded again): texts per second;
 - latency: QUERIES distinct one-line queries embedded one at a time: p50, p90;
 - peak memory: the process's VmHWM at the end (the model loaded, the largest
   batch run).
@@ -47,21 +47,25 @@ def texts(count: int, rng: random.Random, words: int) -> list[str]:
     return [f"{index}: " + " ".join(rng.choice(VOCABULARY) for _ in range(words)) for index in range(count)]
 
 
-def make_embedder() -> tuple[Any, str]:
-    """The embedder the image's environment selects, without a cache; and the model's directory name."""
+def make_embedder(batch_size: int | None) -> tuple[Any, str]:
+    """The embedder the image's environment selects, without a cache; and the model's directory name.
+
+    It embeds in batches of `batch_size` texts, or of the service's own batch size.
+    """
     from docintel.core.config import Settings
 
     settings = Settings()
+    batch_size = batch_size or settings.batch_size
     if settings.embedder == "onnx":
         from docintel.embeddings.onnx_backend import OnnxEmbedder
 
         model = settings.onnx_model
-        embedder: Any = OnnxEmbedder(model_name=model, model_dir=settings.model_dir, batch_size=settings.batch_size)
+        embedder: Any = OnnxEmbedder(model_name=model, model_dir=settings.model_dir, batch_size=batch_size)
     elif settings.embedder == "local":
         from docintel.embeddings.local_backend import LocalEmbedder
 
         model = settings.local_model
-        embedder = LocalEmbedder(model_name=model, model_dir=settings.model_dir, batch_size=settings.batch_size)
+        embedder = LocalEmbedder(model_name=model, model_dir=settings.model_dir, batch_size=batch_size)
     else:
         raise SystemExit(f"DOCINTEL_EMBEDDER={settings.embedder}: not a local embedder")
     return embedder, str(settings.model_dir / model / "main")
@@ -89,10 +93,11 @@ def peak_resident_bytes() -> int:
 def main(argv: Sequence[str]) -> None:
     """Measure and print the JSON figures."""
     count, queries = int(argv[0]), int(argv[1])
+    batch_size = int(argv[2]) if len(argv) > 2 else None
     rng = random.Random(2026)
     measured = texts(count, rng, WORDS_PER_TEXT)
     questions = [f"question {index}: " + " ".join(rng.choice(VOCABULARY) for _ in range(8)) for index in range(queries)]
-    embedder, model_dir = make_embedder()
+    embedder, model_dir = make_embedder(batch_size)
     started = time.perf_counter()
     embedder.embed(["warm up"])
     load = time.perf_counter() - started
