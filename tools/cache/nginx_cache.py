@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from loopback_ports import PortTakenError, run_start_script, start_on_free_ports
 from transfer import tree_bytes
 
 SCRIPT = Path(__file__).with_name("nginx_cache.sh")
+LOG_SECONDS = 10.0
+"""How long :meth:`NginxCache.gets` waits for the lines it expects."""
 
 
 class NginxCacheError(Exception):
@@ -67,7 +70,17 @@ class NginxCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
 
-    def gets(self) -> list[str]:
-        """The URIs of the GETs it served (200), in order."""
-        lines = self.log.read_text().splitlines()
+    def gets(self, *, at_least: int = 0, timeout: float = LOG_SECONDS) -> list[str]:
+        """The URIs of the GETs it served (200), in order; first waits up to `timeout` s for `at_least` of them.
+
+        nginx logs a request after it has sent the answer, so a client that
+        has its answer may look before the line is written.
+        """
+        deadline = time.monotonic() + timeout
+        while len(found := self._logged_gets()) < at_least and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return found
+
+    def _logged_gets(self) -> list[str]:
+        lines = self.log.read_text().splitlines() if self.log.exists() else []
         return [line.split()[1] for line in lines if line.startswith("GET ") and line.split()[2] == "200"]
