@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from loopback_ports import PortTakenError, run_start_script, start_on_free_ports
+from loopback_ports import ATTEMPTS, run_start_script, start_on_free_ports
 from transfer import tree_bytes
 
 SCRIPT = Path(__file__).with_name("nginx_cache.sh")
@@ -46,10 +46,7 @@ class NginxCache:
             command = [str(SCRIPT), "start", str(directory), str(port or ports[0])]
             return cls(directory, run_start_script(command, NginxCacheError, env=env))
 
-        try:
-            return start_on_free_ports(1, start_on, attempts=1 if port else 3)
-        except PortTakenError as error:
-            raise NginxCacheError(str(error)) from None
+        return start_on_free_ports(1, start_on, attempts=1 if port else ATTEMPTS, failure=NginxCacheError)
 
     def stop(self) -> None:
         """Stops it (its entries stay)."""

@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from loopback_ports import PortTakenError, run_start_script, start_on_free_ports
+from loopback_ports import ATTEMPTS, run_start_script, start_on_free_ports
 from transfer import registry_received, tree_bytes
 
 SCRIPT = Path(__file__).with_name("local_registry.sh")
@@ -61,10 +61,7 @@ class LocalRegistry:
             metrics_url = f"http://127.0.0.1:{metrics_port}/metrics" if metrics else ""
             return cls(directory, f"127.0.0.1:{registry_port}", metrics_url)
 
-        try:
-            return start_on_free_ports(2, start_on, attempts=1 if port else 3)
-        except PortTakenError as error:
-            raise LocalRegistryError(str(error)) from None
+        return start_on_free_ports(2, start_on, attempts=1 if port else ATTEMPTS, failure=LocalRegistryError)
 
     def stop(self) -> None:
         """Stops it (its storage stays)."""

@@ -42,17 +42,26 @@ def free_port() -> int:
     return free_ports(1)[0]
 
 
-def start_on_free_ports(count: int, start: Callable[[list[int]], _Started], *, attempts: int = ATTEMPTS) -> _Started:
+def start_on_free_ports(
+    count: int,
+    start: Callable[[list[int]], _Started],
+    *,
+    attempts: int = ATTEMPTS,
+    failure: type[Exception] | None = None,
+) -> _Started:
     """`start(ports)` on `count` free ports; on fresh ones while it raises PortTakenError, `attempts` starts at most.
 
-    The last start's PortTakenError propagates.
+    The last start's PortTakenError propagates, as `failure` with its words if that is given.
     """
     for attempt in range(1, attempts + 1):
         try:
             return start(free_ports(count))
-        except PortTakenError:
-            if attempt == attempts:
+        except PortTakenError as error:
+            if attempt < attempts:
+                continue
+            if failure is None:
                 raise
+            raise failure(str(error)) from None
     raise ValueError(f"attempts must be at least 1, not {attempts}")
 
 

@@ -56,6 +56,16 @@ class LoopbackPortsTest(unittest.TestCase):
             loopback_ports.start_on_free_ports(2, start, attempts=3)
         self.assertEqual([len(ports) for ports in starts], [2, 2, 2])
 
+    def test_the_last_attempt_s_error_becomes_the_caller_s_failure(self) -> None:
+        holder = listen(0)
+        self.addCleanup(holder.close)
+
+        def start(ports: list[int]) -> socket.socket:
+            return listen(holder.getsockname()[1])
+
+        with self.assertRaisesRegex(LookupError, "Address already in use"):
+            loopback_ports.start_on_free_ports(1, start, attempts=2, failure=LookupError)
+
     def test_other_errors_are_not_retried(self) -> None:
         starts: list[list[int]] = []
 
