@@ -46,21 +46,40 @@ def log_lines(log: Path) -> int:
         return 0
 
 
-def cache_traffic(log: Path, *, since: int, blobs: frozenset[str]) -> CacheTraffic:
-    """The traffic in the log's lines after the first `since`; `blobs` are sha256 hex digests."""
-    blob_bytes = other_bytes = added_bytes = 0
+@dataclass(frozen=True)
+class Request:
+    """One line of the cache's access log: `METHOD URI STATUS BYTES_SENT REQUEST_LENGTH`."""
+
+    method: str
+    uri: str
+    status: str
+    sent: int  # body bytes the cache sent
+    received: int  # the request's length, headers and body
+
+
+def log_requests(log: Path, *, since: int = 0) -> list[Request]:
+    """The requests in the log's lines after the first `since`; lines of another shape are passed over."""
+    found = []
     with log.open() as lines:
         for number, line in enumerate(lines):
             fields = line.split()
             if number < since or len(fields) != 5 or not fields[3].isdigit() or not fields[4].isdigit():
                 continue
-            method, uri, _, sent, received = fields
-            if method == "PUT":
-                added_bytes += int(received)
-            elif method == "GET" and uri.startswith("/cas/") and uri.removeprefix("/cas/") in blobs:
-                blob_bytes += int(sent)
-            elif method == "GET":
-                other_bytes += int(sent)
+            method, uri, status, sent, received = fields
+            found.append(Request(method, uri, status, int(sent), int(received)))
+    return found
+
+
+def cache_traffic(log: Path, *, since: int, blobs: frozenset[str]) -> CacheTraffic:
+    """The traffic in the log's lines after the first `since`; `blobs` are sha256 hex digests."""
+    blob_bytes = other_bytes = added_bytes = 0
+    for request in log_requests(log, since=since):
+        if request.method == "PUT":
+            added_bytes += request.received
+        elif request.method == "GET" and request.uri.startswith("/cas/") and request.uri.removeprefix("/cas/") in blobs:
+            blob_bytes += request.sent
+        elif request.method == "GET":
+            other_bytes += request.sent
     return CacheTraffic(blob_bytes, other_bytes, added_bytes)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loopback_ports import ATTEMPTS, run_start_script, start_on_free_ports
-from transfer import tree_bytes
+from transfer import log_requests, tree_bytes
 
 SCRIPT = Path(__file__).with_name("nginx_cache.sh")
 LOG_SECONDS = 10.0
@@ -79,5 +79,5 @@ class NginxCache:
         return found
 
     def _logged_gets(self) -> list[str]:
-        lines = self.log.read_text().splitlines() if self.log.exists() else []
-        return [line.split()[1] for line in lines if line.startswith("GET ") and line.split()[2] == "200"]
+        logged = log_requests(self.log) if self.log.exists() else []
+        return [request.uri for request in logged if request.method == "GET" and request.status == "200"]
