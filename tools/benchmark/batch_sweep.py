@@ -16,17 +16,15 @@ it, standard library only.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import e2e
+import measure_embedder
 
-MEASURE = Path(__file__).with_name("measure_embedder.py")
 QUERIES = 50
 MB = 1e6
 
@@ -57,19 +55,11 @@ def measure(image: str, models: Path, batch_size: int, texts: int, env: Sequence
 
     `env` holds more NAME=VALUE settings of the container (another model, for instance).
     """
-    command = ["podman", "run", "--rm", "-i", "--network", "none", "--read-only", "--tmpfs", "/tmp"]  # noqa: S108
-    command += ["-v", f"{models}:/models:ro", "-e", f"DOCINTEL_EMBEDDING_BATCH_SIZE={batch_size}"]
-    command += [f"--env={setting}" for setting in env]
-    command += ["--entrypoint", "/usr/bin/python3.11", image, "-", str(texts), str(QUERIES)]
-    with MEASURE.open() as script:
-        done = subprocess.run(command, stdin=script, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise e2e.E2EError(
-            f"measure_embedder.py failed in {image} at batch size {batch_size} (is the image loaded? "
-            f"e.g. tools/bazel run //images:ml_onnx_load):\n{(done.stdout + done.stderr)[-2000:]}"
-        )
-    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return figures
+    podman = ["run", "--rm", "-i", "--network", "none", "--read-only", "--tmpfs", "/tmp"]  # noqa: S108
+    podman += ["-v", f"{models}:/models:ro", "-e", f"DOCINTEL_EMBEDDING_BATCH_SIZE={batch_size}"]
+    podman += [f"--env={setting}" for setting in env]
+    podman += ["--entrypoint", measure_embedder.PYTHON, image]
+    return measure_embedder.run(podman, texts, QUERIES, e2e.E2EError)
 
 
 def best(batch_size: int, rounds: Sequence[dict[str, float]]) -> Point:
@@ -145,7 +135,7 @@ def main(argv: list[str]) -> int:
     try:
         points = [best(size, measure_rounds(args, models, size)) for size in args.sizes]
     except e2e.E2EError as error:
-        print(f"batch_sweep: {error}", file=sys.stderr)
+        print(f"batch_sweep: {error}\nis the image loaded? e.g. tools/bazel run //images:ml_onnx_load", file=sys.stderr)
         return 1
     finally:
         e2e.unmount_model(args.model_image)

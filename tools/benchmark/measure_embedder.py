@@ -17,7 +17,9 @@ embedded. Figures:
 - peak memory: the process's VmHWM at the end (the model loaded, the largest
   batch run).
 
-The texts come from a seeded generator, the same in every image.
+The texts come from a seeded generator, the same in every image. From the
+host, :func:`run` starts it in a container and returns its figures
+(tools/bench's embedders step, batch_sweep.py).
 """
 
 from __future__ import annotations
@@ -25,10 +27,15 @@ from __future__ import annotations
 import json
 import random
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+PYTHON = "/usr/bin/python3.11"
+"""The images' interpreter; it reads this file from its standard input."""
 
 WORDS_PER_TEXT = 124  # about 128 tokens with this vocabulary (the output says how many exactly)
 _WORDS = (
@@ -40,6 +47,25 @@ _WORDS = (
     "quickly slowly carefully often never always sometimes together without between during after before"
 )
 VOCABULARY = _WORDS.split()
+
+
+def run(
+    podman: Sequence[str], count: int, queries: int, failure: type[Exception], *, batch_size: int | None = None
+) -> dict[str, float]:
+    """From the host: the figures of this file run by `podman *podman` (arguments that start PYTHON in a container).
+
+    `count` texts, `queries` queries, in batches of `batch_size` (default: the
+    service's own). A failed run raises `failure` with the end of its output.
+    """
+    argv = ["podman", *podman, "-", str(count), str(queries), *([str(batch_size)] if batch_size else [])]
+    with Path(__file__).open() as script:
+        done = subprocess.run(argv, stdin=script, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise failure(
+            f"measure_embedder.py failed in podman {' '.join(podman)}:\n{(done.stdout + done.stderr)[-2000:]}"
+        )
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def texts(count: int, rng: random.Random, words: int) -> list[str]:

@@ -23,15 +23,13 @@ and sizes steps' figures.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import e2e
-from bazel import REPO
+import measure_embedder
 from chart import Bar
 from commands import BenchError, say
 from loopback_ports import free_port
@@ -45,7 +43,6 @@ TEXTS = 256
 BATCH = 32
 """The batch of the throughput compared across images (issue 13's: batches of 32 texts of about 128 tokens)."""
 QUERIES = 50
-MEASURE = REPO / "tools" / "benchmark" / "measure_embedder.py"
 MB = 1e6
 # 32 paragraphs of about 700 characters: 32 chunks (of at most 800), embedded in one batch.
 _PARAGRAPH = " ".join(["the river flows past the old mill and the town"] * 15)
@@ -166,14 +163,8 @@ def _measure(container: str, batch_size: int | None = None) -> dict[str, float]:
 
     Without `batch_size`, in the service's own batches.
     """
-    argv = ["podman", "exec", "-i", container, "/usr/bin/python3.11", "-", str(TEXTS), str(QUERIES)]
-    argv += [str(batch_size)] if batch_size else []
-    with MEASURE.open() as script:
-        done = subprocess.run(argv, stdin=script, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise BenchError(f"measure_embedder.py failed in {container}:\n{(done.stdout + done.stderr)[-2000:]}")
-    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return figures
+    podman = ["exec", "-i", container, measure_embedder.PYTHON]
+    return measure_embedder.run(podman, TEXTS, QUERIES, BenchError, batch_size=batch_size)
 
 
 def _resident_bytes(container: str) -> float:
