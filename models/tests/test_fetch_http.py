@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from docintel_models import (
     ensure_model,
     fetch_model,
 )
+from loopback_ports import free_port
 from support import MODEL_NAME, QUIET, WEIGHTS, assert_complete, link_mirror, serve_directory
 
 
@@ -127,15 +127,8 @@ def test_server_without_range_support_restarts_cleanly(mirror_dir: Path, cache_d
     assert_complete(model_dir, spec)
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def test_unreachable_http_mirror(cache_dir: Path) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}/models"
+    url = f"http://127.0.0.1:{free_port()}/models"
     with pytest.raises(SourceUnavailableError) as info:
         ensure_model(MODEL_NAME, cache_dir=cache_dir, source=url)
     assert url in str(info.value)
@@ -143,7 +136,7 @@ def test_unreachable_http_mirror(cache_dir: Path) -> None:
 
 
 def test_unreachable_hub(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    endpoint = f"http://127.0.0.1:{_closed_port()}"
+    endpoint = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("HF_ENDPOINT", endpoint)
     with pytest.raises(SourceUnavailableError) as info:
         ensure_model(MODEL_NAME, cache_dir=cache_dir)

@@ -8,8 +8,9 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
+from loopback_ports import free_port
 from tests.support.embedding_stub import EmbeddingStub
-from tests.support.redis_server import RedisServer, free_port
+from tests.support.redis_server import RedisServer
 
 
 def test_redis_restart_without_app_restart(private_redis: RedisServer, make_client: Callable[..., TestClient]) -> None:

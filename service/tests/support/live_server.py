@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 
+from loopback_ports import PortTakenError, start_on_free_ports
 from tests.support.processes import end_process
-from tests.support.redis_server import PortTakenError, free_port, start_on_a_free_port
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
@@ -21,11 +21,10 @@ class LiveServer:
     """The service as a real process serving HTTP (uvicorn), configured through the environment."""
 
     def __init__(self, workdir: Path, env: dict[str, str], *, service_dir: Path = SERVICE_DIR) -> None:
-        self.port = free_port()
+        self.port = 0  # the first start() chooses it
         self.log_path = workdir / "stdout.log"
         self._env = {k: v for k, v in os.environ.items() if not k.startswith("DOCINTEL_")}
         self._env.update(env)
-        self._env["PORT"] = str(self.port)
         self._env["PYTHONPATH"] = os.pathsep.join([str(service_dir), self._env.get("PYTHONPATH", "")])
         self._workdir = workdir
         self.process: subprocess.Popen[bytes] | None = None
@@ -37,15 +36,16 @@ class LiveServer:
     def start(self) -> LiveServer:
         """Start the process and wait until /healthz answers.
 
-        A port another process took since it was chosen (tests run side by side) is chosen again, twice at most.
+        The first start is on a free port, chosen again (twice at most) when another
+        process takes it first (tests run side by side); a restart keeps the port.
         """
-        return start_on_a_free_port(self._start, self._choose_port)
+        if self.port:
+            return self._start(self.port)
+        return start_on_free_ports(1, lambda ports: self._start(ports[0]))
 
-    def _choose_port(self) -> None:
-        self.port = free_port()
-        self._env["PORT"] = str(self.port)
-
-    def _start(self) -> LiveServer:
+    def _start(self, port: int) -> LiveServer:
+        self.port = port
+        self._env["PORT"] = str(port)
         started_at = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(

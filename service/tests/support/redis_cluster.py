@@ -11,7 +11,8 @@ from typing import Any
 
 import redis
 
-from tests.support.redis_server import RedisServer, free_ports
+from loopback_ports import free_ports
+from tests.support.redis_server import RedisServer
 
 SLOTS = 16384
 

@@ -7,17 +7,15 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TypeVar
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from loopback_ports import PortTakenError, start_on_free_ports
 from tests.support.processes import end_process
-
-_T = TypeVar("_T")
 
 REDIS_ENV_VARS = {"7": "DOCINTEL_TEST_REDIS_7", "8": "DOCINTEL_TEST_REDIS_8"}
 
@@ -41,41 +39,6 @@ def redis_binary(version: str) -> str:
     return os.path.abspath(path)
 
 
-def free_port() -> int:
-    """A currently free TCP port on 127.0.0.1."""
-    return free_ports(1)[0]
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` different TCP ports free on 127.0.0.1 now (held together while chosen, so none repeats)."""
-    sockets: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sockets.append(sock)
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-class PortTakenError(RuntimeError):
-    """A server could not listen: another process took its port after it was chosen."""
-
-
-def start_on_a_free_port(start: Callable[[], _T], choose_again: Callable[[], None], *, attempts: int = 3) -> _T:
-    """``start()``; when it raises PortTakenError, ``choose_again()`` (a new port) and start again."""
-    for attempt in range(attempts):
-        try:
-            return start()
-        except PortTakenError:
-            if attempt == attempts - 1:
-                raise
-            choose_again()
-    raise AssertionError("unreachable")
-
-
 class RedisServer:
     """One redis-server process without persistence, in its own directory."""
 
@@ -90,8 +53,7 @@ class RedisServer:
         self.binary = binary
         self.extra_args = list(extra_args)
         self.workdir = workdir
-        self.port = port or free_port()
-        self._port_chosen_here = port is None
+        self.port = port or 0  # without a port given, the first start() chooses one
         self.password = password
         self.process: subprocess.Popen[bytes] | None = None
         workdir.mkdir(parents=True, exist_ok=True)
@@ -109,16 +71,15 @@ class RedisServer:
     def start(self, timeout: float = 20.0) -> RedisServer:
         """Launch the server and wait until it answers PING.
 
-        A port this object chose that another process took meanwhile is chosen again (twice at most).
+        Without a port given, the first start is on a free one, chosen again
+        (twice at most) when another process takes it first; a restart keeps the port.
         """
-        return start_on_a_free_port(
-            lambda: self._start(timeout), self._choose_port, attempts=3 if self._port_chosen_here else 1
-        )
+        if self.port:
+            return self._start(self.port, timeout)
+        return start_on_free_ports(1, lambda ports: self._start(ports[0], timeout))
 
-    def _choose_port(self) -> None:
-        self.port = free_port()
-
-    def _start(self, timeout: float) -> RedisServer:
+    def _start(self, port: int, timeout: float) -> RedisServer:
+        self.port = port
         (self.workdir / "redis.log").unlink(missing_ok=True)  # this start's log only
         command = [
             self.binary,

@@ -40,8 +40,9 @@ from pathlib import Path
 import httpx
 
 from concurrent_load import Latencies, SearchLoop, rss_mb, timed
+from loopback_ports import free_port
 from tests.support.live_server import LiveServer
-from tests.support.redis_server import RedisServer, free_port
+from tests.support.redis_server import RedisServer
 
 DIMENSION = 384
 MEASUREMENTS = ("large", "readiness", "mixed", "secrets")
