@@ -35,14 +35,14 @@ class RedisImageTest(UnpackedImageTest):
             loader.append("--list")
         return [*loader, str(self.root / binary), *args]
 
-    def run_in_image(self, binary: str, *args: str, list_libraries: bool = False) -> str:
+    def image_output(self, binary: str, *args: str, list_libraries: bool = False) -> str:
         """The stdout of `binary args` run from the image."""
         command = self.command(binary, *args, list_libraries=list_libraries)
         return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
     def test_every_library_comes_from_the_image(self) -> None:
         for binary in BINARIES:
-            listing = self.run_in_image(binary, list_libraries=True)
+            listing = self.image_output(binary, list_libraries=True)
             resolved = [line.split("=>")[1].split("(")[0].strip() for line in listing.splitlines() if "=>" in line]
             self.assertTrue(resolved, listing)
             outside = [path for path in resolved if not path.startswith(str(self.root))]
@@ -72,10 +72,10 @@ class RedisImageTest(UnpackedImageTest):
                     break
                 time.sleep(0.05)
             cli = ("usr/bin/redis-cli", "-s", str(socket))
-            self.assertEqual(self.run_in_image(*cli, "PING").strip(), "PONG")
-            self.run_in_image(*cli, "VADD", "v", "VALUES", "3", "1", "0", "0", "near")
-            self.run_in_image(*cli, "VADD", "v", "VALUES", "3", "0", "1", "0", "far")
-            hits = self.run_in_image(*cli, "VSIM", "v", "VALUES", "3", "0.9", "0.1", "0").split()
+            self.assertEqual(self.image_output(*cli, "PING").strip(), "PONG")
+            self.image_output(*cli, "VADD", "v", "VALUES", "3", "1", "0", "0", "near")
+            self.image_output(*cli, "VADD", "v", "VALUES", "3", "0", "1", "0", "far")
+            hits = self.image_output(*cli, "VSIM", "v", "VALUES", "3", "0.9", "0.1", "0").split()
             self.assertEqual(hits, ["near", "far"])
             self.assertTrue(list((data / "appendonlydir").glob("*.incr.aof")))
         finally:

@@ -31,7 +31,6 @@ FORBIDDEN = ("torch", "transformers", "sentence_transformers", "scipy", "sklearn
 LEFT_OUT = ("huggingface_hub", "hf_xet", "google", "flatbuffers", "packaging")
 SITE_PACKAGES = "usr/local/lib/python3.11/dist-packages"
 MODEL = "all-MiniLM-L6-v2-onnx"
-USER = "65532:65532"
 
 EMBED_SCRIPT = """
 import json, sys
@@ -65,16 +64,6 @@ class MlOnnxImageTest(UnpackedImageTest):
         unpack(cls.model_layout, cls.root)  # /models, as a volume seeded from the model image
         unpack(cls.model_layout, cls.root / "tmp" / "seed")  # and as a mirror
         Path(cls.tmp.name).chmod(0o755)  # the image's user must reach its root
-
-    def run_in_image(self, *command: str, env: dict[str, str], **options: Any) -> subprocess.Popen[str]:
-        """`command` in the unpacked image as its user, with the image's environment and `env` on top."""
-        image_env = dict(item.split("=", 1) for item in image_config(self.layout)["Env"])
-        return subprocess.Popen(
-            ["/usr/sbin/chroot", f"--userspec={USER}", str(self.root), *command],
-            env={**image_env, **env},
-            text=True,
-            **options,
-        )
 
     def test_image_says_onnx(self) -> None:
         config = image_config(self.layout)
