@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from loopback_ports import ATTEMPTS, run_start_script, start_on_free_ports
+from loopback_ports import run_start_script, start_on_free_ports
 from transfer import log_requests, tree_bytes
 
 SCRIPT = Path(__file__).with_name("nginx_cache.sh")
@@ -43,10 +43,10 @@ class NginxCache:
         env = os.environ | ({"NGINX_BIN": str(nginx)} if nginx else {})
 
         def start_on(ports: list[int]) -> NginxCache:
-            command = [str(SCRIPT), "start", str(directory), str(port or ports[0])]
+            command = [str(SCRIPT), "start", str(directory), str(ports[0])]
             return cls(directory, run_start_script(command, NginxCacheError, env=env))
 
-        return start_on_free_ports(1, start_on, attempts=1 if port else ATTEMPTS, failure=NginxCacheError)
+        return start_on_free_ports(1, start_on, first=port, failure=NginxCacheError)
 
     def stop(self) -> None:
         """Stops it (its entries stay)."""

@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from loopback_ports import ATTEMPTS, run_start_script, start_on_free_ports
+from loopback_ports import run_start_script, start_on_free_ports
 from transfer import registry_received, tree_bytes
 
 SCRIPT = Path(__file__).with_name("local_registry.sh")
@@ -52,7 +52,7 @@ class LocalRegistry:
         """
 
         def start_on(ports: list[int]) -> LocalRegistry:
-            registry_port, metrics_port = port or ports[0], ports[1]
+            registry_port, metrics_port = ports
             command = [str(SCRIPT), "start", str(directory), str(registry_port)]
             command += ["--read-only"] if read_only else []
             command += ["--metrics", str(metrics_port)] if metrics else []
@@ -61,7 +61,7 @@ class LocalRegistry:
             metrics_url = f"http://127.0.0.1:{metrics_port}/metrics" if metrics else ""
             return cls(directory, f"127.0.0.1:{registry_port}", metrics_url)
 
-        return start_on_free_ports(2, start_on, attempts=1 if port else ATTEMPTS, failure=LocalRegistryError)
+        return start_on_free_ports(2, start_on, first=port, failure=LocalRegistryError)
 
     def stop(self) -> None:
         """Stops it (its storage stays)."""

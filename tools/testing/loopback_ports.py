@@ -46,18 +46,23 @@ def start_on_free_ports(
     count: int,
     start: Callable[[list[int]], _Started],
     *,
+    first: int | None = None,
     attempts: int = ATTEMPTS,
     failure: type[Exception] | None = None,
 ) -> _Started:
     """`start(ports)` on `count` free ports; on fresh ones while it raises PortTakenError, `attempts` starts at most.
 
-    The last start's PortTakenError propagates, as `failure` with its words if that is given.
+    A `first` port (the caller's own: a port given to it, or the one a server
+    restarts on) is the first of the ports, and there is one start only, since
+    another port would not do. The last start's PortTakenError propagates, as
+    `failure` with its words if that is given.
     """
-    for attempt in range(1, attempts + 1):
+    tries = 1 if first else attempts
+    for attempt in range(1, tries + 1):
         try:
-            return start(free_ports(count))
+            return start([first, *free_ports(count - 1)] if first else free_ports(count))
         except PortTakenError as error:
-            if attempt < attempts:
+            if attempt < tries:
                 continue
             if failure is None:
                 raise

@@ -66,6 +66,22 @@ class LoopbackPortsTest(unittest.TestCase):
         with self.assertRaisesRegex(LookupError, "Address already in use"):
             loopback_ports.start_on_free_ports(1, start, attempts=2, failure=LookupError)
 
+    def test_the_caller_s_first_port_leads_and_is_started_on_once(self) -> None:
+        holder = listen(0)
+        self.addCleanup(holder.close)
+        given = holder.getsockname()[1]
+        starts: list[list[int]] = []
+
+        def start(ports: list[int]) -> socket.socket:
+            starts.append(ports)
+            return listen(ports[0])
+
+        with self.assertRaisesRegex(LookupError, "Address already in use"):
+            loopback_ports.start_on_free_ports(2, start, first=given, failure=LookupError)
+        self.assertEqual(len(starts), 1)
+        self.assertEqual(starts[0][0], given)
+        self.assertNotIn(starts[0][1], (0, given))
+
     def test_other_errors_are_not_retried(self) -> None:
         starts: list[list[int]] = []
 

@@ -39,9 +39,7 @@ class LiveServer:
         The first start is on a free port, chosen again (twice at most) when another
         process takes it first (tests run side by side); a restart keeps the port.
         """
-        if self.port:
-            return self._start(self.port)
-        return start_on_free_ports(1, lambda ports: self._start(ports[0]))
+        return start_on_free_ports(1, lambda ports: self._start(ports[0]), first=self.port or None)
 
     def _start(self, port: int) -> LiveServer:
         self.port = port

@@ -74,9 +74,7 @@ class RedisServer:
         Without a port given, the first start is on a free one, chosen again
         (twice at most) when another process takes it first; a restart keeps the port.
         """
-        if self.port:
-            return self._start(self.port, timeout)
-        return start_on_free_ports(1, lambda ports: self._start(ports[0], timeout))
+        return start_on_free_ports(1, lambda ports: self._start(ports[0], timeout), first=self.port or None)
 
     def _start(self, port: int, timeout: float) -> RedisServer:
         self.port = port
