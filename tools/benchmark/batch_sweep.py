@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import e2e
 import measure_embedder
@@ -50,7 +51,7 @@ def batch_sizes(text: str) -> list[int]:
     return sizes
 
 
-def measure(image: str, models: Path, batch_size: int, texts: int, env: Sequence[str] = ()) -> dict[str, float]:
+def measure(image: str, models: Path, batch_size: int, texts: int, env: Sequence[str] = ()) -> dict[str, Any]:
     """measure_embedder.py's figures from a new container of `image` embedding in batches of `batch_size`.
 
     `env` holds more NAME=VALUE settings of the container (another model, for instance).
@@ -62,7 +63,7 @@ def measure(image: str, models: Path, batch_size: int, texts: int, env: Sequence
     return measure_embedder.run(podman, texts, QUERIES, e2e.E2EError)
 
 
-def best(batch_size: int, rounds: Sequence[dict[str, float]]) -> Point:
+def best(batch_size: int, rounds: Sequence[dict[str, Any]]) -> Point:
     """The best of a batch size's rounds: the least disturbed."""
     return Point(
         batch_size,
@@ -89,7 +90,7 @@ def render(points: Sequence[Point]) -> str:
     return "\n".join(lines)
 
 
-def measure_rounds(args: argparse.Namespace, models: Path, batch_size: int) -> list[dict[str, float]]:
+def measure_rounds(args: argparse.Namespace, models: Path, batch_size: int) -> list[dict[str, Any]]:
     """`args.rounds` runs of measure_embedder.py at `batch_size`, each in a fresh container; progress on stderr."""
     rounds = []
     for number in range(1, args.rounds + 1):

@@ -1,6 +1,6 @@
 """Measures the image's own embedder inside its container; prints one JSON object.
 
-    podman exec -i CONTAINER /usr/bin/python3.11 - TEXTS QUERIES [BATCH] < measure_embedder.py
+    podman exec -i CONTAINER /usr/bin/python3.11 - TEXTS QUERIES [BATCH ...] < measure_embedder.py
 
 Runs in the image (no shell there: python3.11 reads this file from stdin) with
 the image's environment, so DOCINTEL_EMBEDDER picks the embedder (`local`:
@@ -9,13 +9,17 @@ the model volume. No Redis: the embedding cache is off, every text is
 embedded. Figures:
 
 - load: the first call, model files verified and loaded;
-- throughput: TEXTS distinct texts of about 128 tokens in one call, which the
-  embedder splits into batches of BATCH texts (default: the service's own
-  batch size, DOCINTEL_EMBEDDING_BATCH_SIZE or the embedder's default), after
-  one warm-up batch (no cache: its texts are embedded again): texts per second;
+- throughput: TEXTS distinct texts of about 128 tokens embedded in batches of
+  each BATCH texts in turn (a number, or `service`: the service's own batch
+  size, DOCINTEL_EMBEDDING_BATCH_SIZE or the embedder's default; that alone
+  when no BATCH is given), each after one warm-up batch (no cache: its texts
+  are embedded again): texts per second;
 - latency: QUERIES distinct one-line queries embedded one at a time: p50, p90;
 - peak memory: the process's VmHWM at the end (the model loaded, the largest
   batch run).
+
+`throughput` lists each BATCH's figure; `batch_size` and `texts_per_second`
+are the first BATCH's.
 
 The texts come from a seeded generator, the same in every image. From the
 host, :func:`run` starts it in a container and returns its figures
@@ -36,6 +40,8 @@ from typing import Any
 
 PYTHON = "/usr/bin/python3.11"
 """The images' interpreter; it reads this file from its standard input."""
+SERVICE = "service"
+"""A BATCH that stands for the service's own batch size."""
 
 WORDS_PER_TEXT = 124  # about 128 tokens with this vocabulary (the output says how many exactly)
 _WORDS = (
@@ -50,21 +56,22 @@ VOCABULARY = _WORDS.split()
 
 
 def run(
-    podman: Sequence[str], count: int, queries: int, failure: type[Exception], *, batch_size: int | None = None
-) -> dict[str, float]:
+    podman: Sequence[str], count: int, queries: int, failure: type[Exception], *, batches: Sequence[int | str] = ()
+) -> dict[str, Any]:
     """From the host: the figures of this file run by `podman *podman` (arguments that start PYTHON in a container).
 
-    `count` texts, `queries` queries, in batches of `batch_size` (default: the
-    service's own). A failed run raises `failure` with the end of its output.
+    `count` texts, `queries` queries, throughput in each of `batches` (numbers
+    or SERVICE; none: the service's own). A failed run raises `failure` with
+    the end of its output.
     """
-    argv = ["podman", *podman, "-", str(count), str(queries), *([str(batch_size)] if batch_size else [])]
+    argv = ["podman", *podman, "-", str(count), str(queries), *map(str, batches)]
     with Path(__file__).open() as script:
         done = subprocess.run(argv, stdin=script, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise failure(
             f"measure_embedder.py failed in podman {' '.join(podman)}:\n{(done.stdout + done.stderr)[-2000:]}"
         )
-    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
 
 
@@ -73,15 +80,17 @@ def texts(count: int, rng: random.Random, words: int) -> list[str]:
     return [f"{index}: " + " ".join(rng.choice(VOCABULARY) for _ in range(words)) for index in range(count)]
 
 
-def make_embedder(batch_size: int | None) -> tuple[Any, str]:
-    """The embedder the image's environment selects, without a cache; and the model's directory name.
+def make_embedder(batches: Sequence[str]) -> tuple[Any, str, list[int]]:
+    """The embedder the image's environment selects, without a cache; the model's directory; the batch sizes.
 
-    It embeds in batches of `batch_size` texts, or of the service's own batch size.
+    The sizes are `batches` with SERVICE as the service's own batch size (that
+    alone when `batches` is empty); the embedder takes batches of the largest.
     """
     from docintel.core.config import Settings
 
     settings = Settings()
-    batch_size = batch_size or settings.batch_size
+    sizes = [settings.batch_size if batch == SERVICE else int(batch) for batch in batches or [SERVICE]]
+    batch_size = max(sizes)
     if settings.embedder == "onnx":
         from docintel.embeddings.onnx_backend import OnnxEmbedder
 
@@ -94,7 +103,16 @@ def make_embedder(batch_size: int | None) -> tuple[Any, str]:
         embedder = LocalEmbedder(model_name=model, model_dir=settings.model_dir, batch_size=batch_size)
     else:
         raise SystemExit(f"DOCINTEL_EMBEDDER={settings.embedder}: not a local embedder")
-    return embedder, str(settings.model_dir / model / "main")
+    return embedder, str(settings.model_dir / model / "main"), sizes
+
+
+def texts_per_second(embedder: Any, items: Sequence[str], batch_size: int) -> float:
+    """Texts per second embedding `items` in batches of `batch_size`, after one warm-up batch."""
+    embedder.embed(items[:batch_size])
+    started = time.perf_counter()
+    for first in range(0, len(items), batch_size):
+        embedder.embed(items[first : first + batch_size])
+    return len(items) / (time.perf_counter() - started)
 
 
 def token_counts(model_dir: str, items: Sequence[str]) -> list[int]:
@@ -119,18 +137,16 @@ def peak_resident_bytes() -> int:
 def main(argv: Sequence[str]) -> None:
     """Measure and print the JSON figures."""
     count, queries = int(argv[0]), int(argv[1])
-    batch_size = int(argv[2]) if len(argv) > 2 else None
     rng = random.Random(2026)
     measured = texts(count, rng, WORDS_PER_TEXT)
     questions = [f"question {index}: " + " ".join(rng.choice(VOCABULARY) for _ in range(8)) for index in range(queries)]
-    embedder, model_dir = make_embedder(batch_size)
+    embedder, model_dir, sizes = make_embedder(argv[2:])
     started = time.perf_counter()
     embedder.embed(["warm up"])
     load = time.perf_counter() - started
-    embedder.embed(measured[: embedder.batch_size])
-    started = time.perf_counter()
-    embedder.embed(measured)
-    seconds = time.perf_counter() - started
+    throughput = [
+        {"batch_size": size, "texts_per_second": texts_per_second(embedder, measured, size)} for size in sizes
+    ]
     latencies = []
     for question in questions:
         started = time.perf_counter()
@@ -145,11 +161,12 @@ def main(argv: Sequence[str]) -> None:
                 "backend": embedder.backend,
                 "ready": embedder.check_ready(timeout=60.0),
                 "load_seconds": load,
-                "batch_size": embedder.batch_size,
+                "batch_size": sizes[0],
                 "peak_rss_bytes": peak,
                 "texts": len(measured),
                 "tokens_per_text": statistics.mean(tokens),
-                "texts_per_second": len(measured) / seconds,
+                "texts_per_second": throughput[0]["texts_per_second"],
+                "throughput": throughput,
                 "query_p50_ms": 1000 * statistics.median(latencies),
                 "query_p90_ms": 1000 * latencies[int(0.9 * (len(latencies) - 1))],
             }

@@ -27,6 +27,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import e2e
 import measure_embedder
@@ -95,7 +96,7 @@ class _Running:
     name: str
     container: str
     port: int
-    rounds: list[dict[str, float]]
+    rounds: list[dict[str, Any]]
 
 
 def run(bench: Bench) -> Embedders:
@@ -108,13 +109,12 @@ def run(bench: Bench) -> Embedders:
         running.append(_start_variant(bench, by_name[variant.image], variant, database))
     for number in range(1, ROUNDS + 1):
         for image in running:
-            service = _measure(image.container)
-            figures = _measure(image.container, BATCH)
-            figures |= {"batch_size": service["batch_size"], "service_texts_per_second": service["texts_per_second"]}
+            figures = _measure(image.container)
             image.rounds.append(figures)
+            service = figures["throughput"][1]
             say(
                 f"    {image.name}: round {number}: {figures['texts_per_second']:.1f} texts/s in batches of {BATCH}, "
-                f"{service['texts_per_second']:.1f} in batches of {service['batch_size']:.0f}, "
+                f"{service['texts_per_second']:.1f} in batches of {service['batch_size']}, "
                 f"query p50 {figures['query_p50_ms']:.1f} ms"
             )
     results = {}
@@ -158,13 +158,13 @@ def _run(
     return _Running(name, container, port, [])
 
 
-def _measure(container: str, batch_size: int | None = None) -> dict[str, float]:
-    """measure_embedder.py's figures, run in the container by the image's python3.11, in batches of `batch_size`.
+def _measure(container: str) -> dict[str, Any]:
+    """measure_embedder.py's figures, run in the container by the image's python3.11.
 
-    Without `batch_size`, in the service's own batches.
+    Its `throughput` holds batches of BATCH first, then the service's own batches.
     """
     podman = ["exec", "-i", container, measure_embedder.PYTHON]
-    return measure_embedder.run(podman, TEXTS, QUERIES, BenchError, batch_size=batch_size)
+    return measure_embedder.run(podman, TEXTS, QUERIES, BenchError, batches=(BATCH, measure_embedder.SERVICE))
 
 
 def _resident_bytes(container: str) -> float:
@@ -176,7 +176,7 @@ def _resident_bytes(container: str) -> float:
     raise BenchError(f"no VmRSS for {container} (pid {pid})")
 
 
-def _best(rounds: list[dict[str, float]], ready: float, in_use: float) -> Embedding:
+def _best(rounds: list[dict[str, Any]], ready: float, in_use: float) -> Embedding:
     return Embedding(
         texts_per_second=max(r["texts_per_second"] for r in rounds),
         query_p50_ms=min(r["query_p50_ms"] for r in rounds),
@@ -185,8 +185,8 @@ def _best(rounds: list[dict[str, float]], ready: float, in_use: float) -> Embedd
         tokens_per_text=rounds[0]["tokens_per_text"],
         rss_ready_bytes=ready,
         rss_in_use_bytes=in_use,
-        batch_size=int(rounds[0]["batch_size"]),
-        service_texts_per_second=max(r["service_texts_per_second"] for r in rounds),
+        batch_size=int(rounds[0]["throughput"][1]["batch_size"]),
+        service_texts_per_second=max(r["throughput"][1]["texts_per_second"] for r in rounds),
     )
 
 
