@@ -85,16 +85,14 @@ class VectorSetIndex(VectorIndex):
         if not conditions:
             pairs = self._vsim(args)
         else:
-            # FILTER-EF bounds the work a filtered search does (and so its latency); a filter that rejects most
-            # of the neighbourhood then finds fewer than COUNT matches, though more may be stored: those
-            # searches go again over the whole set (FILTER-EF = its size), so no stored match is missed.
-            bound = max(_FILTER_EF, 100 * query.count)
-            filtered = [*args, "FILTER", " and ".join(conditions), "FILTER-EF", bound]
-            pairs = self._vsim(filtered)
+            # FILTER-EF bounds the work a filtered search does (and so its latency). A filter that rejects most
+            # of the neighbourhood then finds fewer than COUNT matches, though more may be stored; and even a
+            # FILTER-EF as large as the set can end the graph walk before it reaches a match. Those searches
+            # go again as an exact scan of the set (TRUTH, with the same filter), so no stored match is missed.
+            filtered = [*args, "FILTER", " and ".join(conditions)]
+            pairs = self._vsim([*filtered, "FILTER-EF", max(_FILTER_EF, 100 * query.count)])
             if len(pairs) < query.count:
-                size = int(raw_command(self._redis, "VCARD", self._keys.vset) or 0)
-                if size > bound:
-                    pairs = self._vsim([*filtered[:-1], size])
+                pairs = self._vsim([*filtered, "TRUTH"])
         matches = []
         for name, similarity in pairs:
             document_id, generation, index = parse_element_name(as_text(name))
