@@ -18,6 +18,7 @@ __all__ = [
     "EmbeddingError",
     "EmbeddingTimeoutError",
     "IndexDimensionMismatchError",
+    "IndexModelMismatchError",
     "IndexSettingsMismatchError",
     "PayloadTooLargeError",
     "PdfTooComplexError",
@@ -101,6 +102,10 @@ class EmbeddingDimensionError(EmbeddingError, code="embedding_dimension_mismatch
 
 class IndexDimensionMismatchError(EmbeddingDimensionError, code="index_dimension_mismatch"):
     """The embedder's vectors do not fit the dimension of the vectors already stored."""
+
+
+class IndexModelMismatchError(EmbeddingError, code="index_model_mismatch"):
+    """The embedder's vectors have the stored ones' dimension but come from another model."""
 
 
 class IndexSettingsMismatchError(DocintelError, status=503, code="index_settings_mismatch"):

@@ -13,7 +13,7 @@ import numpy.typing as npt
 from docintel.core.metrics import Metrics
 from docintel.embeddings.cache import EmbeddingCache
 from docintel.errors import EmbeddingDimensionError, EmbeddingError
-from docintel.store.index import normalizable
+from docintel.store.index import normalizable, normalize
 
 __all__ = ["PROBE_TEXT", "Embedder", "EmbedderOptions", "EmbeddingMatrix"]
 
@@ -52,6 +52,7 @@ class Embedder(ABC):
         self._metrics = metrics
         self._learned_dimension: int | None = None
         self._dimension_lock = threading.Lock()
+        self._fingerprint: EmbeddingMatrix | None = None
 
     @abstractmethod
     def describe(self) -> str:
@@ -78,9 +79,23 @@ class Embedder(ABC):
             expected = int(self._embed_missing([PROBE_TEXT])[PROBE_TEXT].shape[0])
         return expected
 
+    def fingerprint(self) -> EmbeddingMatrix:
+        """The model's normalised vector of :data:`PROBE_TEXT`, from the backend, never the cache.
+
+        The store records it with an index's first vectors, to tell this model's vectors from another's of
+        the same dimension (:mod:`docintel.store.vector_space`).  Asked once, then renewed by every
+        readiness check, so a backend that changed its model behind the same settings is noticed.
+        """
+        fingerprint = self._fingerprint
+        if fingerprint is None:
+            fingerprint = normalize(self._validated([PROBE_TEXT], self._embed([PROBE_TEXT])))[0]
+            self._fingerprint = fingerprint
+        return fingerprint
+
     def check_ready(self, *, timeout: float) -> str:
         """Embed a probe text with the backend itself; raise if it cannot, else describe the embedder."""
         matrix = self._validated([PROBE_TEXT], self._probe([PROBE_TEXT], timeout=timeout))
+        self._fingerprint = normalize(matrix)[0]
         return f"{self.describe()} ({matrix.shape[1]} dimensions)"
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing

@@ -55,6 +55,7 @@ class DocumentService:
             metadata=metadata,
             chunks=texts,
             vectors=vectors,
+            fingerprint=self.embedder.fingerprint(),
         )
         if self.metrics is not None:
             self.metrics.documents_ingested.inc()

@@ -26,7 +26,9 @@ class SearchService:
     def search(self, *, query: str, k: int, metadata_filter: Mapping[str, JsonValue] | None) -> list[SearchHit]:
         """The ``k`` chunks most similar to ``query`` (cosine), best first."""
         vector = self.embedder.embed([query], queries=True)[0]
-        hits = self.store.search(vector=vector, k=k, metadata_filter=metadata_filter or {})
+        hits = self.store.search(
+            vector=vector, k=k, metadata_filter=metadata_filter or {}, fingerprint=self.embedder.fingerprint()
+        )
         if self.metrics is not None:
             self.metrics.searches.labels(self.store.index_name()).inc()
         return hits

@@ -36,6 +36,7 @@ from docintel.store.index import VectorIndex, VectorQuery, normalize
 from docintel.store.keys import Keys
 from docintel.store.records import LISTING_FIELDS, DocumentRecord, record_from_hash
 from docintel.store.redis_client import as_text, redis_errors
+from docintel.store.vector_space import VectorSpace
 from docintel.store.vectorset_layout import VectorSetOptions
 from docintel.store.writer import DocumentWriter
 
@@ -127,8 +128,13 @@ class DocumentStore:
         metadata: Mapping[str, JsonValue],
         chunks: Sequence[str],
         vectors: npt.NDArray[np.float32],
+        fingerprint: npt.NDArray[np.float32] | None = None,
     ) -> DocumentRecord:
-        """Create or atomically replace a document with its chunks and vectors."""
+        """Create or atomically replace a document with its chunks and vectors.
+
+        ``fingerprint`` is the embedding model's (:meth:`~docintel.embeddings.base.Embedder.fingerprint`):
+        vectors of another model than the stored ones are refused, like vectors of another dimension.
+        """
         if len(chunks) != len(vectors) or vectors.ndim != 2:
             raise ValueError("one vector per chunk is required")
         record = DocumentRecord(
@@ -144,7 +150,8 @@ class DocumentStore:
         rows = normalize(vectors)
         shard = self._shard(document_id)
         stored, replaced = shard.indexes.run(
-            "storing the document", lambda index: shard.writer.put(index, record=record, chunks=chunks, rows=rows)
+            "storing the document",
+            lambda index: shard.writer.put(index, record=record, chunks=chunks, rows=rows, fingerprint=fingerprint),
         )
         shard.indexes.run_quietly(
             "removing the replaced version",
@@ -203,16 +210,24 @@ class DocumentStore:
         return found
 
     def search(
-        self, *, vector: npt.NDArray[np.float32], k: int, metadata_filter: Mapping[str, JsonValue]
+        self,
+        *,
+        vector: npt.NDArray[np.float32],
+        k: int,
+        metadata_filter: Mapping[str, JsonValue],
+        fingerprint: npt.NDArray[np.float32] | None = None,
     ) -> list[SearchHit]:
         """The ``k`` live chunks most similar to ``vector`` (cosine, best first) matching ``metadata_filter``.
 
         Matches of generations that are not live are dropped; when that leaves
         fewer than ``k``, the index is asked again, skipping those generations.
-        Shards are asked concurrently, and their hits merged.
+        Shards are asked concurrently, and their hits merged.  With the query
+        model's ``fingerprint``, an index of another model's vectors is refused
+        (:class:`~docintel.errors.IndexModelMismatchError`).
         """
         query_vector = normalize(vector)
         tags = filter_tags(metadata_filter)
+        space = VectorSpace(len(query_vector), fingerprint) if fingerprint is not None else None
 
         def search_shard(shard: _Shard) -> list[SearchHit]:
             def search_index(index: VectorIndex) -> list[SearchHit]:
@@ -222,7 +237,7 @@ class DocumentStore:
                         vector=query_vector, count=k, filter_tags=tags, exclude_generations=frozenset(excluded)
                     )
                     matches = index.search(query)
-                    hits, stale = resolve_hits(shard.redis, keys=shard.keys, matches=matches)
+                    hits, stale = resolve_hits(shard.redis, keys=shard.keys, matches=matches, space=space)
                     if len(hits) >= k or len(matches) < k or not stale:
                         break
                     excluded |= stale

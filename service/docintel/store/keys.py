@@ -16,6 +16,8 @@ share one slot (:mod:`docintel.store.cluster`):
 * ``{p}:version`` — counter incremented by every commit on the exact path (in-process caches compare it)
 * ``{p}:changes`` — stream of the documents those commits changed (field ``d``), one entry per increment, trimmed
 * ``{p}:dim`` — dimension of the stored vectors
+* ``{p}:fingerprint`` — float32 bytes: the stored vectors' model's vector of a fixed text
+  (:mod:`docintel.store.vector_space`)
 * ``{p}:acks`` — counter written after commits that must reach replicas (``WAIT`` follows it)
 * ``{p}:emb:{model}:{sha256}`` — embedding cache
 """
@@ -91,6 +93,11 @@ class Keys:
     def dim(self) -> str:
         """Dimension of stored vectors."""
         return f"{self.prefix}:dim"
+
+    @property
+    def fingerprint(self) -> str:
+        """The stored vectors' model's normalised vector of a fixed text."""
+        return f"{self.prefix}:fingerprint"
 
     @property
     def acks(self) -> str:

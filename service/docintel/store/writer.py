@@ -25,6 +25,7 @@ from redis.client import Pipeline
 
 from docintel.errors import (
     IndexDimensionMismatchError,
+    IndexModelMismatchError,
     StoreUnavailableError,
     WriteNotReplicatedError,
     WriteOutcomeUnknownError,
@@ -36,6 +37,13 @@ from docintel.store.keys import Keys
 from docintel.store.records import DocumentRecord, record_fields, record_from_hash
 from docintel.store.redis_client import as_text, is_unavailable_error, redis_errors
 from docintel.store.transactions import Attempt, transact
+from docintel.store.vector_space import (
+    VectorSpace,
+    check_space_replies,
+    queue_space_reads,
+    recorded_space,
+    stage_space,
+)
 
 __all__ = ["DocumentWriter"]
 
@@ -63,16 +71,26 @@ class DocumentWriter:
         self._wait_timeout_ms = max(1, round(wait_timeout * 1000))
 
     def put(
-        self, index: VectorIndex, *, record: DocumentRecord, chunks: Sequence[str], rows: npt.NDArray[np.float32]
+        self,
+        index: VectorIndex,
+        *,
+        record: DocumentRecord,
+        chunks: Sequence[str],
+        rows: npt.NDArray[np.float32],
+        fingerprint: npt.NDArray[np.float32] | None = None,
     ) -> tuple[DocumentRecord, list[Generation]]:
-        """Write ``record``'s generation (normalised ``rows``) and commit it; also returns the one it replaced."""
+        """Write ``record``'s generation (normalised ``rows``) and commit it; also returns the one it replaced.
+
+        ``fingerprint`` is the embedding model's (:mod:`~docintel.store.vector_space`): the rows must fit
+        the stored vectors' dimension and model, unless no document is stored.
+        """
         generation = Generation(record.id, record.generation, record.chunks)
-        dimension = int(rows.shape[1])
-        self._precheck_dimension(dimension)
+        space = VectorSpace(int(rows.shape[1]), fingerprint)
+        self._precheck_space(space)
         replaced: list[Generation] = []
         try:
             self._generations.write(index, generation, chunks=chunks, rows=rows, tags=filter_tags(record.metadata))
-            stored = self._commit(index, record=record, dimension=dimension, replaced=replaced)
+            stored = self._commit(index, record=record, space=space, replaced=replaced)
         except WriteOutcomeUnknownError:
             read_back = self._read_back(record)
             if read_back is None:
@@ -152,7 +170,7 @@ class DocumentWriter:
         self._generations.collect_expired(index)
 
     def _commit(
-        self, index: VectorIndex, *, record: DocumentRecord, dimension: int, replaced: list[Generation]
+        self, index: VectorIndex, *, record: DocumentRecord, space: VectorSpace, replaced: list[Generation]
     ) -> DocumentRecord:
         """The transaction that makes ``record``'s generation live (``replaced`` gets the one it replaces)."""
         doc_key = self._keys.doc(record.id)
@@ -167,7 +185,7 @@ class DocumentWriter:
                     "wrote was collected as abandoned; nothing was stored: retry, or raise that setting"
                 )
             old_generation, old_count, old_created = pipe.hmget(doc_key, ["generation", "chunks", "created_at"])
-            record_dimension = self._check_dimension(pipe, dimension)
+            record_space = self._check_space(pipe, space)
             now = time.time()
             created_at = float(old_created) if old_created is not None else now
             stored = DocumentRecord(
@@ -186,8 +204,8 @@ class DocumentWriter:
             def writes(pipe: Pipeline) -> None:
                 pipe.hset(doc_key, mapping=record_fields(stored))  # type: ignore[arg-type]
                 pipe.zadd(self._keys.docs, {record.id: created_at})
-                if record_dimension:
-                    pipe.set(self._keys.dim, dimension)
+                if record_space:
+                    stage_space(pipe, self._keys, space)
                 index.stage_publish(
                     pipe, document_id=record.id, generation=record.generation, count=record.chunks, tags=tags
                 )
@@ -195,9 +213,8 @@ class DocumentWriter:
 
             return Attempt(stored, writes)
 
-        return transact(
-            self._redis, keys=[doc_key, self._keys.dim, chunks_key], read=read, conflict_message=_conflict(record.id)
-        )
+        watched = [doc_key, self._keys.dim, self._keys.fingerprint, chunks_key]
+        return transact(self._redis, keys=watched, read=read, conflict_message=_conflict(record.id))
 
     def _read_back(self, record: DocumentRecord) -> DocumentRecord | None:
         """After an unknown commit outcome: the stored record if ``record``'s generation is live, else None.
@@ -215,35 +232,31 @@ class DocumentWriter:
         stored = record_from_hash(raw, with_text=True) if raw else None
         return stored if stored is not None and stored.generation == record.generation else None
 
-    def _precheck_dimension(self, dimension: int) -> None:
-        """Fail before writing anything if ``dimension`` cannot fit (the commit checks again)."""
+    def _precheck_space(self, space: VectorSpace) -> None:
+        """Fail before writing anything if ``space``'s vectors cannot join the stored ones (checked again at commit)."""
         with self._redis.pipeline(transaction=True) as pipe:
-            pipe.get(self._keys.dim)
-            pipe.zcard(self._keys.docs)
-            stored, documents = pipe.execute()
-        if stored is not None and int(stored) != dimension and documents:
-            raise _dimension_mismatch(int(stored), dimension)
+            queue_space_reads(pipe, self._keys)
+            replies = pipe.execute()
+        check_space_replies(replies, space)
 
-    def _check_dimension(self, pipe: Pipeline, dimension: int) -> bool:
-        """Verify (in WATCH mode) that ``dimension`` fits the stored vectors; True if it is to be recorded."""
-        stored = pipe.get(self._keys.dim)
+    def _check_space(self, pipe: Pipeline, space: VectorSpace) -> bool:
+        """Verify (in WATCH mode) that ``space``'s vectors can join the stored ones; True if it is to be recorded.
+
+        It is recorded in a new or emptied index, and where a fingerprint was missing (an index of a version
+        that recorded only the dimension).
+        """
+        stored = recorded_space(*pipe.mget([self._keys.dim, self._keys.fingerprint]))
         if stored is None:
             return True
-        if int(stored) == dimension:
-            return False
-        if pipe.zcard(self._keys.docs) == 0:
-            return True
-        raise _dimension_mismatch(int(stored), dimension)
+        try:
+            space.check_fits(stored)
+        except (IndexDimensionMismatchError, IndexModelMismatchError):
+            if pipe.zcard(self._keys.docs) == 0:
+                return True
+            raise
+        return stored.fingerprint is None and space.fingerprint is not None
 
 
 def _conflict(document_id: str) -> str:
     """The message when concurrent writers won every attempt."""
     return f"document {document_id!r} kept being changed by concurrent writes; retry the request"
-
-
-def _dimension_mismatch(stored: int, dimension: int) -> IndexDimensionMismatchError:
-    """The error for vectors of ``dimension`` against stored ones of ``stored``."""
-    return IndexDimensionMismatchError(
-        f"the index holds {stored}-dimensional vectors but the embedder produces {dimension}-dimensional ones: "
-        "restore the previous embedding model, or delete all documents and ingest them again with the new one"
-    )

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.app import STUB_MODEL
@@ -60,24 +61,70 @@ def test_retries_make_ingest_succeed(client8: TestClient, stub: EmbeddingStub) -
     stub.fail_next(2, status=502)
     response = client8.post("/v1/documents", json={"title": "t", "text": "eventually stored"})
     assert response.status_code == 201
-    assert stub.state.attempts == 3
+    assert stub.state.attempts == 4  # two failures, the text, then the model's fingerprint (asked once)
 
 
-def test_index_dimension_mismatch_is_502(
-    redis_server: RedisServer, make_client: Callable[..., TestClient], stub: EmbeddingStub
+@pytest.mark.parametrize(
+    ("dimension", "model", "code", "said"),
+    [
+        (32, "", "index_dimension_mismatch", "32-dimensional"),
+        (64, "another model", "index_model_mismatch", "another embedding model"),
+    ],
+    ids=["another-dimension", "same-dimension"],
+)
+def test_vectors_of_another_model_are_refused(
+    redis_server: RedisServer,
+    make_client: Callable[..., TestClient],
+    stub: EmbeddingStub,
+    dimension: int,
+    model: str,
+    code: str,
+    said: str,
 ) -> None:
     first = make_client(redis_server.url)
     assert first.post("/v1/documents", json={"id": "a", "title": "t", "text": "x"}).status_code == 201
-    stub.reset(dimension=32)
+    stub.reset(dimension=dimension)
+    stub.state.model = model
     second = make_client(redis_server.url, embedding_model="other-model")
     response = second.post("/v1/documents", json={"id": "b", "title": "t", "text": "y"})
     assert response.status_code == 502
-    assert response.json()["error"]["code"] == "index_dimension_mismatch"
-    assert "32" in response.json()["error"]["message"]
+    assert response.json()["error"]["code"] == code
+    assert said in response.json()["error"]["message"]
     assert second.get("/v1/documents/b").status_code == 404
     search = second.post("/v1/search", json={"query": "x"})
     assert search.status_code == 502
-    assert search.json()["error"]["code"] == "index_dimension_mismatch"
+    assert search.json()["error"]["code"] == code
+
+
+def test_an_emptied_index_takes_the_next_model_and_refuses_the_old_one(
+    redis_server: RedisServer, make_client: Callable[..., TestClient], stub: EmbeddingStub
+) -> None:
+    first = make_client(redis_server.url)
+    assert first.post("/v1/documents", json={"id": "a", "title": "t", "text": "coral reef"}).status_code == 201
+    assert first.delete("/v1/documents/a").status_code == 204
+    stub.state.model = "another model"
+    second = make_client(redis_server.url, embedding_model="other-model")
+    assert second.post("/v1/search", json={"query": "coral"}).json()["hits"] == []
+    assert second.post("/v1/documents", json={"id": "b", "title": "t", "text": "coral reef"}).status_code == 201
+    hits = second.post("/v1/search", json={"query": "coral reef"}).json()["hits"]
+    assert [hit["document_id"] for hit in hits] == ["b"]
+    assert hits[0]["score"] > 0.99
+    stub.state.model = ""
+    refused = first.post("/v1/search", json={"query": "coral"})
+    assert refused.status_code == 502
+    assert refused.json()["error"]["code"] == "index_model_mismatch"
+
+
+def test_a_backend_that_changed_its_model_is_refused_after_a_readiness_probe(
+    client: TestClient, stub: EmbeddingStub
+) -> None:
+    assert client.post("/v1/documents", json={"id": "a", "title": "t", "text": "coral reef"}).status_code == 201
+    stub.state.model = "the server now runs another model"
+    assert client.get("/readyz").status_code == 200  # the probe renews the app's fingerprint
+    refused = client.post("/v1/search", json={"query": "coral"})
+    assert refused.status_code == 502
+    assert refused.json()["error"]["code"] == "index_model_mismatch"
+    assert "DOCINTEL_KEY_PREFIX" in refused.json()["error"]["message"]
 
 
 def test_zero_vectors_are_rejected_and_never_cached(client: TestClient, stub: EmbeddingStub) -> None:

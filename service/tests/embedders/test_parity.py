@@ -20,9 +20,10 @@ import pytest
 from docintel.embeddings.base import Embedder
 from docintel.embeddings.local_backend import LocalEmbedder
 from docintel.embeddings.onnx_backend import OnnxEmbedder
+from docintel.store.vector_space import SAME_MODEL_COSINE
 from tests.embedders.conftest import LOCAL_MODEL, ONNX_MODEL
 from tests.embedders.corpus import QUERIES, corpus
-from tests.embedders.vectors import TOP_K, Embedded, embed_both, text_cosines, top
+from tests.embedders.vectors import TOP_K, Embedded, embed_both, fingerprint_cosine, text_cosines, top
 
 MAX_SEQ_LENGTH = 256
 BOUNDS = {"onnx": (0.9999, 1e-4), "local": (0.9999999, 1e-6)}
@@ -94,3 +95,12 @@ def test_top10_rankings_are_identical(
             f"smallest score gap between neighbours in the reference's top {TOP_K + 1}: {min(margins):.2e}"
         )
     assert differing == [], f"top-{TOP_K} rankings differ for {differing}"
+
+
+def test_both_fingerprints_are_one_model(
+    model_cache: Path, local_model_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An index the ml image wrote takes the ml_onnx image's vectors, and the other way round."""
+    onnx = OnnxEmbedder(model_name=ONNX_MODEL, model_dir=model_cache, batch_size=32)
+    local = LocalEmbedder(model_name=LOCAL_MODEL, model_dir=local_model_cache, batch_size=32)
+    assert fingerprint_cosine(onnx, local, capsys) >= SAME_MODEL_COSINE

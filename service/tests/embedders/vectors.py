@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 from docintel.embeddings.base import Embedder
 from tests.embedders.corpus import QUERIES, corpus
@@ -73,3 +74,12 @@ def top(scores: npt.NDArray[np.float32], k: int = TOP_K) -> list[int]:
     """The indices of the ``k`` highest scores, best first (ties: the lower index first)."""
     order: list[int] = np.argsort(-scores, kind="stable")[:k].tolist()
     return order
+
+
+def fingerprint_cosine(one: Embedder, other: Embedder, capsys: pytest.CaptureFixture[str]) -> float:
+    """The cosine of two embedders' fingerprints, printed (an index takes both when it is at least
+    :data:`~docintel.store.vector_space.SAME_MODEL_COSINE`)."""
+    cosine = float(one.fingerprint() @ other.fingerprint())
+    with capsys.disabled():
+        print(f"\n[fingerprint] {one.describe()} against {other.describe()}: cosine {cosine:.7f}")
+    return cosine

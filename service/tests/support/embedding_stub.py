@@ -4,8 +4,9 @@ Embeddings are deterministic hashed bags of words: texts sharing words have a
 high cosine similarity, so a query about a topic ranks that topic's document
 first.  The stub can be told to be slow, to return a wrong dimension or a wrong
 number of vectors, all-zero vectors for some texts, to fail a number of times
-before succeeding, or to echo the caller's credentials in its error messages
-(as some proxies do).  It answers in base64 when asked (``encoding_format``).
+before succeeding, to echo the caller's credentials in its error messages (as
+some proxies do), or to serve another model of the same dimension (``model``).
+It answers in base64 when asked (``encoding_format``).
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ import numpy as np
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
-def stub_vector(text: str, dimension: int) -> np.ndarray:
-    """The stub's embedding of ``text``: signed hashed bag of lower-cased words."""
+def stub_vector(text: str, dimension: int, *, model: str = "") -> np.ndarray:
+    """The stub's embedding of ``text``: signed hashed bag of lower-cased words (the hash salted with ``model``)."""
     vector = np.zeros(dimension, dtype=np.float64)
     tokens = _TOKEN.findall(text.lower())
     for token in tokens:
-        digest = hashlib.sha256(token.encode("utf-8")).digest()
+        digest = hashlib.sha256((model + token).encode("utf-8")).digest()
         index = int.from_bytes(digest[:4], "little") % dimension
         vector[index] += 1.0 if digest[4] & 1 else -1.0
     if not tokens or not vector.any():
@@ -52,6 +53,7 @@ class StubState:
     failures_left: int = 0
     failure_status: int = 500
     zero_for: frozenset[str] = frozenset()
+    model: str = ""  # another value serves another model: vectors of the same dimension, pointing elsewhere
     echo_credentials: bool = False
     api_key: str | None = None
     on_request: Callable[[], None] | None = None
@@ -127,6 +129,7 @@ class EmbeddingStub:
             self.state.failures_left = 0
             self.state.failure_status = 500
             self.state.zero_for = frozenset()
+            self.state.model = ""
             self.state.echo_credentials = False
             self.state.api_key = None
             self.state.on_request = None
@@ -181,8 +184,10 @@ class EmbeddingStub:
                 state.requests.append(texts)
                 state.encodings.append(request.get("encoding_format"))
             dimension = state.dimension + (1 if state.wrong_dimension else 0)
-            wrong_count, zero_for = state.wrong_count, state.zero_for
-        vectors = [np.zeros(dimension) if text in zero_for else stub_vector(text, dimension) for text in texts]
+            wrong_count, zero_for, model = state.wrong_count, state.zero_for, state.model
+        vectors = [
+            np.zeros(dimension) if text in zero_for else stub_vector(text, dimension, model=model) for text in texts
+        ]
         as_base64 = request.get("encoding_format") == "base64"
         data = [
             {"object": "embedding", "index": i, "embedding": _encoded(vector, as_base64=as_base64)}
