@@ -5,7 +5,9 @@ Both checks run in worker threads of their own, so /readyz answers within
 then counts as failed ("did not answer within ...") and is not started again
 until it finishes (a hung dependency costs one thread, not one per probe).
 The embedder check really embeds a text with the backend (never from the
-cache), which also teaches it its dimension after a restart.
+cache), which also teaches it its dimension and renews its fingerprint; the
+Redis check then also refuses an index of another model's vectors (with the
+fingerprint the embedder last gave).
 """
 
 from __future__ import annotations
@@ -84,8 +86,14 @@ class ReadinessChecker:
             return future
 
     def _check_redis(self) -> dict[str, str]:
-        """Redis answers PING; which index serves it."""
+        """Redis answers PING; which index serves it; it holds no other model's vectors than the embedder's.
+
+        The model is checked once the embedder's fingerprint is known (from the first probe that reached it).
+        """
         self._store.ping()
+        fingerprint = self._embedder.known_fingerprint()
+        if fingerprint is not None:
+            self._store.check_vectors(fingerprint)
         return {"redis": "ok", "index": self._store.index_name()}
 
     def _check_embedder(self) -> dict[str, str]:
