@@ -92,10 +92,6 @@ class Embedder(ABC):
             self._fingerprint = fingerprint
         return fingerprint
 
-    def known_fingerprint(self) -> EmbeddingMatrix | None:
-        """The fingerprint if the backend was asked for it already (never asks)."""
-        return self._fingerprint
-
     def check_ready(self, *, timeout: float) -> str:
         """Embed a probe text with the backend itself; raise if it cannot, else describe the embedder."""
         matrix = self._validated([PROBE_TEXT], self._probe([PROBE_TEXT], timeout=timeout))

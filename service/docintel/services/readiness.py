@@ -5,9 +5,8 @@ Both checks run in worker threads of their own, so /readyz answers within
 then counts as failed ("did not answer within ...") and is not started again
 until it finishes (a hung dependency costs one thread, not one per probe).
 The embedder check really embeds a text with the backend (never from the
-cache), which also teaches it its dimension and renews its fingerprint; the
-Redis check then also refuses an index of another model's vectors (with the
-fingerprint the embedder last gave).
+cache), which also teaches it its dimension and renews its fingerprint; once
+both answered, a third check refuses an index of another model's vectors.
 """
 
 from __future__ import annotations
@@ -47,15 +46,32 @@ class ReadinessChecker:
         self._embedder = embedder
         self._redact = redact
         self._deadline = deadline
-        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readiness")
+        self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="readiness")
         self._running: dict[str, Future[dict[str, str]]] = {}
         self._lock = threading.Lock()
 
     async def check(self) -> ReadinessStatus:
-        """``ok`` when both dependencies answered in time, else ``unavailable`` with the first reason."""
-        checks = {"redis": self._check_redis, "embedder": self._check_embedder}
+        """``ok`` when Redis and the embedder answered in time and the index fits the embedder's model.
+
+        The model check runs once both answered (the embedder's answer gives its fingerprint), within
+        the same deadline.
+        """
+        deadline = asyncio.get_running_loop().time() + self._deadline
+        results, reasons = await self._run({"redis": self._check_redis, "embedder": self._check_embedder}, deadline)
+        if not reasons:
+            vectors, reasons = await self._run({"vectors": self._check_vectors}, deadline)
+            results.update(vectors)
+        checks_shown = {name: self._redact(value) for name, value in results.items()}
+        if reasons:
+            return ReadinessStatus(status="unavailable", reason=self._redact("; ".join(reasons)), checks=checks_shown)
+        return ReadinessStatus(status="ok", checks=checks_shown)
+
+    async def _run(
+        self, checks: dict[str, Callable[[], dict[str, str]]], deadline: float
+    ) -> tuple[dict[str, str], list[str]]:
+        """Run ``checks`` in worker threads until ``deadline`` (loop time); their results and failure reasons."""
         futures = {name: asyncio.wrap_future(self._start(name, check)) for name, check in checks.items()}
-        await asyncio.wait(futures.values(), timeout=self._deadline)
+        await asyncio.wait(futures.values(), timeout=max(0.0, deadline - asyncio.get_running_loop().time()))
         results: dict[str, str] = {}
         reasons: list[str] = []
         for name, future in futures.items():
@@ -67,10 +83,7 @@ class ReadinessChecker:
                 results[name] = "failed"
             else:
                 results.update(future.result())
-        checks_shown = {name: self._redact(value) for name, value in results.items()}
-        if reasons:
-            return ReadinessStatus(status="unavailable", reason=self._redact("; ".join(reasons)), checks=checks_shown)
-        return ReadinessStatus(status="ok", checks=checks_shown)
+        return results, reasons
 
     def close(self) -> None:
         """Stop the worker threads (without waiting for a hung check)."""
@@ -86,22 +99,21 @@ class ReadinessChecker:
             return future
 
     def _check_redis(self) -> dict[str, str]:
-        """Redis answers PING; which index serves it; it holds no other model's vectors than the embedder's.
-
-        The model is checked once the embedder's fingerprint is known (from the first probe that reached it).
-        """
+        """Redis answers PING; which index serves it."""
         self._store.ping()
-        fingerprint = self._embedder.known_fingerprint()
-        if fingerprint is not None:
-            self._store.check_vectors(fingerprint)
         return {"redis": "ok", "index": self._store.index_name()}
 
     def _check_embedder(self) -> dict[str, str]:
         """The embedder embeds a probe text (giving up before the deadline, so its own error is the reason)."""
         return {"embedder": self._embedder.check_ready(timeout=0.8 * self._deadline)}
 
+    def _check_vectors(self) -> dict[str, str]:
+        """The stored vectors (if any) are of the embedder's model: its dimension and fingerprint."""
+        self._store.check_vectors(self._embedder.fingerprint())  # known from the embedder check: no backend call
+        return {"vectors": "ok"}
 
-_TITLES = {"redis": "Redis", "embedder": "the embedder"}
+
+_TITLES = {"redis": "Redis", "embedder": "the embedder", "vectors": "Redis (which model the index holds)"}
 
 
 def _reason(name: str, error: BaseException) -> str:

@@ -86,6 +86,9 @@ def test_vectors_of_another_model_are_refused(
     stub.reset(dimension=dimension)
     stub.state.model = model
     second = make_client(redis_server.url, embedding_model="other-model")
+    unready = second.get("/readyz")  # its first probe
+    assert unready.status_code == 503
+    assert said in unready.json()["reason"]
     response = second.post("/v1/documents", json={"id": "b", "title": "t", "text": "y"})
     assert response.status_code == 502
     assert response.json()["error"]["code"] == code
@@ -94,9 +97,6 @@ def test_vectors_of_another_model_are_refused(
     search = second.post("/v1/search", json={"query": "x"})
     assert search.status_code == 502
     assert search.json()["error"]["code"] == code
-    unready = second.get("/readyz")  # the ingest asked for the fingerprint already
-    assert unready.status_code == 503
-    assert said in unready.json()["reason"]
 
 
 def test_an_emptied_index_takes_the_next_model_and_refuses_the_old_one(
@@ -124,8 +124,7 @@ def test_a_backend_that_changed_its_model_makes_the_app_unready_and_is_refused(
     assert client.post("/v1/documents", json={"id": "a", "title": "t", "text": "coral reef"}).status_code == 201
     assert client.get("/readyz").status_code == 200
     stub.state.model = "the server now runs another model"
-    client.get("/readyz")  # renews the app's fingerprint (its Redis check may still hold the old one)
-    unready = client.get("/readyz")
+    unready = client.get("/readyz")  # renews the app's fingerprint, then checks the index with it
     assert unready.status_code == 503
     assert "another embedding model" in unready.json()["reason"]
     refused = client.post("/v1/search", json={"query": "coral"})
@@ -133,7 +132,6 @@ def test_a_backend_that_changed_its_model_makes_the_app_unready_and_is_refused(
     assert refused.json()["error"]["code"] == "index_model_mismatch"
     assert "DOCINTEL_KEY_PREFIX" in refused.json()["error"]["message"]
     stub.state.model = ""
-    client.get("/readyz")
     assert client.get("/readyz").status_code == 200
     assert client.post("/v1/search", json={"query": "coral"}).json()["hits"][0]["document_id"] == "a"
 
