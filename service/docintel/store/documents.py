@@ -36,7 +36,7 @@ from docintel.store.index import VectorIndex, VectorQuery, normalize
 from docintel.store.keys import Keys
 from docintel.store.records import LISTING_FIELDS, DocumentRecord, record_from_hash
 from docintel.store.redis_client import as_text, redis_errors
-from docintel.store.vector_space import VectorSpace, check_space_replies, queue_space_reads
+from docintel.store.vector_space import VectorSpace, check_space
 from docintel.store.vectorset_layout import VectorSetOptions
 from docintel.store.writer import DocumentWriter
 
@@ -260,10 +260,7 @@ class DocumentStore:
         space = VectorSpace(len(fingerprint), fingerprint)
         with redis_errors("reading which model the index holds"):
             for shard in self._checked_shards():
-                with shard.redis.pipeline(transaction=True) as pipe:
-                    queue_space_reads(pipe, shard.keys)
-                    replies = pipe.execute()
-                check_space_replies(replies, space)
+                check_space(shard.redis, shard.keys, space)
 
     def ping(self) -> None:
         """Raise :class:`StoreUnavailableError` unless every shard's Redis answers PING."""

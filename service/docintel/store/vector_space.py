@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import redis
 from redis.client import Pipeline
 
 from docintel.errors import IndexDimensionMismatchError, IndexModelMismatchError
@@ -30,6 +31,7 @@ from docintel.store.keys import Keys
 __all__ = [
     "SAME_MODEL_COSINE",
     "VectorSpace",
+    "check_space",
     "check_space_replies",
     "queue_space_reads",
     "recorded_space",
@@ -93,6 +95,14 @@ def check_space_replies(replies: Sequence[Any], space: VectorSpace) -> None:
     stored = recorded_space(dimension, fingerprint)
     if stored is not None and documents:
         space.check_fits(stored)
+
+
+def check_space(client: redis.Redis, keys: Keys, space: VectorSpace) -> None:
+    """Raise unless ``space``'s vectors fit the ones stored under ``keys`` (read in one MULTI)."""
+    with client.pipeline(transaction=True) as pipe:
+        queue_space_reads(pipe, keys)
+        replies = pipe.execute()
+    check_space_replies(replies, space)
 
 
 def _check_fingerprint(stored: Vector, fingerprint: Vector) -> None:

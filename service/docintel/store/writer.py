@@ -39,8 +39,7 @@ from docintel.store.redis_client import as_text, is_unavailable_error, redis_err
 from docintel.store.transactions import Attempt, transact
 from docintel.store.vector_space import (
     VectorSpace,
-    check_space_replies,
-    queue_space_reads,
+    check_space,
     recorded_space,
     stage_space,
 )
@@ -234,10 +233,7 @@ class DocumentWriter:
 
     def _precheck_space(self, space: VectorSpace) -> None:
         """Fail before writing anything if ``space``'s vectors cannot join the stored ones (checked again at commit)."""
-        with self._redis.pipeline(transaction=True) as pipe:
-            queue_space_reads(pipe, self._keys)
-            replies = pipe.execute()
-        check_space_replies(replies, space)
+        check_space(self._redis, self._keys, space)
 
     def _check_space(self, pipe: Pipeline, space: VectorSpace) -> bool:
         """Verify (in WATCH mode) that ``space``'s vectors can join the stored ones; True if it is to be recorded.
