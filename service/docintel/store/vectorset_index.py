@@ -15,7 +15,7 @@ from docintel.store.keys import Keys, element_name, parse_element_name
 from docintel.store.redis_client import as_text, raw_command
 from docintel.store.vectorset_layout import VectorSetLayout, VectorSetOptions, is_dimension_refusal
 
-__all__ = ["VectorSetIndex"]
+__all__ = ["VectorSetIndex", "filter_expression"]
 
 _FILTER_EF = 2000
 
@@ -78,18 +78,15 @@ class VectorSetIndex(VectorIndex):
             "EF",
             max(self._search_ef, 4 * query.count),
         ]
-        conditions = [f".{tag} == 1" for tag in sorted(query.filter_tags)]
-        if query.exclude_generations:
-            excluded = ", ".join(f'"{generation}"' for generation in sorted(query.exclude_generations))  # hex tokens
-            conditions.append(f"!(.g in [{excluded}])")
-        if not conditions:
+        expression = filter_expression(query.filter_tags, excluded=query.exclude_generations)
+        if not expression:
             pairs = self._vsim(args)
         else:
             # FILTER-EF bounds the work a filtered search does (and so its latency). A filter that rejects most
             # of the neighbourhood then finds fewer than COUNT matches, though more may be stored; and even a
             # FILTER-EF as large as the set can end the graph walk before it reaches a match. Those searches
             # go again as an exact scan of the set (TRUTH, with the same filter), so no stored match is missed.
-            filtered = [*args, "FILTER", " and ".join(conditions)]
+            filtered = [*args, "FILTER", expression]
             pairs = self._vsim([*filtered, "FILTER-EF", max(_FILTER_EF, 100 * query.count)])
             if len(pairs) < query.count:
                 pairs = self._vsim([*filtered, "TRUTH"])
@@ -110,6 +107,15 @@ class VectorSetIndex(VectorIndex):
                     "re-ingest the documents with the new model or restore the old one"
                 ) from exc
             raise
+
+
+def filter_expression(tags: frozenset[str], *, excluded: frozenset[str] = frozenset()) -> str:
+    """VSIM's FILTER for elements with every one of ``tags`` and none of the ``excluded`` generations ("": none)."""
+    conditions = [f".{tag} == 1" for tag in sorted(tags)]
+    if excluded:
+        generations = ", ".join(f'"{generation}"' for generation in sorted(excluded))  # hex tokens
+        conditions.append(f"!(.g in [{generations}])")
+    return " and ".join(conditions)
 
 
 def _pairs(reply: Any) -> list[tuple[Any, Any]]:

@@ -29,6 +29,7 @@ import numpy as np
 from docintel.store import DocumentStore, Keys
 from docintel.store.filters import filter_tags
 from docintel.store.redis_client import raw_command
+from docintel.store.vectorset_index import filter_expression
 from docintel.store.vectorset_layout import VectorSetOptions
 from ingest_search_bench import percentile, positive_int, positive_ints, progress
 from tests.support.redis_server import RedisServer
@@ -86,7 +87,7 @@ def service_search(store: DocumentStore) -> Callable[[np.ndarray], int]:
 def second_search(server: RedisServer, *, search_ef: int, last: list[object]) -> Callable[[np.ndarray], int]:
     """The second search alone: ``VSIM`` with the store's EF and the rare tenant's filter, then ``last``."""
     client = server.client()
-    condition = " and ".join(f".{tag} == 1" for tag in sorted(filter_tags(RARE)))
+    condition = filter_expression(filter_tags(RARE))  # the store's own
 
     def search(query: np.ndarray) -> int:
         reply = raw_command(
