@@ -190,6 +190,11 @@ def _best(rounds: list[dict[str, Any]], ready: float, in_use: float) -> Embeddin
     )
 
 
+def _compared(name: str, versus: str, label: str, value: str, gain: str) -> Row:
+    """One image's row; its gain over the reference image only when it is compared (`versus` not empty)."""
+    return Row(f"{name}: {label}", value, versus, gain if versus else "")
+
+
 def rows(results: Results) -> list[Row]:
     """Per image: throughput, query latency, memory, model load; the ratio to the first image (ml)."""
     embedders = results.get(Embedders)
@@ -200,29 +205,33 @@ def rows(results: Results) -> list[Row]:
     for name, figures in embedders.images.items():
         versus = f"vs {reference_name}" if name != reference_name else ""
         lines += [
-            Row(
-                f"{name}: embedding throughput, batches of {BATCH} texts of {figures.tokens_per_text:.0f} tokens",
+            _compared(
+                name,
+                versus,
+                f"embedding throughput, batches of {BATCH} texts of {figures.tokens_per_text:.0f} tokens",
                 f"{figures.texts_per_second:.1f} texts/s",
-                versus,
-                ratio(figures.texts_per_second, reference.texts_per_second) if versus else "",
+                ratio(figures.texts_per_second, reference.texts_per_second),
             ),
-            Row(
-                f"{name}: the same in the service's batches of {figures.batch_size}",
+            _compared(
+                name,
+                versus,
+                f"the same in the service's batches of {figures.batch_size}",
                 f"{figures.service_texts_per_second:.1f} texts/s",
-                versus,
-                ratio(figures.service_texts_per_second, reference.service_texts_per_second) if versus else "",
+                ratio(figures.service_texts_per_second, reference.service_texts_per_second),
             ),
-            Row(
-                f"{name}: single-query embed latency p50 (p90)",
+            _compared(
+                name,
+                versus,
+                "single-query embed latency p50 (p90)",
                 f"{figures.query_p50_ms:.1f} ms ({figures.query_p90_ms:.1f})",
-                versus,
-                ratio(reference.query_p50_ms, figures.query_p50_ms) if versus else "",
+                ratio(reference.query_p50_ms, figures.query_p50_ms),
             ),
-            Row(
-                f"{name}: service memory (VmRSS) once ready / after a 32-chunk ingest",
-                f"{figures.rss_ready_bytes / MB:.0f} / {figures.rss_in_use_bytes / MB:.0f} MB",
+            _compared(
+                name,
                 versus,
-                ratio(reference.rss_ready_bytes, figures.rss_ready_bytes) if versus else "",
+                "service memory (VmRSS) once ready / after a 32-chunk ingest",
+                f"{figures.rss_ready_bytes / MB:.0f} / {figures.rss_in_use_bytes / MB:.0f} MB",
+                ratio(reference.rss_ready_bytes, figures.rss_ready_bytes),
             ),
             Row(f"{name}: model load in a fresh process", f"{figures.load_seconds:.2f} s"),
         ]
