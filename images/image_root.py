@@ -13,7 +13,6 @@ build can start.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import tempfile
 import unittest
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from layer_stream import layer_tar
+from oci_layout import Layout
 
 __all__ = ["USER", "UnpackedImageTest", "image_config", "loader_command", "unpack"]
 
@@ -39,27 +39,17 @@ _CONTAINED = (
 _LOADERS = ("usr/lib64/ld-linux-*.so*", "usr/lib/ld-linux-*.so*")
 
 
-def _manifest(layout: Path) -> dict[str, Any]:
-    blobs = layout / "blobs" / "sha256"
-    index = json.loads((layout / "index.json").read_text())
-    manifest: dict[str, Any] = json.loads((blobs / index["manifests"][0]["digest"].removeprefix("sha256:")).read_text())
-    return manifest
-
-
 def image_config(layout: Path) -> dict[str, Any]:
     """The `config` object (Env, Entrypoint, ...) of the layout's image."""
-    blobs = layout / "blobs" / "sha256"
-    digest = _manifest(layout)["config"]["digest"].removeprefix("sha256:")
-    config: dict[str, Any] = json.loads((blobs / digest).read_text())["config"]
+    config: dict[str, Any] = Layout(layout).config()["config"]
     return config
 
 
 def unpack(layout: Path, root: Path) -> None:
     """Extracts every layer of the layout's image into `root`, bottom first."""
-    blobs = layout / "blobs" / "sha256"
-    for layer in _manifest(layout)["layers"]:
-        blob = blobs / layer["digest"].removeprefix("sha256:")
-        with layer_tar(blob, layer["mediaType"], f"layer {layer['digest']}") as tar:
+    image = Layout(layout)
+    for layer in image.layers():
+        with layer_tar(image.blob(layer, "layer"), layer.media_type, f"layer {layer.digest}") as tar:
             tar.extractall(root)
 
 
