@@ -2,9 +2,10 @@
 
 The size tools and the image tests read layers through `decompressed`, so a
 layer built with `--config=zstd` reads like a gzip one. gzip is undone in
-process; zstd through a `zstd -dc` subprocess (the build root's zstd, a
-package of tools/buildroot/packages.txt), fed by a thread so that the source
-is read to its end even when the reader stops early (the size tool hashes it).
+process; zstd through a `zstd -dc` subprocess (the pinned zstd of
+@debian_build_tools, from the runfiles, on its own C library), fed by a thread
+so that the source is read to its end even when the reader stops early (the
+size tool hashes it).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
-import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -20,6 +20,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Protocol
+
+import runfiles_tool
 
 __all__ = ["LayerStreamError", "Readable", "compression_of", "decompressed", "layer_tar"]
 
@@ -35,7 +37,7 @@ class Readable(Protocol):
 
 
 class LayerStreamError(Exception):
-    """The layer cannot be read here: a media type no reader knows, or no zstd program."""
+    """The layer cannot be read here: a media type no reader knows, or the zstd program is not in the runfiles."""
 
 
 def compression_of(media_type: str) -> str:
@@ -95,16 +97,14 @@ class _Raw(io.RawIOBase):
 @contextlib.contextmanager
 def _zstd(source: Readable, what: str) -> Iterator[Readable]:
     """Decompresses through a `zstd -dc` subprocess fed by a thread."""
-    exe = shutil.which("zstd")
-    if exe is None:
-        raise LayerStreamError(
-            f"{what} is zstd-compressed but no zstd binary is on PATH; "
-            "install zstd (e.g. apt-get install zstd) and retry"
-        )
+    try:
+        command = runfiles_tool.command("usr/bin/zstd", ["-dc"])
+    except runfiles_tool.MissingRunfileError as error:
+        raise LayerStreamError(f"{what} is zstd-compressed, and {error}") from None
     with tempfile.TemporaryFile() as errors:
         pipe = subprocess.PIPE
-        # The zstd found on PATH with fixed arguments; no input reaches the command line.
-        process = subprocess.Popen([exe, "-dc"], stdin=pipe, stdout=pipe, stderr=errors)
+        # The pinned zstd with fixed arguments and no environment; no input reaches the command line.
+        process = subprocess.Popen(command, stdin=pipe, stdout=pipe, stderr=errors, env={})
         assert process.stdin is not None
         assert process.stdout is not None
         feeder = threading.Thread(target=_feed, args=(source, process.stdin), daemon=True)

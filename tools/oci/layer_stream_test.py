@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gzip
 import io
-import shutil
 import subprocess
 import tarfile
 import tempfile
 import unittest
 from pathlib import Path
 
+import runfiles_tool
 from layer_stream import LayerStreamError, compression_of, decompressed, layer_tar
 from oci_layout import GZIP_LAYER_TYPE, LAYER_TYPE, ZSTD_LAYER_TYPE
 
@@ -26,6 +26,12 @@ def a_tar() -> bytes:
         member.size = len(data)
         tar.addfile(member, io.BytesIO(data))
     return out.getvalue()
+
+
+def zstd(data: bytes) -> bytes:
+    """`data` compressed by the pinned zstd the reader decompresses with."""
+    command = runfiles_tool.command("usr/bin/zstd", ["-c"])
+    return subprocess.run(command, input=data, capture_output=True, check=True, env={}).stdout
 
 
 def names(media_type: str, blob: bytes) -> list[str]:
@@ -48,14 +54,12 @@ class DecompressedTest(unittest.TestCase):
         self.assertEqual(names(DOCKER_GZIP, gzip.compress(a_tar())), ["app/main.py"])
         self.assertEqual(names(LAYER_TYPE, a_tar()), ["app/main.py"])
 
-    @unittest.skipUnless(shutil.which("zstd"), "no zstd program on PATH (the build root has one)")
     def test_zstd(self) -> None:
-        blob = subprocess.run(["zstd", "-c"], input=a_tar(), capture_output=True, check=True).stdout
+        blob = zstd(a_tar())
         self.assertEqual(names(ZSTD_LAYER_TYPE, blob), ["app/main.py"])
 
-    @unittest.skipUnless(shutil.which("zstd"), "no zstd program on PATH (the build root has one)")
     def test_a_reader_that_stops_early_still_drains_the_source(self) -> None:
-        blob = subprocess.run(["zstd", "-c"], input=a_tar(), capture_output=True, check=True).stdout
+        blob = zstd(a_tar())
         source = io.BytesIO(blob)
         with decompressed(source, ZSTD_LAYER_TYPE, "layer x") as stream:
             stream.read(10)

@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 import random
-import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -16,6 +15,7 @@ import unittest
 from dataclasses import dataclass
 from pathlib import Path
 
+import runfiles_tool
 import size_report
 from oci_layout import (
     CONFIG_TYPE,
@@ -30,7 +30,6 @@ from oci_layout import (
 
 SITE = "usr/local/lib/python3.11/site-packages"
 SVG = "{http://www.w3.org/2000/svg}"
-ZSTD_MISSING = "no zstd binary on PATH, so no zstd layer can be written or read"
 
 
 def noise(size: int, seed: int) -> bytes:
@@ -70,8 +69,8 @@ def layer(title: str | None, files: dict[str, bytes], media_type: str = GZIP_LAY
     if media_type == GZIP_LAYER_TYPE:
         data = gzip.compress(tar, mtime=0)
     elif media_type == ZSTD_LAYER_TYPE:
-        zstd = [shutil.which("zstd") or "zstd", "-q", "-c"]  # fixed arguments, input on stdin
-        data = subprocess.run(zstd, input=tar, capture_output=True, check=True).stdout
+        zstd = runfiles_tool.command("usr/bin/zstd", ["-q", "-c"])  # the pinned zstd the reader uses
+        data = subprocess.run(zstd, input=tar, capture_output=True, check=True, env={}).stdout
     else:
         data = tar
     return Blob(title, data, media_type, tar)
