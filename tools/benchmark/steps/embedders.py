@@ -111,7 +111,7 @@ def run(bench: Bench) -> Embedders:
         for image in running:
             figures = _measure(image.container)
             image.rounds.append(figures)
-            service = figures["throughput"][1]
+            service = _in_service_batches(figures)
             say(
                 f"    {image.name}: round {number}: {figures['texts_per_second']:.1f} texts/s in batches of {BATCH}, "
                 f"{service['texts_per_second']:.1f} in batches of {service['batch_size']}, "
@@ -167,6 +167,12 @@ def _measure(container: str) -> dict[str, Any]:
     return measure_embedder.run(podman, TEXTS, QUERIES, BenchError, batches=(BATCH, measure_embedder.SERVICE))
 
 
+def _in_service_batches(figures: dict[str, Any]) -> dict[str, Any]:
+    """The throughput of a _measure run in the service's own batches (its second batch size)."""
+    service: dict[str, Any] = figures["throughput"][1]
+    return service
+
+
 def _resident_bytes(container: str) -> float:
     """VmRSS of the container's PID 1 (the service), read from the host's /proc."""
     pid = e2e.podman("inspect", "--format", "{{.State.Pid}}", container).stdout.strip()
@@ -185,8 +191,8 @@ def _best(rounds: list[dict[str, Any]], ready: float, in_use: float) -> Embeddin
         tokens_per_text=rounds[0]["tokens_per_text"],
         rss_ready_bytes=ready,
         rss_in_use_bytes=in_use,
-        batch_size=int(rounds[0]["throughput"][1]["batch_size"]),
-        service_texts_per_second=max(r["throughput"][1]["texts_per_second"] for r in rounds),
+        batch_size=int(_in_service_batches(rounds[0])["batch_size"]),
+        service_texts_per_second=max(_in_service_batches(r)["texts_per_second"] for r in rounds),
     )
 
 
