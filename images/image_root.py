@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from layer_stream import layer_tar
+from layer_stream import image_layer_tars
 from oci_layout import Layout
 
 __all__ = ["USER", "UnpackedImageTest", "image_config", "loader_command", "unpack"]
@@ -47,10 +47,8 @@ def image_config(layout: Path) -> dict[str, Any]:
 
 def unpack(layout: Path, root: Path) -> None:
     """Extracts every layer of the layout's image into `root`, bottom first."""
-    image = Layout(layout)
-    for layer in image.layers():
-        with layer_tar(image.blob(layer, "layer"), layer.media_type, f"layer {layer.digest}") as tar:
-            tar.extractall(root)
+    for tar in image_layer_tars(Layout(layout)):
+        tar.extractall(root)
 
 
 def loader_command(root: Path) -> list[str]:

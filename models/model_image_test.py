@@ -19,7 +19,7 @@ import unittest
 from pathlib import Path
 from typing import IO, Any
 
-from layer_stream import layer_tar
+from layer_stream import image_layer_tars
 from oci_layout import Layout
 
 SERVICE_UID = 65532
@@ -34,13 +34,11 @@ def _sha256(stream: IO[bytes]) -> str:
 
 def image_members(path: Path) -> dict[str, tuple[tarfile.TarInfo, str | None]]:
     """Path -> (tar header, sha256 of a regular file's bytes) over all layers."""
-    layout = Layout(path)
     members: dict[str, tuple[tarfile.TarInfo, str | None]] = {}
-    for layer in layout.layers():
-        with layer_tar(layout.blob(layer, "layer"), layer.media_type, f"layer {layer.digest}") as tar:
-            for info in tar:
-                data = tar.extractfile(info) if info.isfile() else None
-                members[info.name.rstrip("/")] = (info, _sha256(data) if data else None)
+    for tar in image_layer_tars(Layout(path)):
+        for info in tar:
+            data = tar.extractfile(info) if info.isfile() else None
+            members[info.name.rstrip("/")] = (info, _sha256(data) if data else None)
     return members
 
 

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import IO, Protocol
 
 import runfiles_tool
+from oci_layout import Layout
 
-__all__ = ["LayerStreamError", "Readable", "compression_of", "decompressed", "layer_tar"]
+__all__ = ["LayerStreamError", "Readable", "compression_of", "decompressed", "image_layer_tars", "layer_tar"]
 
 CHUNK = 1 << 20
 
@@ -73,6 +74,13 @@ def layer_tar(blob: Path, media_type: str, what: str) -> Iterator[tarfile.TarFil
         tarfile.open(fileobj=stream, mode="r|") as tar,  # type: ignore[call-overload]
     ):
         yield tar
+
+
+def image_layer_tars(image: Layout) -> Iterator[tarfile.TarFile]:
+    """Each layer of `image` as a tar read in stream mode, bottom first (each closed before the next opens)."""
+    for layer in image.layers():
+        with layer_tar(image.blob(layer, "layer"), layer.media_type, f"layer {layer.digest}") as tar:
+            yield tar
 
 
 class _Raw(io.RawIOBase):

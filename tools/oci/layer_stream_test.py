@@ -11,21 +11,34 @@ import unittest
 from pathlib import Path
 
 import runfiles_tool
-from layer_stream import LayerStreamError, compression_of, decompressed, layer_tar
-from oci_layout import GZIP_LAYER_TYPE, LAYER_TYPE, ZSTD_LAYER_TYPE
+from layer_stream import LayerStreamError, compression_of, decompressed, image_layer_tars, layer_tar
+from oci_layout import (
+    CONFIG_TYPE,
+    GZIP_LAYER_TYPE,
+    LAYER_TYPE,
+    MANIFEST_TYPE,
+    ZSTD_LAYER_TYPE,
+    Layout,
+    canonical_json,
+)
 
 DOCKER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
 
-def a_tar() -> bytes:
-    """A tar of one file, app/main.py."""
+def tar_of(name: str) -> bytes:
+    """A tar of one file, `name`."""
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w") as tar:
         data = b"print('hello')\n" * 1000
-        member = tarfile.TarInfo("app/main.py")
+        member = tarfile.TarInfo(name)
         member.size = len(data)
         tar.addfile(member, io.BytesIO(data))
     return out.getvalue()
+
+
+def a_tar() -> bytes:
+    """A tar of one file, app/main.py."""
+    return tar_of("app/main.py")
 
 
 def zstd(data: bytes) -> bytes:
@@ -71,6 +84,23 @@ class DecompressedTest(unittest.TestCase):
             blob.write_bytes(gzip.compress(a_tar()))
             with layer_tar(blob, GZIP_LAYER_TYPE, "layer x") as tar:
                 self.assertEqual([member.name for member in tar], ["app/main.py"])
+
+    def test_an_image_s_layers_bottom_first_each_by_its_media_type(self) -> None:
+        with tempfile.TemporaryDirectory() as temp:
+            image = Layout.create(Path(temp) / "layout")
+            layers = [
+                image.put(GZIP_LAYER_TYPE, gzip.compress(a_tar(), mtime=0)),
+                image.put(ZSTD_LAYER_TYPE, zstd(tar_of("usr/bin/tool"))),
+            ]
+            manifest = {
+                "schemaVersion": 2,
+                "mediaType": MANIFEST_TYPE,
+                "config": image.put(CONFIG_TYPE, canonical_json({"config": {}})).to_json(),
+                "layers": [layer.to_json() for layer in layers],
+            }
+            image.write_index([image.put(MANIFEST_TYPE, canonical_json(manifest))])
+            names = [[member.name for member in tar] for tar in image_layer_tars(Layout(image.path))]
+        self.assertEqual(names, [["app/main.py"], ["usr/bin/tool"]])
 
     def test_an_unknown_compression_is_named(self) -> None:
         with self.assertRaisesRegex(LayerStreamError, r"layer x has media type '.*\+bzip2'; only tar, tar\+gzip"):
